@@ -1,0 +1,92 @@
+"""``python -m emulator FAMILY``: serve an emulated module on a pty or a TCP port."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import ipaddress
+import logging
+import signal
+import sys
+
+from emulator import build_model, families, fault_names, family_module
+from emulator.runner import Runner, serve_pty, serve_tcp
+from protocol.profile import ProfileError, available_profiles, load_profile
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m emulator",
+        description=(
+            "Serve an emulated serial socket module. The module's sockets are real TCP/UDP sockets on "
+            "--host-ip, so a peer (nc, the suite) can connect to it. The first line on stdout is the "
+            "serial endpoint to open: a pty path, or a socket:// URL for pyserial. Stops on SIGINT/SIGTERM."
+        ),
+        epilog=f"profiles: {', '.join(available_profiles())}",
+    )
+    p.add_argument("family", choices=families(), help="module family to emulate")
+    p.add_argument("--profile", help="profile name or .toml path (default: the family's usual module)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--pty", action="store_true", help="serve on a new pty (the default)")
+    where.add_argument("--tcp", metavar="HOST:PORT", help="serve on a TCP port instead (port 0 picks a free one)")
+    p.add_argument(
+        "--host-ip",
+        default="127.0.0.1",
+        help="address the module's sockets use and MY reports (default 127.0.0.1, loopback only)",
+    )
+    p.add_argument("--fault", help="start with a named fault profile (for testing the suite itself)")
+    p.add_argument("--list-faults", action="store_true", help="list the family's fault profiles and exit")
+    p.add_argument("-v", "--verbose", action="store_true", help="log to stderr")
+    return p
+
+
+def _tcp_address(text: str) -> tuple[str, int]:
+    host, sep, port = text.rpartition(":")
+    if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ValueError(f"--tcp wants HOST:PORT, e.g. 127.0.0.1:7000, not {text!r}")
+    return host or "127.0.0.1", int(port)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, stream=sys.stderr)
+    if args.list_faults:
+        family_module(args.family)
+        for name in fault_names(args.family):
+            print(name)
+        return 0
+    try:
+        ipaddress.IPv4Address(args.host_ip)
+        profile = load_profile(args.profile or family_module(args.family).DEFAULT_PROFILE)
+        if profile.family != args.family:
+            raise ValueError(f"profile {profile.name!r} is for {profile.family}, not {args.family}")
+        model = build_model(profile, host_ip=args.host_ip, fault=args.fault)
+        tcp = _tcp_address(args.tcp) if args.tcp else None
+    except (ProfileError, ValueError) as exc:
+        print(f"python -m emulator: error: {exc}", file=sys.stderr)
+        return 2
+    return asyncio.run(_serve(model, args.host_ip, tcp))
+
+
+async def _serve(model: object, host_ip: str, tcp: tuple[str, int] | None) -> int:
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+
+    def announce(endpoint: str) -> None:
+        print(endpoint, flush=True)
+
+    runner = Runner(model, host_ip)  # type: ignore[arg-type]
+    try:
+        if tcp is None:
+            await serve_pty(runner, stop, announce)
+        else:
+            await serve_tcp(runner, tcp[0], tcp[1], stop, announce)
+    except OSError as exc:
+        print(f"python -m emulator: error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,418 @@
+"""The asyncio runner: connects a device model to a byte endpoint and to real host sockets.
+
+The model (``DeviceModel``) stays sans-IO; the runner carries out its actions (UART bytes,
+listen/connect/send/close on the host network, timers) and feeds back what happened. Byte
+endpoints: an in-process socket pair (``EmulatorThread``, what the ``emulator`` driver uses), a
+pty, or a TCP port (one client at a time, like a serial port that is opened and closed).
+
+Flow control: when the UART side cannot keep up (its write buffer is full), reading from every
+network connection pauses until it drains, so no amount of peer traffic grows memory unbounded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import threading
+import tty
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from emulator.net import (
+    Accepted,
+    Action,
+    BindResult,
+    BindUdp,
+    CancelTimer,
+    Close,
+    CloseUdp,
+    Connect,
+    ConnectResult,
+    Datagram,
+    Listen,
+    ListenResult,
+    NetEvent,
+    PeerClosed,
+    Received,
+    Send,
+    SendTo,
+    SerialOut,
+    StartTimer,
+    StopListening,
+    TimerFired,
+)
+
+log = logging.getLogger(__name__)
+
+
+class DeviceModel(Protocol):
+    family: str
+
+    def serial_in(self, data: bytes) -> list[Action]: ...
+    def net_in(self, event: NetEvent) -> list[Action]: ...
+    def shutdown(self) -> list[Action]: ...
+
+
+# --------------------------------------------------------------------------- network side
+
+
+class _Conn(asyncio.Protocol):
+    """One TCP connection (accepted or outgoing) of the emulated module."""
+
+    def __init__(self, runner: Runner, key: int, listener_key: int | None) -> None:
+        self.runner = runner
+        self.key = key
+        self.listener_key = listener_key
+        self.transport: asyncio.Transport | None = None
+        self.closing = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        self.runner.conns[self.key] = self
+        if self.runner.paused:
+            transport.pause_reading()
+        if self.listener_key is not None:
+            host, port = transport.get_extra_info("peername")[:2]
+            self.runner.event(Accepted(self.listener_key, self.key, host, port))
+
+    def data_received(self, data: bytes) -> None:
+        self.runner.event(Received(self.key, data))
+
+    def eof_received(self) -> bool:
+        return False  # close our side too: the module reports the connection as lost
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.runner.conns.pop(self.key, None)
+        if not self.closing:
+            self.runner.event(PeerClosed(self.key, reset=isinstance(exc, ConnectionResetError)))
+
+    def close(self) -> None:
+        self.closing = True
+        if self.transport is not None:
+            self.transport.close()
+
+
+class _Udp(asyncio.DatagramProtocol):
+    def __init__(self, runner: Runner, key: int) -> None:
+        self.runner = runner
+        self.key = key
+        self.transport: asyncio.DatagramTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.DatagramTransport)
+        self.transport = transport
+
+    def datagram_received(self, data: bytes, addr: tuple[str | Any, int]) -> None:
+        self.runner.event(Datagram(self.key, str(addr[0]), int(addr[1]), data))
+
+    def error_received(self, exc: Exception) -> None:
+        log.debug("UDP socket %s: %s", self.key, exc)
+
+
+# --------------------------------------------------------------------------- serial side
+
+
+class _SerialLink(asyncio.Protocol):
+    """The UART: bytes in go to the model, the model's bytes go out."""
+
+    def __init__(self, runner: Runner, on_lost: Callable[[], None] | None = None) -> None:
+        self.runner = runner
+        self.on_lost = on_lost
+        self.transport: asyncio.WriteTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        if isinstance(transport, asyncio.WriteTransport):
+            self.transport = transport
+            self.runner.serial = self
+
+    def data_received(self, data: bytes) -> None:
+        self.runner.serial_in(data)
+
+    def eof_received(self) -> bool:
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.runner.serial is self:
+            self.runner.serial = None
+        self.runner.set_paused(False)
+        if self.on_lost is not None:
+            self.on_lost()
+
+    def pause_writing(self) -> None:
+        self.runner.set_paused(True)
+
+    def resume_writing(self) -> None:
+        self.runner.set_paused(False)
+
+    def write(self, data: bytes) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.write(data)
+
+
+class Runner:
+    """Carries out one model's actions on the host network and one serial link."""
+
+    def __init__(self, model: DeviceModel, host_ip: str = "127.0.0.1") -> None:
+        self.model = model
+        self.host_ip = host_ip
+        self.serial: _SerialLink | None = None
+        self.conns: dict[int, _Conn] = {}
+        self.servers: dict[int, asyncio.Server] = {}
+        self.udp: dict[int, _Udp] = {}
+        self.timers: dict[str, asyncio.TimerHandle] = {}
+        self.paused = False
+        self.tasks: set[asyncio.Task[None]] = set()
+        self._next_key = 1 << 20
+        self.loop = asyncio.get_running_loop()
+
+    # -- model I/O
+
+    def serial_in(self, data: bytes) -> None:
+        self.execute(self.model.serial_in(data))
+
+    def event(self, event: NetEvent) -> None:
+        self.execute(self.model.net_in(event))
+
+    def execute(self, actions: list[Action]) -> None:
+        for action in actions:
+            if isinstance(action, SerialOut):
+                if self.serial is not None:
+                    self.serial.write(action.data)
+            elif isinstance(action, Send):
+                conn = self.conns.get(action.key)
+                if conn is not None and conn.transport is not None:
+                    conn.transport.write(action.data)
+            elif isinstance(action, SendTo):
+                udp = self.udp.get(action.key)
+                if udp is not None and udp.transport is not None:
+                    udp.transport.sendto(action.data, (action.host, action.port))
+            elif isinstance(action, Close | StopListening | CloseUdp):
+                self._close(action.key)
+            elif isinstance(action, Listen):
+                self._spawn(self._listen(action))
+            elif isinstance(action, Connect):
+                self._spawn(self._connect(action))
+            elif isinstance(action, BindUdp):
+                self._spawn(self._bind(action))
+            elif isinstance(action, StartTimer):
+                old = self.timers.pop(action.key, None)
+                if old is not None:
+                    old.cancel()
+                self.timers[action.key] = self.loop.call_later(action.seconds, self._fire, action.key)
+            elif isinstance(action, CancelTimer):
+                old = self.timers.pop(action.key, None)
+                if old is not None:
+                    old.cancel()
+
+    def _fire(self, key: str) -> None:
+        self.timers.pop(key, None)
+        self.event(TimerFired(key))
+
+    def _spawn(self, coro: Any) -> None:
+        task = self.loop.create_task(coro)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    def new_key(self) -> int:
+        self._next_key += 1
+        return self._next_key
+
+    def set_paused(self, paused: bool) -> None:
+        if paused == self.paused:
+            return
+        self.paused = paused
+        for conn in list(self.conns.values()):
+            if conn.transport is not None and not conn.transport.is_closing():
+                if paused:
+                    conn.transport.pause_reading()
+                else:
+                    conn.transport.resume_reading()
+
+    # -- network operations
+
+    async def _listen(self, action: Listen) -> None:
+        try:
+            server = await self.loop.create_server(
+                lambda: _Conn(self, self.new_key(), action.key),
+                self.host_ip,
+                action.port,
+                backlog=max(1, action.backlog),
+                reuse_address=True,
+            )
+        except OSError as exc:
+            self.event(ListenResult(action.key, str(exc)))
+            return
+        self.servers[action.key] = server
+        self.event(ListenResult(action.key))
+
+    async def _connect(self, action: Connect) -> None:
+        try:
+            await asyncio.wait_for(
+                self.loop.create_connection(lambda: _Conn(self, action.key, None), action.host, action.port),
+                timeout=10,
+            )
+        except ConnectionRefusedError:
+            self.event(ConnectResult(action.key, "refused"))
+        except socket.gaierror:
+            self.event(ConnectResult(action.key, "dns"))
+        except TimeoutError:
+            self.event(ConnectResult(action.key, "timeout"))
+        except OSError:
+            self.event(ConnectResult(action.key, "unreachable"))
+        else:
+            self.event(ConnectResult(action.key))
+
+    async def _bind(self, action: BindUdp) -> None:
+        try:
+            await self.loop.create_datagram_endpoint(
+                lambda: self.udp.setdefault(action.key, _Udp(self, action.key)),
+                local_addr=(self.host_ip, action.port),
+            )
+        except OSError as exc:
+            self.udp.pop(action.key, None)
+            self.event(BindResult(action.key, str(exc)))
+            return
+        self.event(BindResult(action.key))
+
+    def _close(self, key: int) -> None:
+        conn = self.conns.pop(key, None)
+        if conn is not None:
+            conn.close()
+        server = self.servers.pop(key, None)
+        if server is not None:
+            server.close()
+        udp = self.udp.pop(key, None)
+        if udp is not None and udp.transport is not None:
+            udp.transport.close()
+
+    async def aclose(self) -> None:
+        """Close every socket the model holds, then the serial link."""
+        self.execute(self.model.shutdown())
+        for key in list(self.conns) + list(self.servers) + list(self.udp):
+            self._close(key)
+        for timer in self.timers.values():
+            timer.cancel()
+        for task in list(self.tasks):
+            task.cancel()
+        if self.serial is not None and self.serial.transport is not None:
+            self.serial.transport.close()
+        await asyncio.sleep(0)  # let transports run their close callbacks once
+
+
+# --------------------------------------------------------------------------- endpoints
+
+
+async def serve_socket(runner: Runner, sock: socket.socket, stop: asyncio.Event) -> None:
+    """Serve one connected stream socket (socket pair end) until it closes or ``stop`` is set."""
+    await runner.loop.connect_accepted_socket(lambda: _SerialLink(runner, on_lost=stop.set), sock)
+    await stop.wait()
+
+
+async def serve_pty(runner: Runner, stop: asyncio.Event, announce: Callable[[str], None]) -> None:
+    """Serve on a new pty; ``announce`` gets the slave path once it is ready."""
+    master, slave = os.openpty()
+    tty.setraw(slave)  # no echo, no line discipline: a byte-clean line like a UART
+    os.set_blocking(master, False)
+    write_fd = os.dup(master)
+    read_file = os.fdopen(master, "rb", buffering=0)
+    write_file = os.fdopen(write_fd, "wb", buffering=0)
+    link = _SerialLink(runner)
+    try:
+        await runner.loop.connect_read_pipe(lambda: link, read_file)
+        wt, _ = await runner.loop.connect_write_pipe(lambda: _PipeWriter(link), write_file)
+        link.transport = wt
+        runner.serial = link
+        announce(os.ttyname(slave))
+        await stop.wait()
+    finally:
+        await runner.aclose()
+        os.close(slave)
+
+
+class _PipeWriter(asyncio.BaseProtocol):
+    """Write half of the pty: forwards flow control to the link."""
+
+    def __init__(self, link: _SerialLink) -> None:
+        self.link = link
+
+    def pause_writing(self) -> None:
+        self.link.pause_writing()
+
+    def resume_writing(self) -> None:
+        self.link.resume_writing()
+
+
+async def serve_tcp(
+    runner: Runner, host: str, port: int, stop: asyncio.Event, announce: Callable[[str], None]
+) -> None:
+    """Serve the UART on a TCP port, one client at a time (``socket://host:port`` for pyserial)."""
+
+    def factory() -> asyncio.Protocol:
+        if runner.serial is not None:
+            return _Refuse()
+        return _SerialLink(runner)
+
+    server = await runner.loop.create_server(factory, host, port, reuse_address=True)
+    bound = server.sockets[0].getsockname()
+    announce(f"socket://{bound[0]}:{bound[1]}")
+    try:
+        await stop.wait()
+    finally:
+        server.close()
+        await runner.aclose()
+
+
+class _Refuse(asyncio.Protocol):
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        transport.close()
+
+
+class EmulatorThread:
+    """An emulator in a background thread, reached through a socket pair (``self.sock``)."""
+
+    def __init__(self, model: DeviceModel, host_ip: str = "127.0.0.1") -> None:
+        self.model = model
+        self.host_ip = host_ip
+        self.sock, self._their_sock = socket.socketpair()
+        self._ready = threading.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._main, name=f"emulator-{model.family}", daemon=True)
+
+    def start(self, timeout: float = 5.0) -> EmulatorThread:
+        self._thread.start()
+        if not self._ready.wait(timeout):
+            raise RuntimeError("the emulator did not start within %.0f s" % timeout)
+        if self._error is not None:
+            raise RuntimeError(f"the emulator failed to start: {self._error}")
+        return self
+
+    def _main(self) -> None:
+        try:
+            asyncio.run(self._amain())
+        except BaseException as exc:  # reported to the starting thread, never lost
+            self._error = exc
+            self._ready.set()
+
+    async def _amain(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        runner = Runner(self.model, self.host_ip)
+        self._ready.set()
+        try:
+            await serve_socket(runner, self._their_sock, self._stop)
+        finally:
+            await runner.aclose()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        with contextlib.suppress(OSError):
+            self.sock.close()
+        if self._loop is not None and self._stop is not None and not self._loop.is_closed():
+            with contextlib.suppress(RuntimeError):
+                self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(timeout)

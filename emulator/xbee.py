@@ -1,0 +1,603 @@
+"""XBee Cellular device model (API mode, Extended Socket frames), as a sans-IO state machine.
+
+``XBeeModel.serial_in(bytes)`` and ``XBeeModel.net_in(event)`` return actions (bytes for the UART,
+network operations for the runner). Behaviour follows ``spec/xbee-cellular-sockets.md``; where the
+spec says UNCONFIRMED the model picks the likeliest behaviour and says so in a comment.
+Fault profiles (``XBeeFault``) hook the outgoing frames and wire bytes.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import itertools
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from emulator.faults import Fault, register
+from emulator.net import (
+    Accepted,
+    Action,
+    BindResult,
+    BindUdp,
+    CancelTimer,
+    Close,
+    CloseUdp,
+    Connect,
+    ConnectResult,
+    Datagram,
+    Listen,
+    ListenResult,
+    NetEvent,
+    PeerClosed,
+    Received,
+    Send,
+    SendTo,
+    SerialOut,
+    StartTimer,
+    StopListening,
+    TimerFired,
+)
+from protocol.profile import Profile
+from protocol.xbee import frames as fr
+from protocol.xbee.framing import Decoder, encode
+from protocol.xbee.status import (
+    AddressType,
+    ATCommandStatus,
+    Protocol,
+    SocketCloseStatus,
+    SocketConnectStatus,
+    SocketCreateStatus,
+    SocketListenStatus,
+    SocketOptionStatus,
+    SocketStatusCode,
+    TransmitStatusCode,
+)
+
+FAMILY = "xbee"
+DEFAULT_PROFILE = "xbee3-lte-m"
+# With AP=1 a frame cut short is only known once the line goes idle (see Decoder.flush).
+IDLE_FLUSH_SECONDS = 0.2
+_IDLE_TIMER = "uart-idle"
+
+
+class XBeeFault(Fault):
+    """Hook points of the XBee model; the defaults change nothing."""
+
+    def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
+        """The frame about to be sent, possibly altered; None drops it."""
+        return frame
+
+    def wire_out(self, raw: bytes, frame: fr.Frame) -> bytes:
+        """The encoded bytes about to go on the UART."""
+        return raw
+
+
+@dataclass
+class Sock:
+    socket_id: int
+    protocol: int
+    state: str = "new"  # new | listening | bound | connecting | connected | client
+    key: int | None = None  # network object key (listener, connection, UDP socket)
+    port: int = 0
+    presented: bool = True  # False: a Cat 1 client not yet shown to the host (no 0xCC yet)
+    held: list[bytes] = field(default_factory=list)  # data of a client not yet presented
+    pending_frame_id: int = 0  # frame ID of a 0x46/0x42 waiting for the network's answer
+    tls_profile: int = 0
+    listener_id: int | None = None
+    peer: tuple[str, int] = ("0.0.0.0", 0)
+
+
+def _hex(value: str) -> bytes:
+    return bytes.fromhex(value)
+
+
+class XBeeModel:
+    """One XBee Cellular module."""
+
+    family = FAMILY
+
+    def __init__(self, profile: Profile, host_ip: str = "127.0.0.1", fault: XBeeFault | None = None) -> None:
+        device: Mapping[str, Any] = dict(profile.device)
+        if fault is not None:
+            device = {**device, **fault.overrides}
+        self.profile = profile
+        self.fault = fault or XBeeFault("none", FAMILY, "no fault")
+        self.host_ip = host_ip
+        self.api_mode = int(device.get("api_mode", 1))
+        self.max_sockets = int(device.get("max_sockets", 6))
+        self.max_payload = int(device.get("max_payload", 1500))
+        self.present_on_data = device.get("present_connection", "on-connect") == "on-data"
+        self.reuse_ids = bool(device.get("reuse_ids_early", False))
+        self.decoder = Decoder(self.api_mode)
+        self.sockets: dict[int, Sock] = {}
+        self.by_key: dict[int, int] = {}
+        self._keys = itertools.count(1)
+        self.at: dict[bytes, bytes] = {
+            b"MY": ipaddress.IPv4Address(host_ip).packed,
+            b"AP": bytes((self.api_mode,)),
+            b"AI": b"\x00",
+            b"VR": _hex(str(device.get("VR", "011415"))),
+            b"HV": _hex(str(device.get("HV", "4E01"))),
+            b"SH": _hex(str(device.get("SH", "0013A200"))),
+            b"SL": _hex(str(device.get("SL", "41B7C8D9"))),
+            b"NI": str(device.get("NI", "sockconf emulator")).encode(),
+            b"IM": str(device.get("IM", "353081090000001")).encode(),
+            b"C0": _hex(str(device.get("C0", "0000"))),
+        }
+        self.queued_at: dict[bytes, bytes] = {}
+
+    # ------------------------------------------------------------------ entry points
+
+    def serial_in(self, data: bytes) -> list[Action]:
+        out: list[Action] = []
+        for event in self.decoder.feed(data):
+            # Bad checksums, garbage and malformed frames are discarded without an answer.
+            if isinstance(event, fr.Frame):
+                self._request(event, out)
+        if self.decoder.pending:
+            out.append(StartTimer(_IDLE_TIMER, IDLE_FLUSH_SECONDS))
+        else:
+            out.append(CancelTimer(_IDLE_TIMER))
+        return out
+
+    def net_in(self, event: NetEvent) -> list[Action]:
+        out: list[Action] = []
+        if isinstance(event, TimerFired):
+            if event.key == _IDLE_TIMER:
+                for ev in self.decoder.flush():
+                    if isinstance(ev, fr.Frame):
+                        self._request(ev, out)
+            return out
+        if isinstance(event, Accepted):
+            self._accepted(event, out)
+            return out
+        sid = self.by_key.get(event.key)
+        sock = self.sockets.get(sid) if sid is not None else None
+        if sock is None:
+            if isinstance(event, Accepted | Received):
+                out.append(Close(event.key))
+            return out
+        if isinstance(event, ListenResult | BindResult):
+            ok = event.error is None
+            if ok:
+                sock.state = "listening" if isinstance(event, ListenResult) else "bound"
+            else:
+                self._forget_key(sock)
+            status = SocketListenStatus.SUCCESS if ok else SocketListenStatus.ERROR
+            if sock.pending_frame_id:
+                self._frame(fr.SocketListenResponse(sock.pending_frame_id, sock.socket_id, status), out)
+        elif isinstance(event, ConnectResult):
+            if event.error is None:
+                sock.state = "connected"
+                self._frame(fr.SocketStatus(sock.socket_id, SocketStatusCode.CONNECTED), out)
+            else:
+                code = {
+                    "refused": SocketStatusCode.CONNECTION_REFUSED,
+                    "dns": SocketStatusCode.FAILED_DNS_LOOKUP,
+                    "timeout": SocketStatusCode.TIMED_OUT,
+                }.get(event.error, SocketStatusCode.HOST_UNREACHABLE)
+                self._free(sock)
+                self._frame(fr.SocketStatus(sock.socket_id, code), out)
+        elif isinstance(event, Received):
+            if not sock.presented:
+                sock.presented = True
+                self._present(sock, out)
+            self._deliver(sock, event.data, out)
+        elif isinstance(event, Datagram):
+            for chunk in self._chunks(event.data):
+                self._frame(fr.SocketReceiveFrom(0, sock.socket_id, event.host, event.port, 0, chunk), out)
+        elif isinstance(event, PeerClosed):
+            presented = sock.presented
+            self._free(sock)
+            if presented:
+                code = SocketStatusCode.RST_CLOSE_BY_PEER if event.reset else SocketStatusCode.CONNECTION_LOST
+                self._frame(fr.SocketStatus(sock.socket_id, code), out)
+        return out
+
+    def shutdown(self) -> list[Action]:
+        """Close everything (the process is going away)."""
+        out: list[Action] = []
+        for sock in list(self.sockets.values()):
+            self._release(sock, out)
+        self.sockets.clear()
+        self.by_key.clear()
+        return out
+
+    # ------------------------------------------------------------------ helpers
+
+    def _frame(self, frame: fr.Frame, out: list[Action]) -> None:
+        altered = self.fault.frame_out(frame)
+        if altered is None:
+            return
+        out.append(SerialOut(self.fault.wire_out(encode(altered, self.api_mode), altered)))
+
+    def _chunks(self, data: bytes) -> list[bytes]:
+        n = self.max_payload
+        return [data[i : i + n] for i in range(0, len(data), n)] or [b""]
+
+    def _deliver(self, sock: Sock, data: bytes, out: list[Action]) -> None:
+        # Unsolicited data carries frame ID 0, never a pending request's ID (spec §2).
+        for chunk in self._chunks(data):
+            self._frame(fr.SocketReceive(0, sock.socket_id, 0, chunk), out)
+
+    def _present(self, sock: Sock, out: list[Action]) -> None:
+        assert sock.listener_id is not None
+        host, port = sock.peer
+        self._frame(fr.SocketNewIPv4Client(sock.listener_id, sock.socket_id, host, port), out)
+
+    def _alloc_id(self) -> int | None:
+        if len(self.sockets) >= self.max_sockets:
+            return None
+        return next(i for i in range(0x100) if i not in self.sockets)
+
+    def _new_key(self, sock: Sock) -> int:
+        key = next(self._keys)
+        sock.key = key
+        self.by_key[key] = sock.socket_id
+        return key
+
+    def _forget_key(self, sock: Sock) -> None:
+        if sock.key is not None:
+            self.by_key.pop(sock.key, None)
+            sock.key = None
+        sock.state = "new"
+
+    def _free(self, sock: Sock) -> None:
+        if sock.key is not None:
+            self.by_key.pop(sock.key, None)
+        self.sockets.pop(sock.socket_id, None)
+
+    def _release(self, sock: Sock, out: list[Action]) -> None:
+        """Give back the network object behind a socket."""
+        if sock.key is None:
+            return
+        if sock.state == "listening":
+            out.append(StopListening(sock.key))
+        elif sock.state == "bound" or (sock.protocol == Protocol.UDP):
+            out.append(CloseUdp(sock.key))
+        else:
+            out.append(Close(sock.key))
+
+    def _accepted(self, event: Accepted, out: list[Action]) -> None:
+        lid = self.by_key.get(event.listener_key)
+        sid = self._alloc_id()
+        if lid is None or sid is None:
+            out.append(Close(event.key))  # no free socket: the connection is dropped
+            return
+        sock = Sock(sid, Protocol.TCP, state="client", listener_id=lid, peer=(event.peer_host, event.peer_port))
+        sock.key = event.key
+        self.by_key[event.key] = sid
+        self.sockets[sid] = sock
+        if self.present_on_data:
+            sock.presented = False
+        else:
+            self._present(sock, out)
+
+    # ------------------------------------------------------------------ requests
+
+    def _request(self, frame: fr.Frame, out: list[Action]) -> None:
+        handler = getattr(self, f"_on_{type(frame).__name__}", None)
+        if handler is not None:
+            handler(frame, out)
+        # Frame types a module does not accept from the host are ignored, as on hardware.
+
+    def _on_SocketCreate(self, f: fr.SocketCreate, out: list[Action]) -> None:
+        if f.protocol not in (Protocol.UDP, Protocol.TCP, Protocol.TLS):
+            self._frame(fr.SocketCreateResponse(f.frame_id, 0xFF, SocketCreateStatus.INVALID_PROTOCOL), out)
+            return
+        sid = self._alloc_id()
+        if sid is None:
+            self._frame(fr.SocketCreateResponse(f.frame_id, 0xFF, SocketCreateStatus.RESOURCE_ERROR), out)
+            return
+        self.sockets[sid] = Sock(sid, int(f.protocol))
+        # 0x40 is answered even with frame ID 0 (spec §1).
+        self._frame(fr.SocketCreateResponse(f.frame_id, sid, SocketCreateStatus.SUCCESS), out)
+
+    def _on_SocketClose(self, f: fr.SocketClose, out: list[Action]) -> None:
+        if f.socket_id == 0xFF:
+            for sock in list(self.sockets.values()):
+                self._release(sock, out)
+                self._free(sock)
+            status = SocketCloseStatus.SUCCESS
+        else:
+            sock = self.sockets.get(f.socket_id)
+            if sock is None:
+                status = SocketCloseStatus.BAD_SOCKET_ID
+            else:
+                # Closing a listener leaves its accepted clients open (spec: UNCONFIRMED).
+                self._release(sock, out)
+                self._free(sock)
+                status = SocketCloseStatus.SUCCESS
+        if f.frame_id:
+            self._frame(fr.SocketCloseResponse(f.frame_id, f.socket_id, status), out)
+
+    def _on_SocketBindListen(self, f: fr.SocketBindListen, out: list[Action]) -> None:
+        sock = self.sockets.get(f.socket_id)
+        status: SocketListenStatus | None = None
+        if sock is None:
+            status = SocketListenStatus.INVALID_SOCKET_ID
+        elif sock.state in ("listening", "bound"):
+            status = SocketListenStatus.ALREADY_BOUND_OR_LISTENING
+        elif sock.state != "new":
+            status = SocketListenStatus.ERROR
+        elif f.source_port == 0:
+            status = SocketListenStatus.INVALID_PORT  # port 0: UNCONFIRMED, 0x01 exists for it
+        elif sock.protocol == Protocol.TLS:
+            status = SocketListenStatus.ERROR  # no incoming TLS on XBee Cellular (seed note)
+        if status is not None:
+            if f.frame_id:
+                self._frame(fr.SocketListenResponse(f.frame_id, f.socket_id, status), out)
+            return
+        assert sock is not None
+        sock.port = f.source_port
+        sock.pending_frame_id = f.frame_id
+        sock.state = "binding"
+        key = self._new_key(sock)
+        if sock.protocol == Protocol.UDP:
+            out.append(BindUdp(key, f.source_port))
+        else:
+            out.append(Listen(key, f.source_port, backlog=self.max_sockets))
+
+    def _on_SocketConnect(self, f: fr.SocketConnect, out: list[Action]) -> None:
+        sock = self.sockets.get(f.socket_id)
+        status = SocketConnectStatus.CONNECT_STARTED
+        host = ""
+        if sock is None:
+            status = SocketConnectStatus.INVALID_SOCKET_ID
+        elif sock.state == "connecting":
+            status = SocketConnectStatus.ALREADY_IN_PROGRESS
+        elif sock.state in ("connected", "client"):
+            status = SocketConnectStatus.ALREADY_CONNECTED
+        elif sock.state != "new":
+            status = SocketConnectStatus.UNKNOWN
+        elif f.address_type == AddressType.IPV4:
+            if len(f.address) != 4:
+                status = SocketConnectStatus.BAD_ADDRESS_OR_PORT
+            else:
+                host = str(ipaddress.IPv4Address(f.address))
+        elif f.address_type == AddressType.STRING:
+            try:
+                host = f.address.decode("ascii")
+            except UnicodeDecodeError:
+                status = SocketConnectStatus.BAD_ADDRESS_OR_PORT
+            if not host:
+                status = SocketConnectStatus.BAD_ADDRESS_OR_PORT
+        else:
+            status = SocketConnectStatus.BAD_ADDRESS_TYPE
+        if status == SocketConnectStatus.CONNECT_STARTED and f.dest_port == 0:
+            status = SocketConnectStatus.BAD_ADDRESS_OR_PORT
+        if f.frame_id:
+            self._frame(fr.SocketConnectResponse(f.frame_id, f.socket_id, status), out)
+        if status != SocketConnectStatus.CONNECT_STARTED:
+            return
+        assert sock is not None
+        sock.peer = (host, f.dest_port)
+        if sock.protocol == Protocol.UDP:
+            # A UDP "connect" only fixes the destination of later 0x44 sends.
+            sock.state = "connected"
+            if sock.key is None:
+                out.append(BindUdp(self._new_key(sock), 0))
+            self._frame(fr.SocketStatus(sock.socket_id, SocketStatusCode.CONNECTED), out)
+            return
+        sock.state = "connecting"
+        out.append(Connect(self._new_key(sock), host, f.dest_port))
+
+    def _on_SocketSend(self, f: fr.SocketSend, out: list[Action]) -> None:
+        sock = self.sockets.get(f.socket_id)
+        if sock is None:
+            status = TransmitStatusCode.CONNECTION_NOT_FOUND
+        elif len(f.payload) > self.max_payload:
+            status = TransmitStatusCode.MESSAGE_TOO_LONG
+        elif sock.state not in ("connected", "client") or sock.key is None:
+            status = TransmitStatusCode.SOCKET_NOT_CONNECTED  # UNCONFIRMED code (spec §4)
+        else:
+            if sock.protocol == Protocol.UDP:
+                out.append(SendTo(sock.key, sock.peer[0], sock.peer[1], f.payload))
+            else:
+                out.append(Send(sock.key, f.payload))
+            status = TransmitStatusCode.SUCCESS
+        if f.frame_id:
+            self._frame(fr.TransmitStatus(f.frame_id, status), out)
+
+    def _on_SocketSendTo(self, f: fr.SocketSendTo, out: list[Action]) -> None:
+        sock = self.sockets.get(f.socket_id)
+        if sock is None:
+            status = TransmitStatusCode.CONNECTION_NOT_FOUND
+        elif sock.protocol != Protocol.UDP:
+            status = TransmitStatusCode.INVALID_FRAME_VALUES  # UNCONFIRMED
+        elif len(f.payload) > self.max_payload:
+            status = TransmitStatusCode.MESSAGE_TOO_LONG
+        elif f.dest_port == 0:
+            status = TransmitStatusCode.INVALID_UDP_PORT
+        elif sock.key is None:
+            status = TransmitStatusCode.SOCKET_NOT_BOUND  # UNCONFIRMED (spec §4)
+        else:
+            out.append(SendTo(sock.key, f.dest_address, f.dest_port, f.payload))
+            status = TransmitStatusCode.SUCCESS
+        if f.frame_id:
+            self._frame(fr.TransmitStatus(f.frame_id, status), out)
+
+    def _on_SocketOption(self, f: fr.SocketOption, out: list[Action]) -> None:
+        sock = self.sockets.get(f.socket_id)
+        data = b""
+        if sock is None:
+            status = SocketOptionStatus.BAD_SOCKET_ID
+        elif f.option_id != 0x00:
+            status = SocketOptionStatus.INVALID_PARAMETERS
+        elif not f.option_data:
+            status = SocketOptionStatus.SUCCESS
+            data = bytes((sock.tls_profile,))
+        elif len(f.option_data) == 1:
+            sock.tls_profile = f.option_data[0]
+            status = SocketOptionStatus.SUCCESS
+        else:
+            status = SocketOptionStatus.INVALID_PARAMETERS
+        if f.frame_id:
+            self._frame(fr.SocketOptionResponse(f.frame_id, f.socket_id, f.option_id, status, data), out)
+
+    # -- AT commands
+
+    def _on_ATCommand(self, f: fr.ATCommand, out: list[Action]) -> None:
+        self._at(f, out, queue=False)
+
+    def _on_ATCommandQueue(self, f: fr.ATCommandQueue, out: list[Action]) -> None:
+        self._at(f, out, queue=True)
+
+    def _at(self, f: fr.ATCommand, out: list[Action], queue: bool) -> None:
+        cmd = f.command
+        value = b""
+        new_mode: int | None = None
+        status: ATCommandStatus
+        if cmd == b"AC":
+            new_mode = self._apply_queued()
+            status = ATCommandStatus.OK
+        elif cmd == b"SI":
+            status = ATCommandStatus.OK
+            value = self._socket_info(f.parameter)
+        elif cmd not in self.at:
+            status = ATCommandStatus.INVALID_COMMAND
+        elif not f.parameter:
+            status = ATCommandStatus.OK
+            value = self.at[cmd]
+        elif not self._valid_setting(cmd, f.parameter):
+            status = ATCommandStatus.INVALID_PARAMETER
+        elif cmd in (b"MY", b"VR", b"HV", b"SH", b"SL", b"IM", b"AI"):
+            status = ATCommandStatus.ERROR  # read-only
+        else:
+            status = ATCommandStatus.OK
+            self.queued_at[cmd] = f.parameter
+            if not queue:
+                new_mode = self._apply_queued()
+        if f.frame_id:
+            # The reply goes out in the mode the request came in; a new AP applies after it.
+            self._frame(fr.ATCommandResponse(f.frame_id, cmd, status, value), out)
+        if new_mode is not None:
+            self.api_mode = new_mode
+            self.decoder.set_api_mode(new_mode)
+
+    def _valid_setting(self, cmd: bytes, value: bytes) -> bool:
+        if cmd == b"AP":
+            return len(value) == 1 and value[0] in (1, 2)
+        if cmd == b"NI":
+            return 0 < len(value) <= 20
+        return True
+
+    def _apply_queued(self) -> int | None:
+        new_mode = None
+        for cmd, value in self.queued_at.items():
+            self.at[cmd] = value
+            if cmd == b"AP":
+                new_mode = value[0]
+        self.queued_at.clear()
+        return new_mode
+
+    def _socket_info(self, parameter: bytes) -> bytes:
+        """``SI``: without a parameter the list of socket IDs; with one, that socket's state."""
+        if not parameter:
+            return bytes(sorted(self.sockets))
+        sock = self.sockets.get(parameter[0])
+        if sock is None:
+            return b""
+        return bytes((sock.socket_id, sock.protocol)) + sock.port.to_bytes(2, "big") + sock.state.encode()
+
+
+# ---------------------------------------------------------------------- fault profiles
+
+
+class _ChecksumOffByOne(XBeeFault):
+    def wire_out(self, raw: bytes, frame: fr.Frame) -> bytes:
+        if frame.FRAME_TYPE in (0xC0, 0xC6, 0xCD):
+            return raw[:-1] + bytes(((raw[-1] + 1) & 0xFF,))
+        return raw
+
+
+class _FrameIdNotEchoed(XBeeFault):
+    def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
+        fid = getattr(frame, "frame_id", None)
+        if fid and frame.FRAME_TYPE in (0xC0, 0xC6, 0xC3, 0xC2, 0x89, 0x88, 0xC1):
+            return replace(frame, frame_id=(fid % 255) + 1)  # type: ignore[type-var]
+        return frame
+
+
+class _ReceiveWithFrameId(XBeeFault):
+    def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
+        if isinstance(frame, fr.SocketReceive):
+            return replace(frame, frame_id=0x01)
+        return frame
+
+
+class _NoStatusOnPeerClose(XBeeFault):
+    def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
+        if isinstance(frame, fr.SocketStatus) and frame.status == SocketStatusCode.CONNECTION_LOST:
+            return None
+        return frame
+
+
+class _WrongStatusOnPeerClose(XBeeFault):
+    def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
+        if isinstance(frame, fr.SocketStatus) and frame.status == SocketStatusCode.CONNECTION_LOST:
+            return replace(frame, status=SocketStatusCode.TRANSPORT_CLOSED)
+        return frame
+
+
+class _SocketIdNotEchoed(XBeeFault):
+    def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
+        if isinstance(frame, fr.SocketListenResponse | fr.SocketCloseResponse):
+            return replace(frame, socket_id=frame.socket_id ^ 0x01)
+        return frame
+
+
+class _PortByteSwapped(XBeeFault):
+    def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
+        if isinstance(frame, fr.SocketNewIPv4Client):
+            port = frame.remote_port
+            return replace(frame, remote_port=((port & 0xFF) << 8) | (port >> 8))
+        return frame
+
+
+class _AddressReversed(XBeeFault):
+    def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
+        if isinstance(frame, fr.SocketNewIPv4Client):
+            return replace(frame, remote_address=".".join(reversed(frame.remote_address.split("."))))
+        return frame
+
+
+class _PayloadTruncated(XBeeFault):
+    def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
+        if isinstance(frame, fr.SocketReceive) and len(frame.payload) > 1:
+            return replace(frame, payload=frame.payload[:-1])
+        return frame
+
+
+class _NoEscaping(XBeeFault):
+    def wire_out(self, raw: bytes, frame: fr.Frame) -> bytes:
+        return encode(frame, 1)
+
+
+for _fault in (
+    _ChecksumOffByOne("checksum-off-by-one", FAMILY, "0xC0/0xC6/0xCD go out with checksum + 1"),
+    _FrameIdNotEchoed("frame-id-not-echoed", FAMILY, "responses carry the request's frame ID + 1"),
+    _ReceiveWithFrameId("receive-nonzero-frame-id", FAMILY, "0xCD carries frame ID 01 instead of 00"),
+    _NoStatusOnPeerClose("no-status-on-peer-close", FAMILY, "no 0xCF when the peer closes"),
+    _WrongStatusOnPeerClose("wrong-status-on-peer-close", FAMILY, "0xCF 03 instead of 07 when the peer closes"),
+    _SocketIdNotEchoed("socket-id-not-echoed", FAMILY, "0xC6/0xC3 carry another socket ID than the request's"),
+    _PortByteSwapped("port-byte-swapped", FAMILY, "0xCC carries the remote port little-endian"),
+    _AddressReversed("address-reversed", FAMILY, "0xCC carries the remote IPv4 bytes reversed"),
+    _PayloadTruncated("payload-truncated", FAMILY, "0xCD loses the last byte of each payload"),
+    _NoEscaping("no-escaping", FAMILY, "frames go out unescaped even in AP=2"),
+    XBeeFault(
+        "cat1-presents-on-connect",
+        FAMILY,
+        "a Cat 1 module that presents 0xCC before any data",
+        overrides={"present_connection": "on-connect"},
+    ),
+    XBeeFault(
+        "presents-on-data",
+        FAMILY,
+        "an LTE-M module that waits for data before presenting 0xCC",
+        overrides={"present_connection": "on-data"},
+    ),
+):
+    register(_fault)
+Model = XBeeModel

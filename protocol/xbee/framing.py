@@ -1,0 +1,269 @@
+"""XBee API framing (spec §1): length, checksum, AP=1 and AP=2 escaping, and a streaming decoder.
+
+Sans-IO: ``encode`` turns a typed frame into wire bytes; ``Decoder.feed`` turns wire bytes, in any
+chunking, into typed frames and decode events. The decoder never raises on wire input: garbage,
+bad checksums, truncated and malformed frames come out as events, and it resynchronises on the
+next start delimiter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from protocol.xbee.frames import Frame, FrameFormatError, parse_frame_data
+
+START = 0x7E
+ESCAPE = 0x7D
+XON = 0x11
+XOFF = 0x13
+ESCAPED_BYTES = frozenset((START, ESCAPE, XON, XOFF))
+# The longest frame data any documented frame has: 0x45 header (10) + a 1500-byte payload,
+# with room for a firmware that allows more. A declared length above this is not waited for.
+MAX_FRAME_DATA = 4096
+
+_ESCAPE_TABLE = {b: bytes((ESCAPE, b ^ 0x20)) for b in ESCAPED_BYTES}
+
+
+def checksum(frame_data: bytes) -> int:
+    """``0xFF - (sum(frame data) & 0xFF)``."""
+    return 0xFF - (sum(frame_data) & 0xFF)
+
+
+def escape(body: bytes) -> bytes:
+    """AP=2 escaping of everything after the start delimiter."""
+    if not any(b in ESCAPED_BYTES for b in body):
+        return body
+    return b"".join(_ESCAPE_TABLE.get(b, bytes((b,))) for b in body)
+
+
+def unescape(body: bytes) -> bytes:
+    """Inverse of ``escape``; a trailing lone escape byte is dropped."""
+    if ESCAPE not in body:
+        return body
+    parts = body.split(b"\x7d")
+    out = bytearray(parts[0])
+    for part in parts[1:]:
+        if part:
+            out.append(part[0] ^ 0x20)
+            out += part[1:]
+    return bytes(out)
+
+
+def frame_bytes(frame_data: bytes, api_mode: int = 1) -> bytes:
+    """Wire bytes for raw frame data: delimiter, length, data, checksum (escaped when AP=2)."""
+    body = len(frame_data).to_bytes(2, "big") + frame_data + bytes((checksum(frame_data),))
+    if api_mode == 2:
+        body = escape(body)
+    return b"\x7e" + body
+
+
+def encode(frame: Frame, api_mode: int = 1) -> bytes:
+    """Wire bytes for a typed frame."""
+    return frame_bytes(frame.to_data(), api_mode)
+
+
+# --------------------------------------------------------------------------- decode events
+
+
+@dataclass(frozen=True, slots=True)
+class DecodeEvent:
+    """Something on the wire that is not a good frame. ``raw`` is exactly what was consumed."""
+
+    raw: bytes
+
+    def describe(self) -> str:  # pragma: no cover - overridden
+        return type(self).__name__
+
+
+@dataclass(frozen=True, slots=True)
+class Garbage(DecodeEvent):
+    """Bytes skipped while looking for a start delimiter."""
+
+    def describe(self) -> str:
+        return f"{len(self.raw)} byte(s) outside any frame"
+
+
+@dataclass(frozen=True, slots=True)
+class BadChecksum(DecodeEvent):
+    """A complete frame whose checksum is wrong; it is discarded."""
+
+    frame_data: bytes
+    expected: int
+    actual: int
+
+    def describe(self) -> str:
+        return f"checksum: expected {self.expected:02X}, got {self.actual:02X}"
+
+
+@dataclass(frozen=True, slots=True)
+class Truncated(DecodeEvent):
+    """A frame cut short: a new start delimiter, an idle gap or an impossible length came first."""
+
+    reason: str
+
+    def describe(self) -> str:
+        return f"truncated frame ({self.reason})"
+
+
+@dataclass(frozen=True, slots=True)
+class Malformed(DecodeEvent):
+    """A frame with a good checksum whose data does not fit its frame type."""
+
+    frame_data: bytes
+    reason: str
+
+    def describe(self) -> str:
+        return f"malformed frame: {self.reason}"
+
+
+Event = Frame | DecodeEvent
+
+
+class Decoder:
+    """Streaming decoder: ``feed(bytes) -> [Frame | DecodeEvent]``.
+
+    ``flush()`` ends a frame that is still waiting for bytes (for an idle line): with AP=1 a frame
+    cut short cannot be told from one still arriving until then. With AP=2 a start delimiter
+    never occurs inside a frame, so a cut frame is reported as soon as the next frame begins.
+    """
+
+    def __init__(self, api_mode: int = 1) -> None:
+        if api_mode not in (1, 2):
+            raise ValueError(f"API mode must be 1 or 2, not {api_mode}")
+        self.api_mode = api_mode
+        self._buf = bytearray()
+
+    @property
+    def pending(self) -> bytes:
+        """Bytes received and not yet part of any frame or event."""
+        return bytes(self._buf)
+
+    def set_api_mode(self, api_mode: int) -> None:
+        if api_mode not in (1, 2):
+            raise ValueError(f"API mode must be 1 or 2, not {api_mode}")
+        self.api_mode = api_mode
+
+    def feed(self, data: bytes) -> list[Event]:
+        self._buf += data
+        out: list[Event] = []
+        if self.api_mode == 1:
+            self._decode_plain(out)
+        else:
+            self._decode_escaped(out)
+        return out
+
+    def flush(self) -> list[Event]:
+        """Report whatever is pending as truncated/garbage, then decode what follows it."""
+        out: list[Event] = []
+        while self._buf:
+            if self._buf[0] != START:
+                self._skip_garbage(out)
+                continue
+            nxt = self._buf.find(START, 1)
+            cut = len(self._buf) if nxt < 0 else nxt
+            out.append(Truncated(bytes(self._buf[:cut]), "the line went idle before the frame was complete"))
+            del self._buf[:cut]
+            out.extend(self.feed(b""))
+        return out
+
+    # -- internals
+
+    def _skip_garbage(self, out: list[Event]) -> bool:
+        """Drop bytes before the first delimiter; False when nothing is left to look at."""
+        start = self._buf.find(START)
+        if start < 0:
+            if self._buf:
+                out.append(Garbage(bytes(self._buf)))
+                self._buf.clear()
+            return False
+        if start:
+            out.append(Garbage(bytes(self._buf[:start])))
+            del self._buf[:start]
+        return True
+
+    def _emit(self, out: list[Event], raw: bytes, data: bytes, cs: int) -> None:
+        if (sum(data) + cs) & 0xFF != 0xFF:
+            out.append(BadChecksum(raw, data, checksum(data), cs))
+            return
+        try:
+            out.append(parse_frame_data(data))
+        except FrameFormatError as exc:
+            out.append(Malformed(raw, data, str(exc)))
+
+    def _decode_plain(self, out: list[Event]) -> None:
+        buf = self._buf
+        while self._skip_garbage(out):
+            if len(buf) < 3:
+                return
+            length = (buf[1] << 8) | buf[2]
+            if length == 0 or length > MAX_FRAME_DATA:
+                # Not a frame we could ever complete: report the delimiter and resync after it.
+                out.append(Truncated(bytes(buf[:3]), f"impossible length {length}"))
+                del buf[:1]
+                continue
+            total = length + 4
+            if len(buf) < total:
+                return
+            raw = bytes(buf[:total])
+            del buf[:total]
+            self._emit(out, raw, raw[3:-1], raw[-1])
+
+    def _decode_escaped(self, out: list[Event]) -> None:
+        buf = self._buf
+        while self._skip_garbage(out):
+            nxt = buf.find(START, 1)
+            segment = bytes(buf[1:]) if nxt < 0 else bytes(buf[1:nxt])
+            body, i = self._unescape_frame(segment)
+            if len(body) >= 2:
+                length = (body[0] << 8) | body[1]
+                if length == 0 or length > MAX_FRAME_DATA:
+                    out.append(Truncated(bytes(buf[: 1 + i]), f"impossible length {length}"))
+                    del buf[: 1 + i]
+                    continue
+            need = ((body[0] << 8) | body[1]) + 3 if len(body) >= 2 else 3
+            if len(body) < need:
+                if nxt < 0:
+                    return  # still arriving
+                out.append(Truncated(bytes(buf[:nxt]), "a new frame began before this one was complete"))
+                del buf[:nxt]
+                continue
+            raw = bytes(buf[: 1 + i])
+            del buf[: 1 + i]
+            self._emit(out, raw, bytes(body[2:-1]), body[-1])
+
+    @staticmethod
+    def _unescape_frame(segment: bytes) -> tuple[bytearray, int]:
+        """Unescape one frame from the start of ``segment`` (the bytes after a delimiter).
+
+        Returns the unescaped length + data + checksum (possibly incomplete) and how many raw bytes
+        they took. Works a run between escape bytes at a time, so long payloads cost few steps.
+        """
+        body = bytearray()
+        i = 0
+        n = len(segment)
+        target = 2
+        while True:
+            if len(body) >= target:
+                if target != 2:
+                    break
+                length = (body[0] << 8) | body[1]
+                if length == 0 or length > MAX_FRAME_DATA:
+                    break
+                target = length + 3
+                continue
+            j = segment.find(b"\x7d", i)
+            stop = n if j < 0 else j
+            take = min(stop - i, target - len(body))
+            body += segment[i : i + take]
+            i += take
+            if len(body) >= target or i >= n:
+                if len(body) >= target:
+                    continue
+                break
+            if i != j:
+                continue
+            if i + 1 >= n:
+                break  # a lone escape byte: its partner has not arrived yet
+            body.append(segment[i + 1] ^ 0x20)
+            i += 2
+        return body, i
