@@ -44,7 +44,7 @@ class SerialDriver(Driver):
                 return b""
             self._port.timeout = 0
             waiting = self._port.in_waiting
-            return first + (self._port.read(waiting) if waiting else b"")
+            return bytes(first + (self._port.read(waiting) if waiting else b""))
         except serial.SerialException as exc:
             if "returned no data" in str(exc) or "disconnected" in str(exc):
                 return None  # the device went away (USB unplugged, pty or socket closed)

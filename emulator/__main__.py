@@ -9,9 +9,10 @@ import logging
 import signal
 import sys
 
-from emulator import build_model, families, fault_names, family_module
+from emulator import build_model, families, family_module, fault_names
 from emulator.runner import Runner, serve_pty, serve_tcp
 from protocol.profile import ProfileError, available_profiles, load_profile
+
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(

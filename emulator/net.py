@@ -91,17 +91,7 @@ class CancelTimer:
 
 
 Action = (
-    SerialOut
-    | Listen
-    | StopListening
-    | Connect
-    | Send
-    | Close
-    | BindUdp
-    | SendTo
-    | CloseUdp
-    | StartTimer
-    | CancelTimer
+    SerialOut | Listen | StopListening | Connect | Send | Close | BindUdp | SendTo | CloseUdp | StartTimer | CancelTimer
 )
 
 # --------------------------------------------------------------------------- events

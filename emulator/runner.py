@@ -105,6 +105,8 @@ class _Udp(asyncio.DatagramProtocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.DatagramTransport)
         self.transport = transport
+        if self.runner.udp.get(self.key) is not self:
+            transport.close()  # the model closed it while it was starting
 
     def datagram_received(self, data: bytes, addr: tuple[str | Any, int]) -> None:
         self.runner.event(Datagram(self.key, str(addr[0]), int(addr[1]), data))
@@ -162,6 +164,7 @@ class Runner:
         self.serial: _SerialLink | None = None
         self.conns: dict[int, _Conn] = {}
         self.servers: dict[int, asyncio.Server] = {}
+        self.listen_socks: dict[int, socket.socket] = {}  # bound, server not started yet
         self.udp: dict[int, _Udp] = {}
         self.timers: dict[str, asyncio.TimerHandle] = {}
         self.paused = False
@@ -193,11 +196,11 @@ class Runner:
             elif isinstance(action, Close | StopListening | CloseUdp):
                 self._close(action.key)
             elif isinstance(action, Listen):
-                self._spawn(self._listen(action))
+                self._listen(action)
             elif isinstance(action, Connect):
                 self._spawn(self._connect(action))
             elif isinstance(action, BindUdp):
-                self._spawn(self._bind(action))
+                self._bind(action)
             elif isinstance(action, StartTimer):
                 old = self.timers.pop(action.key, None)
                 if old is not None:
@@ -234,20 +237,33 @@ class Runner:
 
     # -- network operations
 
-    async def _listen(self, action: Listen) -> None:
+    def _listen(self, action: Listen) -> None:
+        # Bound and listening before the model hears back, so that a request the module answers
+        # after this one can never overtake it (a peer may connect as soon as 0xC6 is out).
         try:
-            server = await self.loop.create_server(
-                lambda: _Conn(self, self.new_key(), action.key),
-                self.host_ip,
-                action.port,
-                backlog=max(1, action.backlog),
-                reuse_address=True,
-            )
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((self.host_ip, action.port))
+            sock.listen(max(1, action.backlog))
+            sock.setblocking(False)
         except OSError as exc:
+            sock.close()
             self.event(ListenResult(action.key, str(exc)))
             return
-        self.servers[action.key] = server
+        self.listen_socks[action.key] = sock
+        self._spawn(self._serve_listener(action.key, sock))
         self.event(ListenResult(action.key))
+
+    async def _serve_listener(self, key: int, sock: socket.socket) -> None:
+        try:
+            server = await self.loop.create_server(lambda: _Conn(self, self.new_key(), key), sock=sock)
+        except OSError as exc:
+            log.debug("listener %s: %s", key, exc)
+            return
+        if self.listen_socks.pop(key, None) is None:
+            server.close()  # closed while starting
+            return
+        self.servers[key] = server
 
     async def _connect(self, action: Connect) -> None:
         try:
@@ -266,16 +282,17 @@ class Runner:
         else:
             self.event(ConnectResult(action.key))
 
-    async def _bind(self, action: BindUdp) -> None:
+    def _bind(self, action: BindUdp) -> None:
         try:
-            await self.loop.create_datagram_endpoint(
-                lambda: self.udp.setdefault(action.key, _Udp(self, action.key)),
-                local_addr=(self.host_ip, action.port),
-            )
+            sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            sock.bind((self.host_ip, action.port))
+            sock.setblocking(False)
         except OSError as exc:
-            self.udp.pop(action.key, None)
+            sock.close()
             self.event(BindResult(action.key, str(exc)))
             return
+        udp = self.udp[action.key] = _Udp(self, action.key)
+        self._spawn(self.loop.create_datagram_endpoint(lambda: udp, sock=sock))
         self.event(BindResult(action.key))
 
     def _close(self, key: int) -> None:
@@ -285,6 +302,9 @@ class Runner:
         server = self.servers.pop(key, None)
         if server is not None:
             server.close()
+        sock = self.listen_socks.pop(key, None)
+        if sock is not None:
+            sock.close()
         udp = self.udp.pop(key, None)
         if udp is not None and udp.transport is not None:
             udp.transport.close()
@@ -292,7 +312,7 @@ class Runner:
     async def aclose(self) -> None:
         """Close every socket the model holds, then the serial link."""
         self.execute(self.model.shutdown())
-        for key in list(self.conns) + list(self.servers) + list(self.udp):
+        for key in [*self.conns, *self.servers, *self.listen_socks, *self.udp]:
             self._close(key)
         for timer in self.timers.values():
             timer.cancel()
@@ -346,9 +366,7 @@ class _PipeWriter(asyncio.BaseProtocol):
         self.link.resume_writing()
 
 
-async def serve_tcp(
-    runner: Runner, host: str, port: int, stop: asyncio.Event, announce: Callable[[str], None]
-) -> None:
+async def serve_tcp(runner: Runner, host: str, port: int, stop: asyncio.Event, announce: Callable[[str], None]) -> None:
     """Serve the UART on a TCP port, one client at a time (``socket://host:port`` for pyserial)."""
 
     def factory() -> asyncio.Protocol:
@@ -387,7 +405,7 @@ class EmulatorThread:
     def start(self, timeout: float = 5.0) -> EmulatorThread:
         self._thread.start()
         if not self._ready.wait(timeout):
-            raise RuntimeError("the emulator did not start within %.0f s" % timeout)
+            raise RuntimeError(f"the emulator did not start within {timeout:.0f} s")
         if self._error is not None:
             raise RuntimeError(f"the emulator failed to start: {self._error}")
         return self

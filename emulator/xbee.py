@@ -12,7 +12,7 @@ import ipaddress
 import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, cast
 
 from emulator.faults import Fault, register
 from emulator.net import (
@@ -301,13 +301,13 @@ class XBeeModel:
                 self._free(sock)
             status = SocketCloseStatus.SUCCESS
         else:
-            sock = self.sockets.get(f.socket_id)
-            if sock is None:
+            target = self.sockets.get(f.socket_id)
+            if target is None:
                 status = SocketCloseStatus.BAD_SOCKET_ID
             else:
                 # Closing a listener leaves its accepted clients open (spec: UNCONFIRMED).
-                self._release(sock, out)
-                self._free(sock)
+                self._release(target, out)
+                self._free(target)
                 status = SocketCloseStatus.SUCCESS
         if f.frame_id:
             self._frame(fr.SocketCloseResponse(f.frame_id, f.socket_id, status), out)
@@ -516,7 +516,7 @@ class _FrameIdNotEchoed(XBeeFault):
     def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
         fid = getattr(frame, "frame_id", None)
         if fid and frame.FRAME_TYPE in (0xC0, 0xC6, 0xC3, 0xC2, 0x89, 0x88, 0xC1):
-            return replace(frame, frame_id=(fid % 255) + 1)  # type: ignore[type-var]
+            return replace(cast(Any, frame), frame_id=(fid % 255) + 1)  # type: ignore[no-any-return]
         return frame
 
 

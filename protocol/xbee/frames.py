@@ -38,14 +38,20 @@ def _ip(raw: bytes) -> str:
 
 def _ip_bytes(address: str) -> bytes:
     try:
-        return socket.inet_aton(address)
-    except OSError as exc:
+        return socket.inet_pton(socket.AF_INET, address)
+    except (OSError, ValueError) as exc:
         raise FrameFormatError(f"not an IPv4 address: {address!r}") from exc
 
 
 def _need(data: bytes, n: int, name: str) -> None:
     if len(data) < n:
         raise FrameFormatError(f"{name}: {len(data)} bytes of frame data, at least {n} needed")
+
+
+def _exact(data: bytes, n: int, name: str) -> None:
+    """Fixed-layout frames: extra bytes are a deviation to report, not to drop silently."""
+    if len(data) != n:
+        raise FrameFormatError(f"{name}: {len(data)} bytes of frame data, exactly {n} expected")
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +117,7 @@ class SocketCreate(Frame):
 
     @classmethod
     def from_data(cls, data: bytes) -> SocketCreate:
-        _need(data, 3, cls.NAME)
+        _exact(data, 3, cls.NAME)
         return cls(data[1], coerce(Protocol, data[2]))
 
 
@@ -158,9 +164,7 @@ class SocketConnect(Frame):
     @classmethod
     def from_data(cls, data: bytes) -> SocketConnect:
         _need(data, 6, cls.NAME)
-        return cls(
-            data[1], data[2], int.from_bytes(data[3:5], "big"), coerce(AddressType, data[5]), bytes(data[6:])
-        )
+        return cls(data[1], data[2], int.from_bytes(data[3:5], "big"), coerce(AddressType, data[5]), bytes(data[6:]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,7 +181,7 @@ class SocketClose(Frame):
 
     @classmethod
     def from_data(cls, data: bytes) -> SocketClose:
-        _need(data, 3, cls.NAME)
+        _exact(data, 3, cls.NAME)
         return cls(data[1], data[2])
 
 
@@ -244,7 +248,7 @@ class SocketBindListen(Frame):
 
     @classmethod
     def from_data(cls, data: bytes) -> SocketBindListen:
-        _need(data, 5, cls.NAME)
+        _exact(data, 5, cls.NAME)
         return cls(data[1], data[2], int.from_bytes(data[3:5], "big"))
 
 
@@ -285,7 +289,7 @@ class TransmitStatus(Frame):
 
     @classmethod
     def from_data(cls, data: bytes) -> TransmitStatus:
-        _need(data, 3, cls.NAME)
+        _exact(data, 3, cls.NAME)
         return cls(data[1], coerce(TransmitStatusCode, data[2]))
 
 
@@ -302,7 +306,7 @@ class ModemStatus(Frame):
 
     @classmethod
     def from_data(cls, data: bytes) -> ModemStatus:
-        _need(data, 2, cls.NAME)
+        _exact(data, 2, cls.NAME)
         return cls(coerce(ModemStatusCode, data[1]))
 
 
@@ -321,7 +325,7 @@ class SocketCreateResponse(Frame):
 
     @classmethod
     def from_data(cls, data: bytes) -> SocketCreateResponse:
-        _need(data, 4, cls.NAME)
+        _exact(data, 4, cls.NAME)
         return cls(data[1], data[2], coerce(SocketCreateStatus, data[3]))
 
 
@@ -361,7 +365,7 @@ class SocketConnectResponse(Frame):
 
     @classmethod
     def from_data(cls, data: bytes) -> SocketConnectResponse:
-        _need(data, 4, cls.NAME)
+        _exact(data, 4, cls.NAME)
         return cls(data[1], data[2], coerce(SocketConnectStatus, data[3]))
 
 
@@ -380,7 +384,7 @@ class SocketCloseResponse(Frame):
 
     @classmethod
     def from_data(cls, data: bytes) -> SocketCloseResponse:
-        _need(data, 4, cls.NAME)
+        _exact(data, 4, cls.NAME)
         return cls(data[1], data[2], coerce(SocketCloseStatus, data[3]))
 
 
@@ -399,7 +403,7 @@ class SocketListenResponse(Frame):
 
     @classmethod
     def from_data(cls, data: bytes) -> SocketListenResponse:
-        _need(data, 4, cls.NAME)
+        _exact(data, 4, cls.NAME)
         return cls(data[1], data[2], coerce(SocketListenStatus, data[3]))
 
 
@@ -423,7 +427,7 @@ class SocketNewIPv4Client(Frame):
 
     @classmethod
     def from_data(cls, data: bytes) -> SocketNewIPv4Client:
-        _need(data, 9, cls.NAME)
+        _exact(data, 9, cls.NAME)
         return cls(data[1], data[2], _ip(data[3:7]), int.from_bytes(data[7:9], "big"))
 
 
@@ -489,7 +493,7 @@ class SocketStatus(Frame):
 
     @classmethod
     def from_data(cls, data: bytes) -> SocketStatus:
-        _need(data, 3, cls.NAME)
+        _exact(data, 3, cls.NAME)
         return cls(data[1], coerce(SocketStatusCode, data[2]))
 
 

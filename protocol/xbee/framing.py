@@ -37,15 +37,17 @@ def escape(body: bytes) -> bytes:
 
 
 def unescape(body: bytes) -> bytes:
-    """Inverse of ``escape``; a trailing lone escape byte is dropped."""
+    """Inverse of ``escape``, read as the decoder reads it; a trailing lone escape byte is dropped."""
     if ESCAPE not in body:
         return body
-    parts = body.split(b"\x7d")
-    out = bytearray(parts[0])
-    for part in parts[1:]:
-        if part:
-            out.append(part[0] ^ 0x20)
-            out += part[1:]
+    out = bytearray()
+    i = 0
+    while (j := body.find(b"\x7d", i)) >= 0:
+        out += body[i:j]
+        if j + 1 < len(body):
+            out.append(body[j + 1] ^ 0x20)
+        i = j + 2
+    out += body[i:]
     return bytes(out)
 
 
@@ -127,11 +129,15 @@ class Decoder:
     never occurs inside a frame, so a cut frame is reported as soon as the next frame begins.
     """
 
-    def __init__(self, api_mode: int = 1) -> None:
+    def __init__(self, api_mode: int = 1, keep_raw: bool = False) -> None:
         if api_mode not in (1, 2):
             raise ValueError(f"API mode must be 1 or 2, not {api_mode}")
         self.api_mode = api_mode
         self._buf = bytearray()
+        # With keep_raw, ``raw_of_last_feed`` holds the wire bytes of each frame (not event) the last
+        # ``feed`` returned, in order.
+        self.keep_raw = keep_raw
+        self.raw_of_last_feed: list[bytes] = []
 
     @property
     def pending(self) -> bytes:
@@ -146,6 +152,8 @@ class Decoder:
     def feed(self, data: bytes) -> list[Event]:
         self._buf += data
         out: list[Event] = []
+        if self.keep_raw:
+            self.raw_of_last_feed = []
         if self.api_mode == 1:
             self._decode_plain(out)
         else:
@@ -155,6 +163,7 @@ class Decoder:
     def flush(self) -> list[Event]:
         """Report whatever is pending as truncated/garbage, then decode what follows it."""
         out: list[Event] = []
+        self.raw_of_last_feed = []
         while self._buf:
             if self._buf[0] != START:
                 self._skip_garbage(out)
@@ -163,7 +172,10 @@ class Decoder:
             cut = len(self._buf) if nxt < 0 else nxt
             out.append(Truncated(bytes(self._buf[:cut]), "the line went idle before the frame was complete"))
             del self._buf[:cut]
+            raws = self.raw_of_last_feed if self.keep_raw else []
             out.extend(self.feed(b""))
+            if self.keep_raw:
+                self.raw_of_last_feed = raws + self.raw_of_last_feed
         return out
 
     # -- internals
@@ -189,6 +201,9 @@ class Decoder:
             out.append(parse_frame_data(data))
         except FrameFormatError as exc:
             out.append(Malformed(raw, data, str(exc)))
+            return
+        if self.keep_raw:
+            self.raw_of_last_feed.append(raw)
 
     def _decode_plain(self, out: list[Event]) -> None:
         buf = self._buf
@@ -198,7 +213,7 @@ class Decoder:
             length = (buf[1] << 8) | buf[2]
             if length == 0 or length > MAX_FRAME_DATA:
                 # Not a frame we could ever complete: report the delimiter and resync after it.
-                out.append(Truncated(bytes(buf[:3]), f"impossible length {length}"))
+                out.append(Truncated(bytes(buf[:1]), f"impossible length {length}"))
                 del buf[:1]
                 continue
             total = length + 4

@@ -1,0 +1,3 @@
+"""Registers the suite's plugin parts; nothing else."""
+
+pytest_plugins = ["fixtures.plugin", "reports.plugin"]

@@ -1,0 +1,1 @@
+"""The compliance report: verdicts, wire traces, HTML (pytest-html), JUnit and JSON."""

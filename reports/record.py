@@ -1,0 +1,42 @@
+"""What a case records for the report (the only thing ``reports`` reads of a case).
+
+Fixtures put the case's trace and identity here; the report plugin reads them. This module knows
+no family.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from drivers.trace import Trace
+
+TRACE_KEY = pytest.StashKey[Trace]()
+IDENTITY_KEY = pytest.StashKey[dict[str, str]]()
+FINDINGS_KEY = pytest.StashKey[list[str]]()
+
+
+def record_trace(item: pytest.Item, trace: Trace) -> None:
+    item.stash[TRACE_KEY] = trace
+
+
+def record_identity(item: pytest.Item, identity: dict[str, str]) -> None:
+    item.stash[IDENTITY_KEY] = identity
+
+
+def record_finding(item: pytest.Item, text: str) -> None:
+    """A deviation on a detail the spec marks UNCONFIRMED (a NON-STRICT finding)."""
+    item.stash.setdefault(FINDINGS_KEY, []).append(text)
+
+
+def case_marker(item: pytest.Item) -> tuple[str, str, str] | None:
+    """(case ID, requirement, kind) from ``@case(...)``, or None for a non-case test."""
+    mark = item.get_closest_marker("case")
+    if mark is None:
+        return None
+    args: list[Any] = list(mark.args)
+    case_id = str(args[0]) if args else str(mark.kwargs.get("case_id", ""))
+    requirement = str(args[1]) if len(args) > 1 else str(mark.kwargs.get("requirement", ""))
+    kind = str(mark.kwargs.get("kind", "positive"))
+    return case_id, requirement, kind

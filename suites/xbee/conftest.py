@@ -1,0 +1,42 @@
+"""XBee fixtures: an API-mode session on the shared driver, reset before every case."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterator
+
+import pytest
+
+from drivers.base import Driver, LinkLost
+from fixtures.expect import ConformanceFailure, NoAnswer
+from fixtures.plugin import DutLink, note_link_state
+from fixtures.xbee import XBeeSession
+from reports.record import case_marker
+
+
+@pytest.fixture
+def xbee(request: pytest.FixtureRequest, dut: Driver, dut_link: DutLink) -> Iterator[XBeeSession]:
+    """A clean XBee session: every socket closed, the case's API mode set (``api_mode`` param)."""
+    session: XBeeSession | None = getattr(dut_link, "xbee_session", None)
+    if session is None:
+        session = XBeeSession(dut, dut_link.profile)
+        dut_link.xbee_session = session  # type: ignore[attr-defined]
+    marker = case_marker(request.node)
+    session.requirement = marker[1] if marker else ""
+    mode = request.getfixturevalue("api_mode") if "api_mode" in request.fixturenames else session.api_mode
+    try:
+        session.set_api_mode(int(mode))
+        session.reset()
+    except (NoAnswer, LinkLost) as exc:
+        note_link_state(dut_link, exc, answered=False)
+        pytest.fail(f"INCONCLUSIVE: the DUT did not answer the case setup: {str(exc).splitlines()[0]}", pytrace=False)
+    except ConformanceFailure as exc:
+        # It answered, but not as an XBee in API mode would: the cases cannot run on this link.
+        note_link_state(dut_link, exc, answered=False)
+        pytest.fail(f"INCONCLUSIVE: the case setup failed (wrong API mode or baud?):\n{exc}", pytrace=False)
+    note_link_state(dut_link, None, answered=True)
+    if dut_link.host is None:
+        my = session.at(b"MY").value
+        dut_link.host = str(ipaddress.IPv4Address(my)) if len(my) == 4 else my.decode("ascii", "replace")
+    dut.trace.restart()  # the case's trace starts after the common setup
+    yield session

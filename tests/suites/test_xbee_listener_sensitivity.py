@@ -1,0 +1,74 @@
+"""The XBEE-LISTEN cases pass on the clean emulator and catch each deliberately broken one."""
+
+from __future__ import annotations
+
+import pytest
+
+from emulator import fault_names
+from tests.helpers import run_suite
+
+LISTEN_CASES = {f"XBEE-LISTEN-0{n}" for n in range(1, 8)}
+
+
+def test_clean_emulator_passes_every_listener_case(tmp_path):
+    run = run_suite("suites/xbee", "--case", "XBEE-LISTEN", tmp=tmp_path)
+    assert run.all_passed(), run.output[-3000:]
+    assert set(run.outcomes) == LISTEN_CASES
+    # both profiles ran every case
+    assert all(len(outs) >= 2 for outs in run.outcomes.values())
+
+
+# fault -> the cases that exist to catch it (each must fail); the rest of the run may fail too.
+EXPECTED_CATCHES = {
+    "checksum-off-by-one": {"XBEE-LISTEN-01", "XBEE-LISTEN-02", "XBEE-LISTEN-04", "XBEE-LISTEN-06"},
+    "frame-id-not-echoed": {"XBEE-LISTEN-01", "XBEE-LISTEN-02", "XBEE-LISTEN-03"},
+    "receive-nonzero-frame-id": {"XBEE-LISTEN-06"},
+    "no-status-on-peer-close": {"XBEE-LISTEN-07"},
+    "wrong-status-on-peer-close": {"XBEE-LISTEN-07"},
+    "socket-id-not-echoed": {"XBEE-LISTEN-03", "XBEE-LISTEN-07"},
+    "port-byte-swapped": {"XBEE-LISTEN-05"},
+    "address-reversed": {"XBEE-LISTEN-05"},
+    "payload-truncated": {"XBEE-LISTEN-06"},
+    "no-escaping": {"XBEE-LISTEN-01", "XBEE-LISTEN-05"},
+}
+
+
+@pytest.mark.parametrize("fault", sorted(EXPECTED_CATCHES))
+def test_listener_cases_catch_fault(tmp_path, fault):
+    cases = sorted(EXPECTED_CATCHES[fault])
+    # Short deadlines: against a fault, waiting out a missing frame is the expected outcome.
+    args = ["suites/xbee", "--fault", fault, "--profile", "xbee3-lte-m", "--deadline-scale", "0.2"]
+    for c in cases:
+        args += ["--case", c]
+    run = run_suite(*args, tmp=tmp_path)
+    assert run.returncode != 0
+    missed = set(cases) - run.failed_cases()
+    assert not missed, f"{fault} was not caught by {sorted(missed)}:\n{run.output[-3000:]}"
+
+
+@pytest.mark.parametrize(
+    ("fault", "profile", "case"),
+    [
+        ("cat1-presents-on-connect", "xbee-cat1", "XBEE-LISTEN-05"),
+        ("presents-on-data", "xbee3-lte-m", "XBEE-LISTEN-05"),
+    ],
+)
+def test_presentation_faults_are_caught(tmp_path, fault, profile, case):
+    run = run_suite(
+        "suites/xbee",
+        "--fault",
+        fault,
+        "--profile",
+        profile,
+        "--case",
+        case,
+        "--deadline-scale",
+        "0.2",
+        tmp=tmp_path,
+    )
+    assert case in run.failed_cases(), run.output[-3000:]
+
+
+def test_every_xbee_fault_is_exercised_here():
+    covered = set(EXPECTED_CATCHES) | {"cat1-presents-on-connect", "presents-on-data"}
+    assert set(fault_names("xbee")) == covered
