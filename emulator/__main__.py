@@ -56,7 +56,10 @@ def main(argv: list[str] | None = None) -> int:
             print(name)
         return 0
     try:
-        ipaddress.IPv4Address(args.host_ip)
+        try:
+            ipaddress.IPv4Address(args.host_ip)
+        except ValueError:
+            raise ValueError(f"--host-ip wants an IPv4 address such as 127.0.0.1, not {args.host_ip!r}") from None
         profile = load_profile(args.profile or family_module(args.family).DEFAULT_PROFILE)
         if profile.family != args.family:
             raise ValueError(f"profile {profile.name!r} is for {profile.family}, not {args.family}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import subprocess
 import sys
@@ -21,26 +22,35 @@ class SuiteRun:
     verdicts: dict[str, list[str]] = field(default_factory=dict)
 
     def failed_cases(self) -> set[str]:
+        """Cases that ran and failed (a setup error does not count as catching anything)."""
         return {cid for cid, outs in self.outcomes.items() if "failed" in outs}
 
     def all_passed(self) -> bool:
-        return self.returncode == 0 and not self.failed_cases()
+        return self.returncode == 0 and all(set(outs) == {"passed"} for outs in self.outcomes.values())
+
+
+_counter = itertools.count(1)
+
+
+def unique_loopback() -> str:
+    """A loopback address of its own for each emulator a test starts.
+
+    The suite's listeners use fixed ports (the seed's 10001, 5024); on an address of their own,
+    parallel test runs (and anything else on the machine using those ports) never collide.
+    """
+    n = (os.getpid() * 7 + next(_counter)) % (250 * 250)
+    return f"127.{1 + n // 250}.{1 + n % 250}.1"
 
 
 def run_suite(*args: str, tmp: Path, timeout: float = 300) -> SuiteRun:
-    """``python -m pytest ARGS`` from the checkout; JUnit results parsed per case ID."""
-    xml = tmp / f"junit-{os.getpid()}-{len(list(tmp.iterdir()))}.xml"
-    cmd = [
-        sys.executable,
-        "-m",
-        "pytest",
-        *args,
-        "-q",
-        "-p",
-        "no:randomly",
-        "--no-report",
-        f"--junitxml={xml}",
-    ]
+    """``python -m pytest ARGS`` from the checkout; JUnit results parsed per case ID.
+
+    Unless ARGS name a driver, the in-process emulator runs on a loopback address of its own.
+    """
+    xml = tmp / f"junit-{os.getpid()}-{next(_counter)}.xml"
+    extra = [] if "--driver" in args else ["--emulator-host", unique_loopback()]
+    cmd = [sys.executable, "-m", "pytest", *args, *extra, "-q", "-p", "no:randomly", "--no-report"]
+    cmd.append(f"--junitxml={xml}")
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
     run = SuiteRun(proc.returncode, proc.stdout + proc.stderr)
     if xml.exists():
@@ -49,8 +59,10 @@ def run_suite(*args: str, tmp: Path, timeout: float = 300) -> SuiteRun:
             cid = props.get("case_id")
             if not cid:
                 continue
-            if tc.find("failure") is not None or tc.find("error") is not None:
-                outcome = "failed"
+            if tc.find("failure") is not None:
+                outcome = "failed"  # the case ran and failed
+            elif tc.find("error") is not None:
+                outcome = "error"  # its setup failed: the case never ran
             elif tc.find("skipped") is not None:
                 outcome = "skipped"
             else:
@@ -58,3 +70,46 @@ def run_suite(*args: str, tmp: Path, timeout: float = 300) -> SuiteRun:
             run.outcomes.setdefault(cid, []).append(outcome)
             run.verdicts.setdefault(cid, []).append(props.get("verdict", ""))
     return run
+
+
+class Emulator:
+    """``python -m emulator ...`` as a user starts it; the first stdout line is the endpoint."""
+
+    def __init__(self, *args: str, start_within: float = 15.0) -> None:
+        import select
+
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "emulator", *args],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            text=True,
+        )
+        assert self.proc.stdout is not None
+        ready, _, _ = select.select([self.proc.stdout], [], [], start_within)
+        if not ready:
+            self.stop()
+            raise AssertionError(f"the emulator printed no endpoint within {start_within} s")
+        self.endpoint = self.proc.stdout.readline().strip()
+        if not self.endpoint:
+            err = self.proc.stderr.read() if self.proc.stderr else ""
+            raise AssertionError(f"the emulator exited without an endpoint: {err}")
+
+    def stop(self, sig: int | None = None, within: float = 10.0) -> int:
+        import signal
+
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig or signal.SIGTERM)
+        try:
+            return self.proc.wait(within)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise AssertionError(f"the emulator did not exit within {within} s of the signal") from None
+
+    def __enter__(self) -> Emulator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -24,19 +24,22 @@ def xbee(request: pytest.FixtureRequest, dut: Driver, dut_link: DutLink) -> Iter
     marker = case_marker(request.node)
     session.requirement = marker[1] if marker else ""
     mode = request.getfixturevalue("api_mode") if "api_mode" in request.fixturenames else session.api_mode
+    problem = ""
     try:
         session.set_api_mode(int(mode))
         session.reset()
+        if dut_link.host is None:
+            my = session.at(b"MY").value
+            dut_link.host = str(ipaddress.IPv4Address(my)) if len(my) == 4 else my.decode("ascii", "replace")
     except (NoAnswer, LinkLost) as exc:
         note_link_state(dut_link, exc, answered=False)
-        pytest.fail(f"INCONCLUSIVE: the DUT did not answer the case setup: {str(exc).splitlines()[0]}", pytrace=False)
+        problem = f"the DUT did not answer the case setup: {str(exc).splitlines()[0]}"
     except ConformanceFailure as exc:
         # It answered, but not as an XBee in API mode would: the cases cannot run on this link.
-        note_link_state(dut_link, exc, answered=False)
-        pytest.fail(f"INCONCLUSIVE: the case setup failed (wrong API mode or baud?):\n{exc}", pytrace=False)
+        note_link_state(dut_link, exc, answered=False, why="answered the case setup wrongly")
+        problem = f"the case setup failed (wrong API mode or baud?):\n{exc}"
+    if problem:
+        pytest.fail(f"INCONCLUSIVE: {problem}", pytrace=False)
     note_link_state(dut_link, None, answered=True)
-    if dut_link.host is None:
-        my = session.at(b"MY").value
-        dut_link.host = str(ipaddress.IPv4Address(my)) if len(my) == 4 else my.decode("ascii", "replace")
     dut.trace.restart()  # the case's trace starts after the common setup
     yield session

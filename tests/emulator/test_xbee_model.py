@@ -1,0 +1,206 @@
+"""The XBee model without sockets: requests in, frames and network actions out (spec §2-§4)."""
+
+from __future__ import annotations
+
+import pytest
+
+from emulator.net import (
+    Accepted,
+    CancelTimer,
+    Close,
+    Listen,
+    ListenResult,
+    PeerClosed,
+    Received,
+    SerialOut,
+    StartTimer,
+    StopListening,
+)
+from emulator.xbee import XBeeModel
+from protocol.profile import load_profile
+from protocol.xbee import frames as fr
+from protocol.xbee.framing import Decoder, encode
+from protocol.xbee.status import (
+    ATCommandStatus,
+    SocketCloseStatus,
+    SocketCreateStatus,
+    SocketListenStatus,
+    SocketStatusCode,
+    TransmitStatusCode,
+)
+
+
+class Harness:
+    def __init__(self, profile: str = "xbee3-lte-m") -> None:
+        self.model = XBeeModel(load_profile(profile))
+        self.actions: list[object] = []
+
+    def frames(self, actions) -> list[fr.Frame]:
+        self.actions = [a for a in actions if not isinstance(a, SerialOut | StartTimer | CancelTimer)]
+        dec = Decoder(self.model.api_mode)
+        out: list[fr.Frame] = []
+        for a in actions:
+            if isinstance(a, SerialOut):
+                out += [e for e in dec.feed(a.data) if isinstance(e, fr.Frame)]
+        return out
+
+    def send(self, frame: fr.Frame) -> list[fr.Frame]:
+        return self.frames(self.model.serial_in(encode(frame, self.model.api_mode)))
+
+    def net(self, event) -> list[fr.Frame]:
+        return self.frames(self.model.net_in(event))
+
+    def listener(self, port: int = 10001) -> tuple[int, int]:
+        (reply,) = self.send(fr.SocketCreate(1, 1))
+        sid = reply.socket_id
+        assert self.send(fr.SocketBindListen(2, sid, port)) == []
+        (listen,) = self.actions
+        assert isinstance(listen, Listen) and listen.port == port
+        assert self.net(ListenResult(listen.key)) == [fr.SocketListenResponse(2, sid, SocketListenStatus.SUCCESS)]
+        return sid, listen.key
+
+
+def test_seed_create_is_answered_with_socket_0():
+    h = Harness()
+    assert h.send(fr.SocketCreate(1, 1)) == [fr.SocketCreateResponse(1, 0, SocketCreateStatus.SUCCESS)]
+
+
+def test_invalid_protocol_answers_7B_with_socket_FF():
+    assert Harness().send(fr.SocketCreate(5, 0x02)) == [
+        fr.SocketCreateResponse(5, 0xFF, SocketCreateStatus.INVALID_PROTOCOL)
+    ]
+
+
+def test_socket_limit_answers_resource_error():
+    h = Harness()
+    for i in range(6):
+        assert h.send(fr.SocketCreate(i + 1, 1))[0].status == SocketCreateStatus.SUCCESS
+    assert h.send(fr.SocketCreate(9, 1)) == [fr.SocketCreateResponse(9, 0xFF, SocketCreateStatus.RESOURCE_ERROR)]
+
+
+def test_listen_errors():
+    h = Harness()
+    assert h.send(fr.SocketBindListen(3, 7, 10001)) == [
+        fr.SocketListenResponse(3, 7, SocketListenStatus.INVALID_SOCKET_ID)
+    ]
+    sid, _ = h.listener()
+    assert h.send(fr.SocketBindListen(4, sid, 10002)) == [
+        fr.SocketListenResponse(4, sid, SocketListenStatus.ALREADY_BOUND_OR_LISTENING)
+    ]
+    (c,) = h.send(fr.SocketCreate(5, 1))
+    assert h.send(fr.SocketBindListen(6, c.socket_id, 0)) == [
+        fr.SocketListenResponse(6, c.socket_id, SocketListenStatus.INVALID_PORT)
+    ]
+
+
+def test_port_in_use_answers_error():
+    h = Harness()
+    (reply,) = h.send(fr.SocketCreate(1, 1))
+    h.send(fr.SocketBindListen(2, reply.socket_id, 10001))
+    (listen,) = h.actions
+    assert h.net(ListenResult(listen.key, "address in use")) == [
+        fr.SocketListenResponse(2, reply.socket_id, SocketListenStatus.ERROR)
+    ]
+
+
+def test_frame_id_zero_suppresses_listen_response_but_not_create():
+    h = Harness()
+    (reply,) = h.send(fr.SocketCreate(0, 1))
+    assert reply == fr.SocketCreateResponse(0, 0, SocketCreateStatus.SUCCESS)
+    h.send(fr.SocketBindListen(0, 0, 10001))
+    (listen,) = h.actions
+    assert h.net(ListenResult(listen.key)) == []
+
+
+def test_accept_receive_close_on_connect_profile():
+    h = Harness()
+    sid, key = h.listener()
+    assert h.net(Accepted(key, 100, "10.10.74.157", 10001)) == [fr.SocketNewIPv4Client(sid, 1, "10.10.74.157", 10001)]
+    assert h.net(Received(100, b"Hello XBee!\n")) == [fr.SocketReceive(0, 1, 0, b"Hello XBee!\n")]
+    assert h.net(PeerClosed(100)) == [fr.SocketStatus(1, SocketStatusCode.CONNECTION_LOST)]
+    assert h.send(fr.SocketClose(7, 1)) == [fr.SocketCloseResponse(7, 1, SocketCloseStatus.BAD_SOCKET_ID)]
+
+
+def test_cat1_presents_only_with_data_and_splits_long_data():
+    h = Harness("xbee-cat1")
+    sid, key = h.listener()
+    assert h.net(Accepted(key, 100, "127.0.0.1", 40000)) == []
+    data = bytes(range(256)) * 12  # 3072 bytes: 1500 + 1500 + 72
+    frames = h.net(Received(100, data))
+    assert frames[0] == fr.SocketNewIPv4Client(sid, 1, "127.0.0.1", 40000)
+    assert [len(f.payload) for f in frames[1:]] == [1500, 1500, 72]
+    assert b"".join(f.payload for f in frames[1:]) == data
+
+
+def test_cat1_client_closing_before_data_is_never_shown():
+    h = Harness("xbee-cat1")
+    _, key = h.listener()
+    h.net(Accepted(key, 100, "127.0.0.1", 40000))
+    assert h.net(PeerClosed(100)) == []
+
+
+def test_no_free_socket_drops_the_connection():
+    h = Harness()
+    _, key = h.listener()
+    for i in range(5):
+        h.net(Accepted(key, 100 + i, "127.0.0.1", 40000 + i))
+    assert h.net(Accepted(key, 200, "127.0.0.1", 41000)) == []
+    assert h.actions == [Close(200)]
+
+
+def test_close_all_releases_network_objects():
+    h = Harness()
+    _, key = h.listener()
+    h.net(Accepted(key, 100, "127.0.0.1", 40000))
+    assert h.send(fr.SocketClose(9, 0xFF)) == [fr.SocketCloseResponse(9, 0xFF, SocketCloseStatus.SUCCESS)]
+    assert set(map(type, h.actions)) == {StopListening, Close}
+    assert h.model.sockets == {}
+
+
+def test_send_statuses():
+    h = Harness()
+    sid, key = h.listener()
+    assert h.send(fr.SocketSend(1, 9, b"x")) == [fr.TransmitStatus(1, TransmitStatusCode.CONNECTION_NOT_FOUND)]
+    assert h.send(fr.SocketSend(2, sid, b"x")) == [fr.TransmitStatus(2, TransmitStatusCode.SOCKET_NOT_CONNECTED)]
+    h.net(Accepted(key, 100, "127.0.0.1", 40000))
+    assert h.send(fr.SocketSend(3, 1, b"x" * 1501)) == [fr.TransmitStatus(3, TransmitStatusCode.MESSAGE_TOO_LONG)]
+    assert h.send(fr.SocketSend(4, 1, b"hi")) == [fr.TransmitStatus(4, TransmitStatusCode.SUCCESS)]
+
+
+@pytest.mark.parametrize(
+    ("command", "status", "value"),
+    [
+        (b"MY", ATCommandStatus.OK, bytes([127, 0, 0, 1])),
+        (b"AP", ATCommandStatus.OK, b"\x01"),
+        (b"AI", ATCommandStatus.OK, b"\x00"),
+        (b"ZZ", ATCommandStatus.INVALID_COMMAND, b""),
+    ],
+)
+def test_at_queries(command, status, value):
+    assert Harness().send(fr.ATCommand(1, command)) == [fr.ATCommandResponse(1, command, status, value)]
+
+
+def test_at_ap_switches_mode_after_the_reply_and_rejects_bad_values():
+    h = Harness()
+    assert h.send(fr.ATCommand(1, b"AP", b"\x05")) == [
+        fr.ATCommandResponse(1, b"AP", ATCommandStatus.INVALID_PARAMETER)
+    ]
+    assert h.send(fr.ATCommand(2, b"AP", b"\x02")) == [fr.ATCommandResponse(2, b"AP", ATCommandStatus.OK)]
+    assert h.model.api_mode == 2
+    assert h.send(fr.SocketCreate(0x7E, 1)) == [fr.SocketCreateResponse(0x7E, 0, SocketCreateStatus.SUCCESS)]
+
+
+def test_queued_at_applies_on_ac():
+    h = Harness()
+    assert h.send(fr.ATCommandQueue(1, b"NI", b"bench")) == [fr.ATCommandResponse(1, b"NI", ATCommandStatus.OK)]
+    assert h.send(fr.ATCommand(2, b"NI"))[0].value == b"sockconf emulator"
+    h.send(fr.ATCommand(3, b"AC"))
+    assert h.send(fr.ATCommand(4, b"NI"))[0].value == b"bench"
+
+
+def test_bad_checksum_is_not_answered_and_the_next_frame_is():
+    h = Harness()
+    bad = bytearray(encode(fr.SocketCreate(1, 1)))
+    bad[-1] ^= 0xFF
+    good = encode(fr.SocketCreate(2, 1))
+    assert h.frames(h.model.serial_in(bytes(bad) + good)) == [fr.SocketCreateResponse(2, 0, SocketCreateStatus.SUCCESS)]

@@ -1,0 +1,108 @@
+"""The hardware path (serial driver over a pty / socket:// URL) and DUTs that misbehave as a whole."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import threading
+import time
+import tty
+
+from tests.helpers import Emulator, run_suite, unique_loopback
+
+
+def test_xbee_suite_through_a_pty_with_the_serial_driver(tmp_path):
+    host = unique_loopback()
+    emu = Emulator("xbee", "--pty", "--host-ip", host)
+    try:
+        run = run_suite(
+            "suites/xbee", "--driver", "serial", "--port", emu.endpoint, "--profile", "xbee3-lte-m", tmp=tmp_path
+        )
+    finally:
+        assert emu.stop(signal.SIGINT) == 0
+    assert run.all_passed(), run.output[-3000:]
+    assert {f"XBEE-LISTEN-0{n}" for n in range(1, 8)} <= set(run.outcomes)
+
+
+def test_a_dut_that_never_answers_ends_the_run_quickly_and_inconclusive(tmp_path):
+    master, slave = os.openpty()
+    tty.setraw(slave)
+    try:
+        started = time.monotonic()
+        run = run_suite(
+            "suites/xbee", "--driver", "serial", "--port", os.ttyname(slave), "--profile", "xbee3-lte-m",
+            tmp=tmp_path, timeout=120,
+        )  # fmt: skip
+        elapsed = time.monotonic() - started
+    finally:
+        os.close(master)
+        os.close(slave)
+    assert run.returncode == 1
+    assert run.outcomes and not any("passed" in outs for outs in run.outcomes.values())
+    assert "INCONCLUSIVE" in run.output
+    assert "Traceback" not in run.output
+    # two cases wait out their reply deadline (2 s); the rest fail at once
+    assert elapsed < 60, f"took {elapsed:.0f} s"
+
+
+def _garbage_server(stop: threading.Event) -> tuple[socket.socket, int]:
+    srv = socket.create_server(("127.0.0.1", 0))
+    srv.settimeout(0.2)
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = srv.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return  # the test closed the server
+            with conn:
+                conn.settimeout(0.2)
+                while not stop.is_set():
+                    try:
+                        data = conn.recv(4096)
+                    except TimeoutError:
+                        continue
+                    if not data:
+                        break
+                    conn.sendall(b"garbage\r\nOK\r\n")
+
+    threading.Thread(target=serve, daemon=True).start()
+    return srv, srv.getsockname()[1]
+
+
+def test_a_dut_that_answers_garbage_fails_clearly(tmp_path):
+    stop = threading.Event()
+    srv, port = _garbage_server(stop)
+    try:
+        run = run_suite(
+            "suites/xbee", "--driver", "serial", "--port", f"socket://127.0.0.1:{port}", "--profile", "xbee3-lte-m",
+            "--case", "XBEE-LISTEN-01", tmp=tmp_path, timeout=120,
+        )  # fmt: skip
+    finally:
+        stop.set()
+        srv.close()
+    assert run.returncode == 1
+    assert "not a good frame" in run.output or "INCONCLUSIVE" in run.output
+    assert "Traceback" not in run.output
+
+
+def test_usage_errors_are_one_line(tmp_path):
+    cases = [
+        (["--driver", "serial"], "--driver serial needs --port"),
+        (["--driver", "serial", "--port", "/dev/ttyNOPE"], "--driver serial needs --profile"),
+        (
+            ["--driver", "serial", "--port", "/dev/ttyNOPE", "--profile", "xbee3-lte-m"],
+            "cannot open --port /dev/ttyNOPE",
+        ),
+        (["--profile", "nope"], "no profile 'nope'"),
+        (["--dut-host", "nowhere"], "--dut-host wants an IPv4 address"),
+        (["--deadline-scale", "0"], "--deadline-scale wants a factor"),
+    ]
+    for args, message in cases:
+        run = run_suite("suites/xbee", *args, tmp=tmp_path, timeout=60)
+        assert run.returncode != 0, args
+        assert message in run.output, (args, run.output[-2000:])
+        assert "Traceback" not in run.output, (args, run.output[-2000:])
