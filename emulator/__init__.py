@@ -6,6 +6,7 @@ A family is a module ``emulator/<family>.py`` that defines ``FAMILY`` and ``Mode
 
 from __future__ import annotations
 
+import copy
 import importlib
 import pkgutil
 from pathlib import Path
@@ -34,7 +35,8 @@ def family_module(family: str) -> Any:
 def build_model(profile: Profile, host_ip: str = "127.0.0.1", fault: str | None = None) -> Any:
     """A device model for ``profile``, optionally with a named fault profile."""
     module = family_module(profile.family)
-    chosen: Fault | None = get_fault(profile.family, fault) if fault else None
+    # A copy per model: a fault may keep state (e.g. a count of frames sent).
+    chosen: Fault | None = copy.copy(get_fault(profile.family, fault)) if fault else None
     return module.Model(profile, host_ip=host_ip, fault=chosen)
 
 

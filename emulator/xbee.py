@@ -108,7 +108,7 @@ class XBeeModel:
         self.max_sockets = int(device.get("max_sockets", 6))
         self.max_payload = int(device.get("max_payload", 1500))
         self.present_on_data = device.get("present_connection", "on-connect") == "on-data"
-        self.reuse_ids = bool(device.get("reuse_ids_early", False))
+        self.first_socket_id = int(device.get("first_socket_id", 0))
         self.decoder = Decoder(self.api_mode)
         self.sockets: dict[int, Sock] = {}
         self.by_key: dict[int, int] = {}
@@ -229,7 +229,7 @@ class XBeeModel:
     def _alloc_id(self) -> int | None:
         if len(self.sockets) >= self.max_sockets:
             return None
-        return next(i for i in range(0x100) if i not in self.sockets)
+        return next(i for i in range(self.first_socket_id, 0xFF) if i not in self.sockets)
 
     def _new_key(self, sock: Sock) -> int:
         key = next(self._keys)
@@ -575,6 +575,16 @@ class _NoEscaping(XBeeFault):
         return encode(frame, 1)
 
 
+class _GoesSilent(XBeeFault):
+    """A module that hangs after a while: it stops sending anything at all."""
+
+    after = 60
+
+    def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
+        self.after -= 1
+        return frame if self.after >= 0 else None
+
+
 for _fault in (
     _ChecksumOffByOne("checksum-off-by-one", FAMILY, "0xC0/0xC6/0xCD go out with checksum + 1"),
     _FrameIdNotEchoed("frame-id-not-echoed", FAMILY, "responses carry the request's frame ID + 1"),
@@ -591,6 +601,13 @@ for _fault in (
         FAMILY,
         "a Cat 1 module that presents 0xCC before any data",
         overrides={"present_connection": "on-connect"},
+    ),
+    _GoesSilent("goes-silent", FAMILY, "answers normally, then (after 60 frames) sends nothing more"),
+    XBeeFault(
+        "ids-start-at-1",
+        FAMILY,
+        "allocates socket IDs from 01 (the seed assumes 00; the policy is UNCONFIRMED)",
+        overrides={"first_socket_id": 1},
     ),
     XBeeFault(
         "presents-on-data",

@@ -1,12 +1,18 @@
-"""The report plugin: verdicts, case ID/requirement columns, wire traces, default output paths.
+"""The report plugin: verdicts, failure detail, wire traces, compliance matrix, HTML/JUnit/JSON.
 
 Runs on pytest-html (HTML) and pytest's JUnit writer. When pytest runs cases under ``suites/``
-the report is written by default to ``reports/out/conformance.html`` (self-contained) and
-``reports/out/conformance.xml``. It reads only what cases recorded (``reports.record``).
+the report is written by default to ``reports/out/``: ``conformance.html`` (self-contained),
+``conformance.xml`` (JUnit, case ID and verdict as properties) and ``conformance.json``
+(``docs/report-json.md``). It reads only what cases recorded (``reports.record``); each result
+travels on its test report as plain data, so pytest-xdist workers report like a single process.
 """
 
 from __future__ import annotations
 
+import datetime
+import json
+import socket
+import subprocess
 from collections.abc import Generator
 from html import escape
 from pathlib import Path
@@ -14,18 +20,27 @@ from typing import Any
 
 import pytest
 
-from reports.html_trace import CSS, render_trace
+from reports.html_trace import CSS, hex_cut, render_trace
+from reports.matrix import render_matrix
 from reports.record import FINDINGS_KEY, IDENTITY_KEY, TRACE_KEY, case_marker
+from reports.results import (
+    FAIL,
+    INCONCLUSIVE,
+    NON_STRICT,
+    NOT_APPLICABLE,
+    PASS,
+    CaseResult,
+    Failure,
+    TraceRow,
+    totals,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SUITES = ROOT / "suites"
 DEFAULT_DIR = ROOT / "reports" / "out"
-
-PASS = "PASS"
-FAIL = "FAIL"
-NON_STRICT = "NON-STRICT"
-NOT_APPLICABLE = "NOT APPLICABLE"
-INCONCLUSIVE = "INCONCLUSIVE"
+RESULT_ATTR = "sockconf_result"
+# Exceptions that mean "no answer at all", by class name: reports imports no fixture code.
+NO_ANSWER = {"NoAnswer", "LinkLost"}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -33,9 +48,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     g.addoption(
         "--report-dir",
         metavar="DIR",
-        help=f"where conformance.html/.xml go when running suites/ (default {DEFAULT_DIR.relative_to(ROOT)})",
+        help=f"where conformance.html/.xml/.json go when running suites/ (default {DEFAULT_DIR.relative_to(ROOT)})",
     )
-    g.addoption("--no-report", action="store_true", help="write no HTML/JUnit report")
+    g.addoption("--no-report", action="store_true", help="write no HTML/JUnit/JSON report")
 
 
 def _runs_suites(config: pytest.Config) -> bool:
@@ -62,19 +77,45 @@ def pytest_configure(config: pytest.Config) -> None:
         opt.self_contained_html = True
     if not opt.xmlpath:
         opt.xmlpath = str(out / "conformance.xml")
+    config.pluginmanager.register(ComplianceReport(config, out / "conformance.json"), "sockconf-compliance")
 
 
-def verdict_of(report: pytest.TestReport, findings: list[str]) -> str:
+# --------------------------------------------------------------------------- per case
+
+
+def _failure_of(exc: BaseException | None) -> Failure | None:
+    needed = ("requirement", "expected", "actual", "diff", "last_bytes")
+    if exc is None or not all(hasattr(exc, a) for a in needed):
+        return None
+    e: Any = exc
+    return Failure(
+        str(e.requirement),
+        [str(x) for x in e.expected],
+        [str(x) for x in e.actual],
+        [str(x) for x in e.diff],
+        bytes(e.last_bytes).hex(" ").upper(),
+        str(getattr(e, "note", "")),
+    )
+
+
+def _verdict(report: pytest.TestReport, exc: BaseException | None, message: str, findings: list[str]) -> str:
     if report.skipped:
         return NOT_APPLICABLE
     if report.failed:
-        text = report.longreprtext
-        if "INCONCLUSIVE" in text.splitlines()[0] if text else False:
-            return INCONCLUSIVE
-        if "NoAnswer" in text or "LinkLost" in text:
+        names = {cls.__name__ for cls in type(exc).__mro__} if exc is not None else set()
+        if names & NO_ANSWER or message.startswith(("INCONCLUSIVE", "Failed: INCONCLUSIVE")):
             return INCONCLUSIVE
         return FAIL
     return NON_STRICT if findings else PASS
+
+
+def _message(report: pytest.TestReport, call: pytest.CallInfo[None]) -> str:
+    if report.skipped and isinstance(report.longrepr, tuple):
+        return str(report.longrepr[2]).removeprefix("Skipped: ")
+    if call.excinfo is None:
+        return ""
+    text = str(call.excinfo.value).strip()
+    return text.splitlines()[0] if text else call.excinfo.typename
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -88,29 +129,155 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if not final:
         return
     case_id, requirement, kind = marker
-    findings = item.stash.get(FINDINGS_KEY, [])
-    verdict = verdict_of(report, findings)
+    findings = list(item.stash[FINDINGS_KEY]) if FINDINGS_KEY in item.stash else []
+    exc = call.excinfo.value if call.excinfo is not None else None
+    message = _message(report, call)
+    verdict = _verdict(report, exc, message, findings)
     identity = item.stash.get(IDENTITY_KEY, {})
-    props = [
-        ("case_id", case_id),
-        ("requirement", requirement),
-        ("kind", kind),
-        ("verdict", verdict),
-        ("profile", identity.get("profile", "")),
-        *(("finding", f) for f in findings),
-    ]
+    trace = item.stash.get(TRACE_KEY, None)
+    rows = []
+    if trace is not None and report.when == "call":
+        rows = [
+            TraceRow(round((e.t - trace.t0) * 1000.0, 3), e.direction, e.data.hex(" ").upper(), e.text)
+            for e in trace.entries
+        ]
+    result = CaseResult(
+        nodeid=item.nodeid,
+        case_id=case_id,
+        requirement=requirement,
+        kind=kind,
+        profile=identity.get("profile", ""),
+        verdict=verdict,
+        duration_s=round(report.duration, 6),
+        message=message,
+        phase=report.when or "call",
+        findings=findings,
+        failure=_failure_of(exc),
+        trace=rows,
+    )
+    setattr(report, RESULT_ATTR, result.to_json())
+    if result.failure is not None and exc is not None:
+        # A conformance finding, not a crash: the requirement/expected/actual text says it all,
+        # and a Python traceback would only bury it (terminal, HTML and JUnit alike).
+        where = item.reportinfo()
+        report.longrepr = f"{exc}\n\n[{case_id}] {where[0]}:{(where[1] or 0) + 1}"
+    props = [("case_id", case_id), ("requirement", requirement), ("kind", kind), ("verdict", verdict)]
+    props += [("profile", result.profile), *(("finding", f) for f in findings)]
     # The report row reads the call report; JUnit reads the item's (via the teardown report).
     report.user_properties.extend(props)
     item.user_properties.extend(props)
-    trace = item.stash.get(TRACE_KEY, None)
-    parts = [f'<div class="sc-finding">NON-STRICT finding: {escape(f)}</div>' for f in findings]
-    if trace is not None:
+    parts = [_failure_html(result)] if result.failure else []
+    parts += [f'<div class="sc-finding">NON-STRICT finding: {escape(f)}</div>' for f in findings]
+    if trace is not None and report.when == "call":
         parts.append(render_trace(list(trace.entries), trace.t0))
-    try:
-        from pytest_html import extras
-    except ImportError:  # pragma: no cover - pytest-html is a dependency
-        return
+    from pytest_html import extras
+
     setattr(report, "extras", [*getattr(report, "extras", []), extras.html("".join(parts))])  # noqa: B010
+    if identity:
+        setattr(report, "sockconf_identity", dict(identity))  # noqa: B010
+
+
+def _failure_html(result: CaseResult) -> str:
+    f = result.failure
+    assert f is not None
+    lines = [f"<b>Requirement:</b> {escape(f.requirement)}"]
+    if f.note:
+        lines.append(escape(f.note))
+    for i, exp in enumerate(f.expected):
+        label = "Expected" if len(f.expected) == 1 else f"Expected ({i + 1}/{len(f.expected)})"
+        lines.append(f"<b>{label}:</b> {escape(exp)}")
+    lines += [f"<b>Actual:</b>   {escape(a)}" for a in f.actual or ["nothing"]]
+    lines += [f"  • {escape(d)}" for d in f.diff]
+    if f.last_bytes:
+        lines.append(f"<b>Last bytes from the DUT:</b> {escape(hex_cut(bytes.fromhex(f.last_bytes)))}")
+    return '<div class="sc-failure">' + "\n".join(lines) + "</div>"
+
+
+# --------------------------------------------------------------------------- the run
+
+
+def suite_version() -> str:
+    try:
+        out = subprocess.run(
+            ["git", "describe", "--always", "--dirty", "--tags"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        )
+        return out.stdout.strip() or "unknown"
+    except (OSError, subprocess.SubprocessError):
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("sockconf")
+        except PackageNotFoundError:
+            return "unknown"
+
+
+class ComplianceReport:
+    """Collects every case result; writes the JSON and the matrix at the end of the run."""
+
+    def __init__(self, config: pytest.Config, json_path: Path) -> None:
+        self.config = config
+        self.json_path = json_path
+        self.results: list[CaseResult] = []
+        self.identities: dict[str, dict[str, str]] = {}
+        self.facts = {
+            "suite": "sockconf " + suite_version(),
+            "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+            "host": socket.gethostname(),
+            "command": "pytest " + " ".join(config.invocation_params.args),
+            "strict": "yes" if config.getini("strict") else "no",
+        }
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        data = getattr(report, RESULT_ATTR, None)
+        if data is None:
+            return
+        failure = data.get("failure")
+        self.results.append(
+            CaseResult(
+                **{k: v for k, v in data.items() if k not in ("failure", "trace", "section")},
+                failure=Failure(**failure) if failure else None,
+                trace=[TraceRow(**row) for row in data.get("trace", [])],
+            )
+        )
+        identity = getattr(report, "sockconf_identity", None)
+        if identity and identity.get("profile"):
+            self.identities[identity["profile"]] = identity
+
+    def pytest_html_results_summary(self, prefix: list[str], summary: list[str], postfix: list[str]) -> None:
+        prefix.append(CSS)
+        prefix.append(render_matrix(self.results, self.identities, self.facts))
+
+    def pytest_html_report_title(self, report: Any) -> None:
+        report.title = "sockconf compliance report"
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        data = {
+            "schema": "sockconf-report/1",
+            "suite": {
+                "name": "sockconf",
+                "version": self.facts["suite"].removeprefix("sockconf "),
+                "date": self.facts["date"],
+                "host": self.facts["host"],
+                "command": self.facts["command"],
+                "strict": bool(self.config.getini("strict")),
+            },
+            "duts": self.identities,
+            "totals": totals(self.results),
+            "cases": [r.to_json() for r in self.results],
+        }
+        self.json_path.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        counts = totals(self.results)
+        line = ", ".join(f"{n} {v}" for v, n in counts.items() if n)
+        terminalreporter.write_sep("-", f"verdicts: {line or 'no cases ran'}")
+        terminalreporter.write_line(f"JSON report: {self.json_path}")
 
 
 def _prop(report: pytest.TestReport, name: str) -> str:
@@ -129,15 +296,8 @@ def pytest_html_results_table_header(cells: list[str]) -> None:
 
 def pytest_html_results_table_row(report: pytest.TestReport, cells: list[str]) -> None:
     verdict = _prop(report, "verdict")
-    cells.insert(1, f'<td class="col-verdict">{escape(verdict)}</td>')
+    css = "v-" + verdict.replace(" ", "-")
+    cells.insert(1, f'<td class="col-verdict {css}">{escape(verdict)}</td>')
     cells.insert(2, f'<td class="col-caseid">{escape(_prop(report, "case_id"))}</td>')
     cells.insert(3, f'<td class="col-profile">{escape(_prop(report, "profile"))}</td>')
     cells.insert(4, f'<td class="col-requirement">{escape(_prop(report, "requirement"))}</td>')
-
-
-def pytest_html_report_title(report: Any) -> None:
-    report.title = "sockconf compliance report"
-
-
-def pytest_html_results_summary(prefix: list[str], summary: list[str], postfix: list[str], session: Any) -> None:
-    prefix.append(CSS)

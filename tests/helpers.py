@@ -42,15 +42,19 @@ def unique_loopback() -> str:
     return f"127.{1 + n // 250}.{1 + n % 250}.1"
 
 
-def run_suite(*args: str, tmp: Path, timeout: float = 300) -> SuiteRun:
+def run_suite(*args: str, tmp: Path, timeout: float = 300, report_dir: Path | None = None) -> SuiteRun:
     """``python -m pytest ARGS`` from the checkout; JUnit results parsed per case ID.
 
     Unless ARGS name a driver, the in-process emulator runs on a loopback address of its own.
     """
     xml = tmp / f"junit-{os.getpid()}-{next(_counter)}.xml"
     extra = [] if "--driver" in args else ["--emulator-host", unique_loopback()]
-    cmd = [sys.executable, "-m", "pytest", *args, *extra, "-q", "-p", "no:randomly", "--no-report"]
-    cmd.append(f"--junitxml={xml}")
+    cmd = [sys.executable, "-m", "pytest", *args, *extra, "-q", "-p", "no:randomly"]
+    if report_dir is None:
+        cmd += ["--no-report", f"--junitxml={xml}"]
+    else:
+        cmd += [f"--report-dir={report_dir}"]
+        xml = report_dir / "conformance.xml"
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
     run = SuiteRun(proc.returncode, proc.stdout + proc.stderr)
     if xml.exists():

@@ -13,6 +13,29 @@ from fixtures.plugin import DutLink, note_link_state
 from fixtures.xbee import XBeeSession
 from reports.record import case_marker
 
+IDENTITY = {
+    b"VR": "firmware (VR)",
+    b"HV": "hardware (HV)",
+    b"SH": "serial (SH)",
+    b"SL": "serial (SL)",
+    b"IM": "IMEI",
+    b"NI": "node identifier (NI)",
+}
+
+
+def identify(session: XBeeSession) -> dict[str, str]:
+    """The module's identity for the report; a query it refuses is reported as such, not failed."""
+    found = {}
+    for command, label in IDENTITY.items():
+        try:
+            value = session.at(command).value
+        except ConformanceFailure as exc:
+            found[label] = f"(no answer: {str(exc).splitlines()[-1].strip()})"
+            continue
+        text = value.decode("ascii", "replace") if command in (b"IM", b"NI") else value.hex().upper()
+        found[label] = text
+    return found
+
 
 @pytest.fixture
 def xbee(request: pytest.FixtureRequest, dut: Driver, dut_link: DutLink) -> Iterator[XBeeSession]:
@@ -31,6 +54,8 @@ def xbee(request: pytest.FixtureRequest, dut: Driver, dut_link: DutLink) -> Iter
         if dut_link.host is None:
             my = session.at(b"MY").value
             dut_link.host = str(ipaddress.IPv4Address(my)) if len(my) == 4 else my.decode("ascii", "replace")
+        if "firmware (VR)" not in dut_link.identity:
+            dut_link.identity.update(identify(session))
     except (NoAnswer, LinkLost) as exc:
         note_link_state(dut_link, exc, answered=False)
         problem = f"the DUT did not answer the case setup: {str(exc).splitlines()[0]}"

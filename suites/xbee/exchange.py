@@ -75,7 +75,7 @@ def accept(
     )
     assert isinstance(frame, fr.SocketNewIPv4Client)
     if presents_on_data(xbee):
-        receive(xbee, frame.client_socket_id, first_data)
+        receive(xbee, frame.client_socket_id, first_data, "precondition: the client's first data arrives (0xCD)")
     return client, frame
 
 
@@ -84,7 +84,7 @@ def receive(xbee: XBeeSession, socket_id: int, payload: bytes, requirement: str 
     limit = int(xbee.profile.get("max_payload", 1500))
     got = bytearray()
     frames: list[fr.SocketReceive] = []
-    req = requirement or "the peer's bytes arrive as Socket Receive (0xCD) frames"
+    req = requirement or xbee.requirement or "the peer's bytes arrive as Socket Receive (0xCD) frames"
     while len(got) < len(payload):
         frame = xbee.expect(
             Expect(fr.SocketReceive, frame_id=0, socket_id=socket_id, status=0, payload=ANY),
@@ -114,7 +114,7 @@ def connection_lost(xbee: XBeeSession, client_id: int, requirement: str = "") ->
     frame = xbee.expect(
         Expect(fr.SocketStatus, socket_id=client_id, status=SocketStatusCode.CONNECTION_LOST),
         within=xbee.profile.deadlines.indication,
-        requirement=requirement or "the peer's close is reported as Socket Status 0x07",
+        requirement=requirement or xbee.requirement or "the peer's close is reported as Socket Status 0x07",
     )
     assert isinstance(frame, fr.SocketStatus)
     return frame

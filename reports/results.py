@@ -1,0 +1,80 @@
+"""One result per executed case item, the verdicts, and the run's summary: what every output shows.
+
+The HTML matrix, the JSON file and the diff command all read these records, so a verdict is
+decided once, here.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+PASS = "PASS"
+FAIL = "FAIL"
+NON_STRICT = "NON-STRICT"
+NOT_APPLICABLE = "NOT APPLICABLE"
+INCONCLUSIVE = "INCONCLUSIVE"
+VERDICTS = (PASS, NON_STRICT, NOT_APPLICABLE, FAIL, INCONCLUSIVE)
+# Worst first: a matrix cell that summarises several items shows the worst of them.
+SEVERITY = {FAIL: 4, INCONCLUSIVE: 3, NON_STRICT: 2, PASS: 1, NOT_APPLICABLE: 0}
+GOOD = {PASS, NON_STRICT, NOT_APPLICABLE}
+
+
+def worst(verdicts: list[str]) -> str:
+    return max(verdicts, key=lambda v: SEVERITY.get(v, 5)) if verdicts else NOT_APPLICABLE
+
+
+@dataclass
+class TraceRow:
+    t_ms: float
+    direction: str
+    hex: str
+    text: str
+
+
+@dataclass
+class Failure:
+    requirement: str
+    expected: list[str] = field(default_factory=list)
+    actual: list[str] = field(default_factory=list)
+    diff: list[str] = field(default_factory=list)
+    last_bytes: str = ""
+    note: str = ""
+
+
+@dataclass
+class CaseResult:
+    nodeid: str
+    case_id: str
+    requirement: str
+    kind: str
+    profile: str
+    verdict: str
+    duration_s: float
+    message: str = ""
+    phase: str = "call"  # "setup" when the case never ran because its setup failed
+    findings: list[str] = field(default_factory=list)
+    failure: Failure | None = None
+    trace: list[TraceRow] = field(default_factory=list)
+
+    @property
+    def html_id(self) -> str:
+        """The id pytest-html gives this item's row."""
+        return self.nodeid if self.phase == "call" else f"{self.nodeid}::{self.phase}"
+
+    @property
+    def section(self) -> str:
+        """The document section a case belongs to: its ID without the number (XBEE-LISTEN)."""
+        head, _, tail = self.case_id.rpartition("-")
+        return head if tail.isdigit() and head else self.case_id
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["section"] = self.section
+        return data
+
+
+def totals(results: list[CaseResult]) -> dict[str, int]:
+    counts = Counter(r.verdict for r in results)
+    return {v: counts.get(v, 0) for v in VERDICTS}
