@@ -129,7 +129,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if not final:
         return
     case_id, requirement, kind = marker
-    findings = list(item.stash[FINDINGS_KEY]) if FINDINGS_KEY in item.stash else []
+    recorded: list[str] = item.stash.get(FINDINGS_KEY, [])
+    findings = list(recorded)
     exc = call.excinfo.value if call.excinfo is not None else None
     message = _message(report, call)
     verdict = _verdict(report, exc, message, findings)
