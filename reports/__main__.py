@@ -7,6 +7,38 @@ import sys
 from pathlib import Path
 
 from reports.diff import ReportError, compare, load, render
+from reports.sensitivity import families, faults_of, measure, write
+
+
+def sensitivity(args: argparse.Namespace) -> int:
+    known = families()
+    chosen = args.family or known
+    unknown = [f for f in chosen if f not in known]
+    if unknown:
+        print(
+            f"python -m reports: error: no suite for {', '.join(unknown)}; known: {', '.join(known)}", file=sys.stderr
+        )
+        return 2
+    selected = {}
+    for family in chosen:
+        faults = faults_of(family)
+        if args.fault:
+            faults = [f for f in faults if f in args.fault]
+        if faults:
+            selected[family] = faults
+    if not selected:
+        print("python -m reports: error: no such fault profile in the chosen families", file=sys.stderr)
+        return 2
+    total = sum(len(v) for v in selected.values())
+    print(f"running the suite clean and against {total} fault profile(s), {args.jobs} at a time ...", flush=True)
+    results = measure(selected, jobs=args.jobs)
+    for r in results:
+        where = ", ".join(sorted(r.caught_by)) if r.caught else f"NOT CAUGHT {r.error}".strip()
+        print(f"{r.family:8} {r.fault:28} {len(r.caught_by):3} case(s)  {where}")
+    json_path, html_path = write(results, args.out)
+    missed = [r for r in results if not r.caught]
+    print(f"{len(results) - len(missed)} of {len(results)} faults caught; wrote {html_path} and {json_path}")
+    return 1 if missed else 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -20,7 +52,20 @@ def main(argv: list[str] | None = None) -> int:
     )
     d.add_argument("old", type=Path, help="the earlier run's conformance.json")
     d.add_argument("new", type=Path, help="the later run's conformance.json")
+    s = sub.add_parser(
+        "sensitivity",
+        help="run the suite against every emulator fault profile; which cases catch each",
+        description="Runs the suite once on the clean emulator and once per fault profile (--fault), and "
+        "writes sensitivity.html/.json: fault -> the cases that caught it. Exit status 1 if any fault is caught "
+        "by no case.",
+    )
+    s.add_argument("--family", action="append", help="only this family (repeatable; default: all)")
+    s.add_argument("--fault", action="append", help="only this fault (repeatable; default: all of the family)")
+    s.add_argument("--jobs", type=int, default=2, help="suite runs at once (default 2)")
+    s.add_argument("--out", type=Path, default=Path("reports/out"), help="output folder (default reports/out)")
     args = parser.parse_args(argv)
+    if args.command == "sensitivity":
+        return sensitivity(args)
     try:
         old, new = load(args.old), load(args.new)
     except ReportError as exc:

@@ -11,7 +11,7 @@ from collections import defaultdict
 from html import escape
 from urllib.parse import quote
 
-from reports.results import SEVERITY, VERDICTS, CaseResult, totals, worst
+from reports.results import SEVERITY, VERDICTS, CaseResult, totals, verdict_class_name, worst
 
 MATRIX_CSS = """
 <style>
@@ -30,10 +30,6 @@ table.sc-matrix td.v a{color:inherit;text-decoration:none;display:block}
 .sc-totals span{display:inline-block;margin-right:8px;padding:2px 8px;border-radius:3px}
 </style>
 """
-
-
-def verdict_class(verdict: str) -> str:
-    return "v-" + verdict.replace(" ", "-")
 
 
 def anchor(nodeid: str) -> str:
@@ -60,7 +56,7 @@ def render_matrix(results: list[CaseResult], identities: dict[str, dict[str, str
     parts.append("<h2>Devices under test</h2>")
     parts.append(_identity_table(identities))
     parts.append('<h2>Compliance matrix</h2><div class="sc-totals">')
-    parts += [f'<span class="{verdict_class(v)}">{escape(v)}: {counts[v]}</span>' for v in VERDICTS]
+    parts += [f'<span class="{verdict_class_name(v)}">{escape(v)}: {counts[v]}</span>' for v in VERDICTS]
     parts.append("</div>")
     head = "".join(f"<th>{escape(p)}</th>" for p in profiles)
     parts.append(f'<table class="sc-matrix"><tr><th>case</th><th>requirement</th>{head}</tr>')
@@ -79,7 +75,7 @@ def render_matrix(results: list[CaseResult], identities: dict[str, dict[str, str
                 bad = sum(1 for i in items if i.verdict == v)
                 label = v if n == 1 else f"{v} ({bad}/{n})"
                 cells.append(
-                    f'<td class="v {verdict_class(v)}"><a href="{escape(anchor(first.html_id))}" '
+                    f'<td class="v {verdict_class_name(v)}"><a href="{escape(anchor(first.html_id))}" '
                     f'title="{escape(first.nodeid)}">{escape(label)}</a></td>'
                 )
             parts.append(f"<tr><td>{escape(case_id)}</td><td>{escape(requirement[case_id])}</td>{''.join(cells)}</tr>")

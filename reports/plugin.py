@@ -33,6 +33,7 @@ from reports.results import (
     Failure,
     TraceRow,
     totals,
+    verdict_class_name,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -94,7 +95,7 @@ def _failure_of(exc: BaseException | None) -> Failure | None:
         [str(x) for x in e.actual],
         [str(x) for x in e.diff],
         bytes(e.last_bytes).hex(" ").upper(),
-        str(getattr(e, "note", "")),
+        "\n".join([str(getattr(e, "note", "")), *getattr(e, "__notes__", [])]).strip(),
     )
 
 
@@ -161,7 +162,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         # A conformance finding, not a crash: the requirement/expected/actual text says it all,
         # and a Python traceback would only bury it (terminal, HTML and JUnit alike).
         where = item.reportinfo()
-        report.longrepr = f"{exc}\n\n[{case_id}] {where[0]}:{(where[1] or 0) + 1}"
+        notes = "".join(f"\n{n}" for n in getattr(exc, "__notes__", []))  # e.g. a shrunk hypothesis sequence
+        report.longrepr = f"{exc}{notes}\n\n[{case_id}] {where[0]}:{(where[1] or 0) + 1}"
     props = [("case_id", case_id), ("requirement", requirement), ("kind", kind), ("verdict", verdict)]
     props += [("profile", result.profile), *(("finding", f) for f in findings)]
     # The report row reads the call report; JUnit reads the item's (via the teardown report).
@@ -297,7 +299,7 @@ def pytest_html_results_table_header(cells: list[str]) -> None:
 
 def pytest_html_results_table_row(report: pytest.TestReport, cells: list[str]) -> None:
     verdict = _prop(report, "verdict")
-    css = "v-" + verdict.replace(" ", "-")
+    css = verdict_class_name(verdict)
     cells.insert(1, f'<td class="col-verdict {css}">{escape(verdict)}</td>')
     cells.insert(2, f'<td class="col-caseid">{escape(_prop(report, "case_id"))}</td>')
     cells.insert(3, f'<td class="col-profile">{escape(_prop(report, "profile"))}</td>')

@@ -78,3 +78,8 @@ class CaseResult:
 def totals(results: list[CaseResult]) -> dict[str, int]:
     counts = Counter(r.verdict for r in results)
     return {v: counts.get(v, 0) for v in VERDICTS}
+
+
+def verdict_class_name(verdict: str) -> str:
+    """CSS class of a verdict (``v-NOT-APPLICABLE``)."""
+    return "v-" + verdict.replace(" ", "-")

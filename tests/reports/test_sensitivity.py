@@ -1,0 +1,47 @@
+"""``python -m reports sensitivity``: every emulator fault profile is caught by some case."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from reports.sensitivity import FaultResult, write
+from tests.helpers import ROOT
+
+
+def sensitivity(*args: str, timeout: float = 1500) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "reports", "sensitivity", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def test_every_fault_of_every_family_is_caught(tmp_path):
+    proc = sensitivity("--out", str(tmp_path))
+    data = json.loads((tmp_path / "sensitivity.json").read_text())
+    assert data["faults"], proc.stdout + proc.stderr
+    assert data["uncaught"] == [], proc.stdout
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    page = (tmp_path / "sensitivity.html").read_text()
+    for fault in data["faults"]:
+        assert fault["fault"] in page
+        assert fault["caught_by"], fault
+
+
+def test_an_uncaught_fault_is_reported(tmp_path):
+    results = [FaultResult("xbee", "caught", {"XBEE-LISTEN-07": "FAIL"}, 10), FaultResult("xbee", "missed", {}, 10)]
+    json_path, html_path = write(results, tmp_path)
+    data = json.loads(json_path.read_text())
+    assert data["uncaught"] == ["xbee/missed"]
+    assert "caught by no case" in html_path.read_text()
+
+
+def test_unknown_family_is_a_clear_error(tmp_path):
+    proc = sensitivity("--family", "nope", "--out", str(tmp_path), timeout=120)
+    assert proc.returncode == 2
+    assert "no suite for nope" in proc.stderr and "Traceback" not in proc.stderr
