@@ -104,7 +104,7 @@ def test_not_applicable(tmp_path):
 
 
 def test_inconclusive_when_the_dut_stops_answering_mid_run(tmp_path):
-    verdicts = run_and_check(tmp_path, "--profile", "xbee3-lte-m", "--fault", "goes-silent")
+    verdicts = run_and_check(tmp_path, "--profile", "xbee3-lte-m", "--fault", "goes-silent", "--case", "XBEE-LISTEN")
     values = list(verdicts.values())
     assert "PASS" in values  # it answered at first
     assert values[-1] == "INCONCLUSIVE"
