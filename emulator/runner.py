@@ -19,7 +19,7 @@ import socket
 import threading
 import tty
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from emulator.net import (
     Accepted,
@@ -101,12 +101,25 @@ class _Udp(asyncio.DatagramProtocol):
         self.runner = runner
         self.key = key
         self.transport: asyncio.DatagramTransport | None = None
+        # Datagrams the model sent before the transport existed (the bind is reported at once).
+        self.unsent: list[tuple[bytes, tuple[str, int]]] = []
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.DatagramTransport)
-        self.transport = transport
+        # Not an isinstance check: Python 3.11's selector datagram transport does not derive from
+        # asyncio.DatagramTransport, and a failing check here would leave the socket unclosable.
+        self.transport = cast(asyncio.DatagramTransport, transport)
         if self.runner.udp.get(self.key) is not self:
             transport.close()  # the model closed it while it was starting
+            return
+        for data, addr in self.unsent:
+            self.transport.sendto(data, addr)
+        self.unsent.clear()
+
+    def sendto(self, data: bytes, addr: tuple[str, int]) -> None:
+        if self.transport is None:
+            self.unsent.append((data, addr))
+        else:
+            self.transport.sendto(data, addr)
 
     def datagram_received(self, data: bytes, addr: tuple[str | Any, int]) -> None:
         self.runner.event(Datagram(self.key, str(addr[0]), int(addr[1]), data))
@@ -163,8 +176,7 @@ class Runner:
         self.host_ip = host_ip
         self.serial: _SerialLink | None = None
         self.conns: dict[int, _Conn] = {}
-        self.servers: dict[int, asyncio.Server] = {}
-        self.listen_socks: dict[int, socket.socket] = {}  # bound, server not started yet
+        self.listen_socks: dict[int, socket.socket] = {}  # listening sockets the runner accepts on
         self.udp: dict[int, _Udp] = {}
         self.timers: dict[str, asyncio.TimerHandle] = {}
         self.paused = False
@@ -191,8 +203,8 @@ class Runner:
                     conn.transport.write(action.data)
             elif isinstance(action, SendTo):
                 udp = self.udp.get(action.key)
-                if udp is not None and udp.transport is not None:
-                    udp.transport.sendto(action.data, (action.host, action.port))
+                if udp is not None:
+                    udp.sendto(action.data, (action.host, action.port))
             elif isinstance(action, Close | StopListening | CloseUdp):
                 self._close(action.key)
             elif isinstance(action, Listen):
@@ -251,19 +263,31 @@ class Runner:
             self.event(ListenResult(action.key, str(exc)))
             return
         self.listen_socks[action.key] = sock
-        self._spawn(self._serve_listener(action.key, sock))
+        self.loop.add_reader(sock.fileno(), self._accept, action.key, sock)
         self.event(ListenResult(action.key))
 
-    async def _serve_listener(self, key: int, sock: socket.socket) -> None:
+    def _accept(self, key: int, sock: socket.socket) -> None:
+        # The runner accepts itself rather than through loop.create_server: closing an asyncio
+        # Server while it still creates the transport of a just-accepted socket fails
+        # (Server._attach asserts) and leaves that connection open. Here every accepted socket
+        # becomes a connection, in accept order, and the model decides what to do with it.
+        while True:
+            try:
+                conn, _ = sock.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:
+                log.debug("listener %s: %s", key, exc)
+                return
+            conn.setblocking(False)
+            self._spawn(self._adopt(key, conn))
+
+    async def _adopt(self, listener_key: int, conn: socket.socket) -> None:
         try:
-            server = await self.loop.create_server(lambda: _Conn(self, self.new_key(), key), sock=sock)
-        except OSError as exc:
-            log.debug("listener %s: %s", key, exc)
-            return
-        if self.listen_socks.pop(key, None) is None:
-            server.close()  # closed while starting
-            return
-        self.servers[key] = server
+            await self.loop.connect_accepted_socket(lambda: _Conn(self, self.new_key(), listener_key), conn)
+        except BaseException:
+            conn.close()
+            raise
 
     async def _connect(self, action: Connect) -> None:
         try:
@@ -299,11 +323,9 @@ class Runner:
         conn = self.conns.pop(key, None)
         if conn is not None:
             conn.close()
-        server = self.servers.pop(key, None)
-        if server is not None:
-            server.close()
         sock = self.listen_socks.pop(key, None)
         if sock is not None:
+            self.loop.remove_reader(sock.fileno())
             sock.close()
         udp = self.udp.pop(key, None)
         if udp is not None and udp.transport is not None:
@@ -312,7 +334,7 @@ class Runner:
     async def aclose(self) -> None:
         """Close every socket the model holds, then the serial link."""
         self.execute(self.model.shutdown())
-        for key in [*self.conns, *self.servers, *self.listen_socks, *self.udp]:
+        for key in [*self.conns, *self.listen_socks, *self.udp]:
             self._close(key)
         for timer in self.timers.values():
             timer.cancel()

@@ -585,8 +585,7 @@ def test_seed_exchange_as_built_by_the_codec() -> None:
         ok_reply(),
         ok_reply(),
         ok_reply(),
-        ok_reply(f"{MULTI_ACCEPT_SETUP}\r\n{WAITING}".encode())
-        + async_line(accepted_line("192.168.10.100", 34489)),
+        ok_reply(f"{MULTI_ACCEPT_SETUP}\r\n{WAITING}".encode()) + async_line(accepted_line("192.168.10.100", 34489)),
         ok_reply(b"Data from 192.168.10.100"),
         ok_reply(b"1"),
         ok_reply(WAITING.encode()) + async_line(accepted_line("192.168.10.100", 34504)),
@@ -810,9 +809,7 @@ def test_reply_reader_never_raises_is_chunking_independent_and_resyncs(
 
 @THOROUGH
 @given(wire=junk | st.binary(max_size=2000), data=st.data())
-def test_command_reader_never_raises_is_chunking_independent_and_resyncs(
-    wire: bytes, data: st.DataObject
-) -> None:
+def test_command_reader_never_raises_is_chunking_independent_and_resyncs(wire: bytes, data: st.DataObject) -> None:
     whole = read_commands([wire])
     assert read_commands(draw_chunks(data, wire)) == whole
 

@@ -1,0 +1,756 @@
+"""Inventek eS-WiFi (ISM43362) device model: AT transport commands and TCP servers, sans-IO.
+
+``ESWiFiModel.serial_in(bytes)`` and ``ESWiFiModel.net_in(event)`` return actions (bytes for the
+UART, network operations for the runner). Behaviour follows ``spec/eswifi-transport.md``; where the
+spec says UNCONFIRMED the model picks the likeliest behaviour and says so in a comment:
+
+- Four sockets (``P0=0..3``), each with its own settings (``P1`` ``P2`` ``P3`` ``P4`` ``P8`` ``PK``
+  ``R1`` ``R2`` ``S2``) and its own server: ``P5=1`` single, ``P5=11`` multi-accept.
+- A server has at most one *current* client (the one ``R0``/``S3`` serve, announced by
+  ``[TCP SVR] Accepted <ip>:<port>``) and a queue of pending clients in arrival order, at most
+  ``P8`` long (spec §3: "further clients wait in the backlog (up to P8)"). The runner accepts every
+  connection at once, so the queue lives here; a pending client's bytes stay buffered here until
+  it becomes current. A client beyond the backlog is closed at once — what a real module does
+  (refuse, drop the SYN, leave it pending) is UNCONFIRMED.
+- ``P5=10`` (multi-accept only) closes the current client and makes the oldest pending one
+  current. A single server (``P5=1``) serves its one client until ``P5=0``; the clients behind it
+  wait and are closed by ``P5=0``.
+- ``R0`` answers up to ``R1`` buffered bytes of the current client (empty data when nothing
+  waits), and ``-1`` once the client has gone and nothing is buffered. ``S3`` sends the bytes and
+  answers their count, or ``-1`` when the client has gone. The ``-1`` tail (with or without OK) is
+  the profile's ``lost_reply_ok``.
+- ``PK`` is stored per socket and shown by ``P?``. The host's TCP stack reports a peer's FIN or RST
+  as a lost client; keep-alive probes of a silent peer are not emulated (they need kernel
+  keep-alive on the host sockets, which the runner does not set).
+- ``CS`` answers ``1`` (joined to a network), ``MR`` ``[SOMA][EOMA]`` (on UART the messages come
+  unprompted, so none is ever left to poll), ``I?`` the profile's identity line. Client mode
+  (``P6``) is not emulated and answers an error.
+
+Fault profiles (``ESWiFiFault``) hook the replies, the messages and the server's decisions.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import itertools
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from emulator.faults import Fault, register
+from emulator.net import (
+    Accepted,
+    Action,
+    CancelTimer,
+    Close,
+    Listen,
+    ListenResult,
+    NetEvent,
+    PeerClosed,
+    Received,
+    Send,
+    SerialOut,
+    StartTimer,
+    StopListening,
+    TimerFired,
+)
+from protocol.eswifi import (
+    ACCEPTED_PREFIX,
+    KILLED,
+    MAX_S3_COUNT,
+    MULTI_ACCEPT_SETUP,
+    WAITING,
+    BadLine,
+    Command,
+    CommandEvent,
+    CommandReader,
+    async_line,
+    error_reply,
+    lost_reply,
+    ok_reply,
+)
+from protocol.profile import Profile
+
+FAMILY = "eswifi"
+DEFAULT_PROFILE = "ism43362"
+# An S3 payload that stops arriving is given up after this long (the module would otherwise take
+# the host's next commands as payload bytes).
+S3_PAYLOAD_TIMEOUT = 1.0
+_PAYLOAD_TIMER = "s3-payload"
+
+SINGLE = "single"
+MULTI = "multi"
+
+
+@dataclass
+class Client:
+    """One accepted TCP connection of a server socket."""
+
+    key: int
+    host: str
+    port: int
+    buffer: bytearray = field(default_factory=bytearray)
+    connected: bool = True
+
+
+@dataclass
+class Socket:
+    """One of the module's sockets (``P0``) with its settings and its server."""
+
+    number: int
+    read_size: int
+    backlog: int
+    protocol: int = 0
+    local_port: int = 0
+    remote_host: str = "0.0.0.0"
+    remote_port: int = 0
+    keepalive: tuple[int, int] = (0, 0)
+    read_timeout: int = 0
+    write_timeout: int = 0
+    mode: str | None = None  # None, SINGLE or MULTI
+    starting: str | None = None  # the mode asked for while the listener is being opened
+    listener: int | None = None
+    current: Client | None = None
+    queue: deque[Client] = field(default_factory=deque)
+    # Clients no longer served but still open (only a faulty P5=10 leaves any); closed by P5=0.
+    detached: list[Client] = field(default_factory=list)
+
+    def clients(self) -> list[Client]:
+        current = [self.current] if self.current is not None else []
+        return [*current, *self.queue, *self.detached]
+
+
+class ESWiFiFault(Fault):
+    """Hook points of the eS-WiFi model; the defaults are the documented behaviour."""
+
+    def reply_out(self, cmd: Command | None, raw: bytes) -> bytes:
+        """The wire bytes of the reply to ``cmd`` (None: a line that was not a command)."""
+        return raw
+
+    def message_out(self, text: str) -> str | None:
+        """An unprompted message about to be sent; None drops it."""
+        return text
+
+    def accepted_address(self, host: str, port: int, local_port: int) -> tuple[str, int]:
+        """The address and port the Accepted message shows for a client."""
+        return host, port
+
+    def take(self, client: Client, limit: int) -> bytes | None:
+        """``R0`` on the current client: up to ``limit`` buffered bytes, or None for ``-1``."""
+        if client.buffer:
+            data = bytes(client.buffer[:limit])
+            del client.buffer[:limit]
+            return data
+        return b"" if client.connected else None
+
+    def s3_limit(self, limit: int) -> int:
+        """The largest S3 count the module accepts."""
+        return limit
+
+    def s3_count(self, written: int) -> int:
+        """The count ``S3`` answers after writing ``written`` bytes."""
+        return written
+
+    def next_client(self, queue: deque[Client]) -> Client:
+        """The pending client ``P5=10`` makes current (the queue is not empty)."""
+        return queue.popleft()
+
+    def closes_current_on_next(self) -> bool:
+        """Whether ``P5=10`` closes the current client's connection."""
+        return True
+
+    def kill_closes_listener(self) -> bool:
+        """Whether ``P5=0`` closes the listening socket."""
+        return True
+
+    def ignored_after_error(self) -> int:
+        """How many commands after an error reply the module ignores."""
+        return 0
+
+
+def _number(text: str, low: int, high: int) -> int | None:
+    """A decimal parameter within [low, high], or None."""
+    if not (text.isascii() and text.isdigit()) or len(text) > 6:
+        return None
+    value = int(text)
+    return value if low <= value <= high else None
+
+
+class ESWiFiModel:
+    """One eS-WiFi module on a UART."""
+
+    family = FAMILY
+
+    def __init__(self, profile: Profile, host_ip: str = "127.0.0.1", fault: ESWiFiFault | None = None) -> None:
+        device: Mapping[str, Any] = dict(profile.device)
+        if fault is not None:
+            device = {**device, **fault.overrides}
+        self.profile = profile
+        self.fault = fault or ESWiFiFault("none", FAMILY, "no fault")
+        self.host_ip = host_ip
+        self.max_s3 = int(device.get("max_s3", 1460))
+        self.max_read_size = int(device.get("max_read_packet_size", 1460))
+        self.backlog_range = (int(device.get("backlog_min", 0)), int(device.get("backlog_max", 6)))
+        self.protocols = frozenset(int(p) for p in device.get("protocols", (0, 1, 2, 3)))
+        self.max_timeout = int(device.get("max_timeout", 30000))
+        self.lost_ok = bool(device.get("lost_reply_ok", True))
+        self.identity = str(device.get("identity", "ISM43362-M3G-L44-UART,C3.5.2.5.STM,sockconf emulator"))
+        texts: Mapping[str, Any] = device.get("messages", {})
+        self.text_setup = str(texts.get("multi_accept_setup", MULTI_ACCEPT_SETUP))
+        self.text_waiting = str(texts.get("waiting", WAITING))
+        self.text_killed = str(texts.get("killed", KILLED))
+        self.text_accepted = str(texts.get("accepted_prefix", ACCEPTED_PREFIX))
+        read_size = int(device.get("read_packet_size", 1460))
+        backlog = int(device.get("backlog_default", self.backlog_range[1]))
+        self.sockets = [Socket(n, read_size, backlog) for n in range(int(device.get("sockets", 4)))]
+        self.selected = 0
+        self.reader = CommandReader()
+        self.commands: deque[CommandEvent] = deque()
+        self.waiting_on: tuple[Socket, Command] | None = None  # a P5 waiting for its listener
+        self.ignore = 0
+        self.listeners: dict[int, Socket] = {}
+        self.conns: dict[int, tuple[Socket, Client]] = {}
+        self._keys = itertools.count(1)
+        self._payload_timer = False
+        self.handlers: dict[str, Callable[[Command, list[Action]], None]] = {
+            "P0": self._p0,
+            "P1": self._p1,
+            "P2": self._p2,
+            "P3": self._p3,
+            "P4": self._p4,
+            "P5": self._p5,
+            "P8": self._p8,
+            "PK": self._pk,
+            "P?": self._p_query,
+            "R0": self._r0,
+            "R1": self._r1,
+            "R2": self._r2,
+            "S2": self._s2,
+            "S3": self._s3,
+            "CS": self._cs,
+            "MR": self._mr,
+            "I?": self._info,
+            "P6": self._client_mode,
+        }
+
+    # ------------------------------------------------------------------ entry points
+
+    def serial_in(self, data: bytes) -> list[Action]:
+        out: list[Action] = []
+        self.commands.extend(self.reader.feed(data))
+        self._run(out)
+        self._watch_payload(out)
+        return out
+
+    def net_in(self, event: NetEvent) -> list[Action]:
+        out: list[Action] = []
+        if isinstance(event, TimerFired):
+            if event.key == _PAYLOAD_TIMER:
+                self._payload_timer = False
+                if self.reader.awaiting_payload:
+                    self.commands.extend(self.reader.flush())
+                    self._run(out)
+        elif isinstance(event, ListenResult):
+            self._listen_result(event, out)
+        elif isinstance(event, Accepted):
+            self._accepted(event, out)
+        elif isinstance(event, Received):
+            found = self.conns.get(event.key)
+            if found is None:
+                out.append(Close(event.key))
+            else:
+                found[1].buffer += event.data
+        elif isinstance(event, PeerClosed):
+            found = self.conns.get(event.key)
+            if found is not None:
+                found[1].connected = False
+        return out
+
+    def shutdown(self) -> list[Action]:
+        """Close everything (the process is going away)."""
+        out: list[Action] = []
+        for sock in self.sockets:
+            self._stop(sock, out, close_listener=True)
+        for key in list(self.listeners):
+            out.append(StopListening(key))
+        self.listeners.clear()
+        return out
+
+    # ------------------------------------------------------------------ command loop
+
+    def _run(self, out: list[Action]) -> None:
+        # One command at a time: while a P5 waits for its listener, later commands wait too.
+        while self.commands and self.waiting_on is None:
+            event = self.commands.popleft()
+            if self.ignore:
+                self.ignore -= 1
+                continue
+            if isinstance(event, BadLine):
+                if event.raw.startswith(b"S3"):
+                    self._error(None, out, "Invalid data length", f"S3=<1-{self.max_s3}>\\r<data>")
+                else:
+                    self._error(None, out, "Unknown Error", "<command>[=<parameters>]")
+                continue
+            handler = self.handlers.get(event.name)
+            if handler is None:
+                self._error(event, out, "Unknown Command", None)
+            else:
+                handler(event, out)
+
+    def _watch_payload(self, out: list[Action]) -> None:
+        if self.reader.awaiting_payload:
+            out.append(StartTimer(_PAYLOAD_TIMER, S3_PAYLOAD_TIMEOUT))
+            self._payload_timer = True
+        elif self._payload_timer:
+            out.append(CancelTimer(_PAYLOAD_TIMER))
+            self._payload_timer = False
+
+    # ------------------------------------------------------------------ output
+
+    def _reply(self, cmd: Command | None, out: list[Action], data: bytes = b"") -> None:
+        out.append(SerialOut(self.fault.reply_out(cmd, ok_reply(data))))
+
+    def _lost(self, cmd: Command, out: list[Action]) -> None:
+        out.append(SerialOut(self.fault.reply_out(cmd, lost_reply(self.lost_ok))))
+
+    def _error(self, cmd: Command | None, out: list[Action], reason: str, usage: str | None) -> None:
+        out.append(SerialOut(self.fault.reply_out(cmd, error_reply(reason, usage))))
+        self.ignore = self.fault.ignored_after_error()
+
+    def _message(self, text: str, out: list[Action]) -> None:
+        sent = self.fault.message_out(text)
+        if sent is not None:
+            out.append(SerialOut(async_line(sent)))
+
+    def _announce(self, sock: Socket, client: Client, out: list[Action]) -> None:
+        host, port = self.fault.accepted_address(client.host, client.port, sock.local_port)
+        self._message(f"{self.text_accepted}{host}:{port}", out)
+
+    @property
+    def _sock(self) -> Socket:
+        return self.sockets[self.selected]
+
+    # ------------------------------------------------------------------ settings
+
+    def _setting(
+        self,
+        cmd: Command,
+        out: list[Action],
+        current: str,
+        parse: Callable[[str], Any],
+        apply: Callable[[Any], None],
+        reason: str,
+        usage: str,
+    ) -> None:
+        """A one-parameter setting: bare name reads it, ``XX=v`` sets it when ``parse`` accepts ``v``."""
+        if not cmd.params:
+            self._reply(cmd, out, current.encode("ascii"))
+            return
+        value = parse(cmd.params[0]) if len(cmd.params) == 1 else None
+        if value is None:
+            self._error(cmd, out, reason, usage)
+            return
+        apply(value)
+        self._reply(cmd, out)
+
+    def _p0(self, cmd: Command, out: list[Action]) -> None:
+        top = len(self.sockets) - 1
+        self._setting(
+            cmd,
+            out,
+            str(self.selected),
+            lambda t: _number(t, 0, top),
+            lambda v: setattr(self, "selected", v),
+            "Invalid socket",
+            f"P0=<0-{top}>",
+        )
+
+    def _p1(self, cmd: Command, out: list[Action]) -> None:
+        sock = self._sock
+
+        def parse(text: str) -> int | None:
+            value = _number(text, 0, 9)
+            return value if value in self.protocols else None
+
+        names = "/".join(str(p) for p in sorted(self.protocols))
+        self._setting(
+            cmd,
+            out,
+            str(sock.protocol),
+            parse,
+            lambda v: setattr(sock, "protocol", v),
+            "Invalid protocol",
+            f"P1=<{names}>",
+        )
+
+    def _p2(self, cmd: Command, out: list[Action]) -> None:
+        sock = self._sock
+        self._setting(
+            cmd,
+            out,
+            str(sock.local_port),
+            lambda t: _number(t, 0, 0xFFFF),
+            lambda v: setattr(sock, "local_port", v),
+            "Invalid port",
+            "P2=<0-65535>",
+        )
+
+    def _p3(self, cmd: Command, out: list[Action]) -> None:
+        sock = self._sock
+
+        def parse(text: str) -> str | None:
+            try:
+                return str(ipaddress.IPv4Address(text))
+            except ValueError:
+                return None
+
+        self._setting(
+            cmd,
+            out,
+            sock.remote_host,
+            parse,
+            lambda v: setattr(sock, "remote_host", v),
+            "Invalid IP address",
+            "P3=<a.b.c.d>",
+        )
+
+    def _p4(self, cmd: Command, out: list[Action]) -> None:
+        sock = self._sock
+        self._setting(
+            cmd,
+            out,
+            str(sock.remote_port),
+            lambda t: _number(t, 0, 0xFFFF),
+            lambda v: setattr(sock, "remote_port", v),
+            "Invalid port",
+            "P4=<0-65535>",
+        )
+
+    def _p8(self, cmd: Command, out: list[Action]) -> None:
+        sock = self._sock
+        low, high = self.backlog_range
+        self._setting(
+            cmd,
+            out,
+            str(sock.backlog),
+            lambda t: _number(t, low, high),
+            lambda v: setattr(sock, "backlog", v),
+            "Invalid backlog",
+            f"P8=<{low}-{high}>",
+        )
+
+    def _r1(self, cmd: Command, out: list[Action]) -> None:
+        sock = self._sock
+        self._setting(
+            cmd,
+            out,
+            str(sock.read_size),
+            lambda t: _number(t, 1, self.max_read_size),
+            lambda v: setattr(sock, "read_size", v),
+            "Invalid packet size",
+            f"R1=<1-{self.max_read_size}>",
+        )
+
+    def _r2(self, cmd: Command, out: list[Action]) -> None:
+        sock = self._sock
+        self._setting(
+            cmd,
+            out,
+            str(sock.read_timeout),
+            lambda t: _number(t, 0, self.max_timeout),
+            lambda v: setattr(sock, "read_timeout", v),
+            "Invalid timeout",
+            f"R2=<0-{self.max_timeout}>",
+        )
+
+    def _s2(self, cmd: Command, out: list[Action]) -> None:
+        sock = self._sock
+        self._setting(
+            cmd,
+            out,
+            str(sock.write_timeout),
+            lambda t: _number(t, 0, self.max_timeout),
+            lambda v: setattr(sock, "write_timeout", v),
+            "Invalid timeout",
+            f"S2=<0-{self.max_timeout}>",
+        )
+
+    def _pk(self, cmd: Command, out: list[Action]) -> None:
+        sock = self._sock
+        if not cmd.params:
+            self._reply(cmd, out, f"{sock.keepalive[0]},{sock.keepalive[1]}".encode())
+            return
+        # The time is in ms by everyone's use (PK=1,3000); its unit is UNCONFIRMED (spec §2).
+        on = _number(cmd.params[0], 0, 1)
+        period = _number(cmd.params[1], 0, 999999) if len(cmd.params) == 2 else None
+        if on is None or period is None:
+            self._error(cmd, out, "Invalid keep-alive", "PK=<0/1>,<ms>")
+            return
+        sock.keepalive = (on, period)
+        self._reply(cmd, out)
+
+    def _p_query(self, cmd: Command, out: list[Action]) -> None:
+        # Field order as ST's es_wifi.c parses it: protocol, local IP, local port, remote IP,
+        # remote port, TCP server, UDP server, backlog, accept loop, read mode (meanings partly
+        # UNCONFIRMED). Remote fields show the current client while there is one.
+        sock = self._sock
+        remote = (sock.current.host, sock.current.port) if sock.current else (sock.remote_host, sock.remote_port)
+        fields = [
+            sock.protocol,
+            self.host_ip,
+            sock.local_port,
+            remote[0],
+            remote[1],
+            int(sock.mode is not None),
+            0,
+            sock.backlog,
+            int(sock.mode == MULTI),
+            0,
+        ]
+        self._reply(cmd, out, ",".join(str(f) for f in fields).encode("ascii"))
+
+    def _cs(self, cmd: Command, out: list[Action]) -> None:
+        self._reply(cmd, out, b"1")
+
+    def _mr(self, cmd: Command, out: list[Action]) -> None:
+        self._reply(cmd, out, b"[SOMA][EOMA]")
+
+    def _info(self, cmd: Command, out: list[Action]) -> None:
+        self._reply(cmd, out, self.identity.encode("ascii", "replace"))
+
+    def _client_mode(self, cmd: Command, out: list[Action]) -> None:
+        self._error(cmd, out, "Client mode is not emulated", "P5=<0/1/10/11>")
+
+    # ------------------------------------------------------------------ servers
+
+    def _p5(self, cmd: Command, out: list[Action]) -> None:
+        sock = self._sock
+        value = _number(cmd.params[0], 0, 99) if len(cmd.params) == 1 else None
+        if value == 0:
+            had_server = sock.mode is not None
+            self._stop(sock, out, close_listener=self.fault.kill_closes_listener())
+            self._reply(cmd, out, self.text_killed.encode("ascii") if had_server else b"")
+        elif value in (1, 11):
+            if sock.mode is not None:
+                self._error(cmd, out, "Server already running", "P5=0 first")
+            elif sock.protocol != 0:
+                self._error(cmd, out, "Only TCP servers are emulated", "P1=0")
+            else:
+                sock.starting = MULTI if value == 11 else SINGLE
+                key = next(self._keys)
+                sock.listener = key
+                self.listeners[key] = sock
+                self.waiting_on = (sock, cmd)
+                out.append(Listen(key, sock.local_port, backlog=sock.backlog + 1))
+        elif value == 10:
+            if sock.mode != MULTI:
+                # UNCONFIRMED: what P5=10 does without a multi-accept server.
+                self._error(cmd, out, "No multi-accept server", "P5=11 first")
+            else:
+                self._next(cmd, sock, out)
+        else:
+            self._error(cmd, out, "Invalid server mode", "P5=<0/1/10/11>")
+
+    def _listen_result(self, event: ListenResult, out: list[Action]) -> None:
+        sock = self.listeners.get(event.key)
+        if sock is None or sock.starting is None or self.waiting_on is None or self.waiting_on[0] is not sock:
+            return
+        mode, sock.starting = sock.starting, None
+        cmd = self.waiting_on[1]
+        if event.error is None:
+            sock.mode = mode
+            data = f"{self.text_setup}\r\n{self.text_waiting}".encode("ascii") if mode == MULTI else b""
+            self._reply(cmd, out, data)
+        else:
+            self.listeners.pop(event.key, None)
+            sock.listener = None
+            self._error(cmd, out, f"Cannot listen on port {sock.local_port}", "P2=<port>")
+        self.waiting_on = None
+        self._run(out)
+
+    def _accepted(self, event: Accepted, out: list[Action]) -> None:
+        sock = self.listeners.get(event.listener_key)
+        if sock is None or sock.mode is None:
+            out.append(Close(event.key))  # a listener P5=0 left open: nobody serves it
+            return
+        client = Client(event.key, event.peer_host, event.peer_port)
+        if sock.current is None and not sock.queue:
+            sock.current = client
+            self._announce(sock, client, out)
+        elif len(sock.queue) < sock.backlog:
+            sock.queue.append(client)
+        else:
+            # Beyond the backlog: closed at once. What a real module does is UNCONFIRMED.
+            out.append(Close(event.key))
+            return
+        self.conns[event.key] = (sock, client)
+
+    def _next(self, cmd: Command, sock: Socket, out: list[Action]) -> None:
+        old = sock.current
+        if old is not None:
+            if self.fault.closes_current_on_next():
+                self._close(old, out)
+            else:
+                sock.detached.append(old)
+        sock.current = self.fault.next_client(sock.queue) if sock.queue else None
+        self._reply(cmd, out, self.text_waiting.encode("ascii"))
+        if sock.current is not None:
+            self._announce(sock, sock.current, out)
+
+    def _close(self, client: Client, out: list[Action]) -> None:
+        self.conns.pop(client.key, None)
+        out.append(Close(client.key))
+
+    def _stop(self, sock: Socket, out: list[Action], close_listener: bool) -> None:
+        for client in sock.clients():
+            self._close(client, out)
+        sock.current = None
+        sock.queue.clear()
+        sock.detached.clear()
+        sock.mode = None
+        if sock.listener is not None:
+            if close_listener:
+                self.listeners.pop(sock.listener, None)
+                out.append(StopListening(sock.listener))
+            sock.listener = None
+
+    # ------------------------------------------------------------------ data
+
+    def _r0(self, cmd: Command, out: list[Action]) -> None:
+        sock = self._sock
+        if sock.mode is None:
+            self._lost(cmd, out)  # no server, no connection: nothing to read from
+            return
+        if sock.current is None:
+            self._reply(cmd, out)  # waiting on a connection: nothing yet
+            return
+        data = self.fault.take(sock.current, sock.read_size)
+        if data is None:
+            self._lost(cmd, out)
+        else:
+            self._reply(cmd, out, data)
+
+    def _s3(self, cmd: Command, out: list[Action]) -> None:
+        sock = self._sock
+        count = len(cmd.payload)
+        if not 1 <= count <= min(self.fault.s3_limit(self.max_s3), MAX_S3_COUNT):
+            self._error(cmd, out, "Invalid data length", f"S3=<1-{self.max_s3}>\\r<data>")
+            return
+        client = sock.current
+        if client is None or not client.connected:
+            self._lost(cmd, out)
+            return
+        out.append(Send(client.key, cmd.payload))
+        self._reply(cmd, out, str(self.fault.s3_count(count)).encode("ascii"))
+
+
+# ---------------------------------------------------------------------- fault profiles
+
+_SETTERS = frozenset({"PK", "P1", "P2", "P8"})
+
+
+class _NoOk(ESWiFiFault):
+    def reply_out(self, cmd: Command | None, raw: bytes) -> bytes:
+        if cmd is not None and cmd.name in _SETTERS and cmd.params:
+            return raw.replace(b"\r\nOK\r\n> ", b"\r\n> ")
+        return raw
+
+
+class _MultiAcceptNoOk(ESWiFiFault):
+    def reply_out(self, cmd: Command | None, raw: bytes) -> bytes:
+        if cmd is not None and cmd.name == "P5" and cmd.params == ("11",):
+            return raw.replace(b"\r\nOK\r\n> ", b"\r\n> ")
+        return raw
+
+
+class _WrongPrompt(ESWiFiFault):
+    def reply_out(self, cmd: Command | None, raw: bytes) -> bytes:
+        if cmd is not None and cmd.name == "R0" and raw.endswith(b"\r\n> "):
+            return raw[:-1]  # "\r\n>" without the space
+        return raw
+
+
+class _NoAcceptedLine(ESWiFiFault):
+    def message_out(self, text: str) -> str | None:
+        return None if text.startswith(ACCEPTED_PREFIX) else text
+
+
+class _AcceptedListenPort(ESWiFiFault):
+    def accepted_address(self, host: str, port: int, local_port: int) -> tuple[str, int]:
+        return host, local_port
+
+
+class _NextKeepsClient(ESWiFiFault):
+    def closes_current_on_next(self) -> bool:
+        return False
+
+
+class _WrongS3Count(ESWiFiFault):
+    def s3_count(self, written: int) -> int:
+        return written - 1
+
+
+class _S3OverLimit(ESWiFiFault):
+    def s3_limit(self, limit: int) -> int:
+        return MAX_S3_COUNT
+
+
+class _R0NoLost(ESWiFiFault):
+    def take(self, client: Client, limit: int) -> bytes | None:
+        data = super().take(client, limit)
+        return b"" if data is None else data
+
+
+class _LostWhileConnected(ESWiFiFault):
+    def take(self, client: Client, limit: int) -> bytes | None:
+        data = super().take(client, limit)
+        return None if data == b"" else data
+
+
+class _R0LosesData(ESWiFiFault):
+    def take(self, client: Client, limit: int) -> bytes | None:
+        data = super().take(client, limit)
+        client.buffer.clear()  # what did not fit in this R0 is dropped
+        return data
+
+
+class _LifoBacklog(ESWiFiFault):
+    def next_client(self, queue: deque[Client]) -> Client:
+        return queue.pop()
+
+
+class _ListenerLeftOpen(ESWiFiFault):
+    def kill_closes_listener(self) -> bool:
+        return False
+
+
+class _DeafAfterError(ESWiFiFault):
+    def ignored_after_error(self) -> int:
+        return 1
+
+
+for _fault in (
+    _NoOk("no-ok", FAMILY, "PK/P1/P2/P8 settings are answered without the OK line (\\r\\n\\r\\n> )"),
+    _MultiAcceptNoOk("multi-accept-no-ok", FAMILY, "P5=11 prints its messages and the prompt but no OK"),
+    _WrongPrompt("wrong-prompt", FAMILY, "R0's reply ends with '>' without the space"),
+    _NoAcceptedLine("no-accepted-line", FAMILY, "no [TCP SVR] Accepted message when a client is served"),
+    _AcceptedListenPort("accepted-listen-port", FAMILY, "Accepted shows the listening port, not the peer's"),
+    _NextKeepsClient("next-keeps-client", FAMILY, "P5=10 moves on but leaves the current client connected"),
+    _WrongS3Count("wrong-s3-count", FAMILY, "S3 sends n bytes and answers n-1"),
+    _S3OverLimit("s3-over-limit-accepted", FAMILY, "S3 above 1460 bytes is sent instead of refused"),
+    _R0NoLost("r0-no-lost", FAMILY, "R0 answers empty data instead of -1 after the client left"),
+    _LostWhileConnected("lost-while-connected", FAMILY, "R0 answers -1 when nothing waits from a connected client"),
+    _R0LosesData("r0-loses-data", FAMILY, "R0 drops what does not fit in R1 instead of keeping it for the next R0"),
+    _LifoBacklog("lifo-backlog", FAMILY, "P5=10 serves the newest pending client first"),
+    _ListenerLeftOpen("listener-left-open", FAMILY, "P5=0 answers Killed but leaves the listener open"),
+    _DeafAfterError("deaf-after-error", FAMILY, "the command after an error reply is ignored"),
+    ESWiFiFault(
+        "lost-without-ok",
+        FAMILY,
+        "R0/S3 answer -1 in the error style (\\r\\n-1\\r\\n> , no OK): UNCONFIRMED, FAIL only under --strict",
+        overrides={"lost_reply_ok": False},
+    ),
+):
+    register(_fault)
+Model = ESWiFiModel

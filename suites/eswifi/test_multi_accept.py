@@ -1,0 +1,201 @@
+"""ESWIFI-MA: Inventek's "Multi-Connection Server - AT Commands" (seed 001), one case per documented step.
+
+Byte for byte where the seed's bytes do not depend on the run; the Accepted line is checked field
+for field (the peer's address and source port). The server messages' wording is UNCONFIRMED: a
+different text is a NON-STRICT finding, a missing OK or prompt a FAIL.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from fixtures.cases import case
+from fixtures.eswifi import ESWiFiSession, ok_with
+from fixtures.peer import Peer
+from fixtures.vectors import ESWIFI_ACCEPTED_LINE, ESWIFI_SEED_PEER_DATA, ESWIFI_SEED_PORT
+from fixtures.vectors import ESWIFI_MULTI_ACCEPT as SEED
+from protocol.eswifi import TERMINATOR, Reply
+from suites.eswifi.exchange import (
+    abort,
+    accept,
+    accepted,
+    configure,
+    expect_closed,
+    expect_lost_r0,
+    expect_lost_s3,
+    open_server,
+    read_exactly,
+    seed_text,
+)
+
+PORT = ESWIFI_SEED_PORT
+SOCKETS = [pytest.param(n, id=f"P0={n}") for n in range(4)]
+
+
+def seed_data(step: str) -> bytes:
+    """The data of the seed's reply to ``step`` (between the leading CR LF and the OK)."""
+    return SEED[step][1][len(b"\r\n") : -len(TERMINATOR)]
+
+
+def send_seed(eswifi: ESWiFiSession, step: str) -> bytes:
+    """Send the seed's host bytes of ``step``; the module's documented answer is returned."""
+    host, answer = SEED[step]
+    eswifi.send(host, f"the seed's {host!r}")
+    return answer
+
+
+@pytest.mark.parametrize(
+    "step",
+    [
+        pytest.param(
+            "keepalive", marks=case("ESWIFI-MA-01", "PK=1,3000 (TCP keep-alive) is answered with OK"), id="PK"
+        ),
+        pytest.param("protocol", marks=case("ESWIFI-MA-02", "P1=0 (protocol TCP) is answered with OK"), id="P1"),
+        pytest.param("port", marks=case("ESWIFI-MA-03", "P2=5024 (local port) is answered with OK"), id="P2"),
+        pytest.param("backlog", marks=case("ESWIFI-MA-04", "P8=6 (listen backlog) is answered with OK"), id="P8"),
+    ],
+)
+@pytest.mark.parametrize("socket_number", SOCKETS)
+def test_setting(eswifi: ESWiFiSession, step: str, socket_number: int) -> None:
+    eswifi.select(socket_number)
+    answer = send_seed(eswifi, step)
+    reply = eswifi.reply(ok_with(b""))
+    eswifi.expect_bytes(reply, answer, f"{eswifi.requirement}: the bytes \\r\\n\\r\\nOK\\r\\n> ")
+
+
+@case(
+    "ESWIFI-MA-05",
+    "P5=11 answers [TCP TSK] Multi-Accept Setup, [TCP SVR] Waiting on connection ... and OK; the port then accepts",
+)
+@pytest.mark.parametrize(
+    ("socket_number", "port"),
+    [(0, PORT), (3, PORT), (0, 1024), (1, 65535)],
+    ids=["P0=0-5024", "P0=3-5024", "P0=0-1024", "P0=1-65535"],
+)
+def test_start_multi_accept(eswifi: ESWiFiSession, peer: Peer, socket_number: int, port: int) -> None:
+    configure(eswifi, port, socket_number=socket_number)
+    answer = send_seed(eswifi, "start")
+    reply = eswifi.reply(ok_with())
+    assert isinstance(reply, Reply)
+    seed_text(eswifi, reply, [eswifi.texts.setup, eswifi.texts.waiting], eswifi.requirement)
+    if reply.data == seed_data("start"):
+        eswifi.expect_bytes(reply, answer, eswifi.requirement)
+    peer.connect(port)
+
+
+@case("ESWIFI-MA-06", "a connecting client is announced unprompted by [TCP SVR] Accepted <its ip>:<its source port>")
+@pytest.mark.parametrize("socket_number", [0, 2], ids=["P0=0", "P0=2"])
+def test_accept(eswifi: ESWiFiSession, peer: Peer, socket_number: int) -> None:
+    open_server(eswifi, PORT, socket_number=socket_number)
+    client = peer.connect(PORT)
+    host, port = client.local
+    message = eswifi.accepted(host, port)
+    line = ESWIFI_ACCEPTED_LINE.format(ip=host, port=port).encode("ascii")
+    if message.raw not in (line, b"\r\n" + line):
+        eswifi.expect_bytes(message, line, f"{eswifi.requirement}, as the line {line!r} (a CR LF before it allowed)")
+
+
+@case(
+    "ESWIFI-MA-07",
+    "R0 answers the current client's bytes then OK, empty data when nothing waits, -1 once the client has gone",
+)
+@pytest.mark.parametrize("state", ["data", "nothing-waiting", "client-closed", "client-reset"])
+def test_read(eswifi: ESWiFiSession, peer: Peer, state: str) -> None:
+    open_server(eswifi, PORT)
+    client = accept(eswifi, peer, PORT)
+    if state == "data":
+        client.send(ESWIFI_SEED_PEER_DATA)
+        replies = read_exactly(eswifi, ESWIFI_SEED_PEER_DATA, requirement=eswifi.requirement)
+        if len(replies) == 1:
+            eswifi.expect_bytes(replies[0], SEED["read"][1], "the seed's R0 reply, byte for byte")
+    elif state == "nothing-waiting":
+        send_seed(eswifi, "read")
+        reply = eswifi.reply(ok_with(b""), requirement="R0 with nothing waiting answers empty data then OK")
+        eswifi.expect_bytes(reply, b"\r\n\r\nOK\r\n> ", "R0 with nothing waiting answers \\r\\n\\r\\nOK\\r\\n> ")
+    else:
+        if state == "client-closed":
+            client.close()
+        else:
+            abort(client)
+        reply = expect_lost_r0(eswifi, "R0 answers -1 once the client has gone")
+        if reply.ok:
+            eswifi.expect_bytes(reply, SEED["lost"][1], "R0's -1 reply is \\r\\n-1\\r\\nOK\\r\\n> ")
+
+
+@case(
+    "ESWIFI-MA-08",
+    "S3=<n> + n bytes answers n then OK and the client receives the bytes; S3 answers -1 once the client has gone",
+)
+@pytest.mark.parametrize("state", ["write", "write_next", "client-closed"], ids=["S3=1-1", "S3=1-2", "client-closed"])
+def test_write(eswifi: ESWiFiSession, peer: Peer, state: str) -> None:
+    open_server(eswifi, PORT)
+    client = accept(eswifi, peer, PORT)
+    if state == "client-closed":
+        client.close()
+        expect_lost_r0(eswifi, "precondition: R0 answers -1 once the client has gone")
+        expect_lost_s3(eswifi, b"1", "S3 answers -1 once the client has gone")
+        return
+    host, answer = SEED[state]
+    payload = host[len(b"S3=1\r") :]
+    eswifi.send(host, f"the seed's {host!r}")
+    reply = eswifi.reply(ok_with(b"1"))
+    eswifi.expect_bytes(reply, answer, "the seed's S3 reply, byte for byte")
+    got = client.recv_exactly(1, within=eswifi.deadlines[1], requirement="the client receives the S3 byte")
+    if got != payload:
+        eswifi.fail(eswifi.requirement, [repr(payload)], [repr(got)], ["the client received another byte"])
+
+
+@case(
+    "ESWIFI-MA-09",
+    "P5=10 answers [TCP SVR] Waiting on connection ... and OK, closes the current client and serves the next one",
+)
+@pytest.mark.parametrize("next_arrives", ["queued", "later"])
+def test_next_client(eswifi: ESWiFiSession, peer: Peer, next_arrives: str) -> None:
+    open_server(eswifi, PORT)
+    first = accept(eswifi, peer, PORT)
+    second = peer.connect(PORT) if next_arrives == "queued" else None
+    if second is not None:
+        second.send(ESWIFI_SEED_PEER_DATA)
+    answer = send_seed(eswifi, "next")
+    reply = eswifi.reply(ok_with())
+    assert isinstance(reply, Reply)
+    seed_text(eswifi, reply, [eswifi.texts.waiting], eswifi.requirement)
+    if reply.data == seed_data("next"):
+        eswifi.expect_bytes(reply, answer, eswifi.requirement)
+    expect_closed(eswifi, first, "P5=10 closes the current client's connection")
+    if second is None:
+        second = peer.connect(PORT)
+        second.send(ESWIFI_SEED_PEER_DATA)
+    accepted(eswifi, second, "after P5=10 the next client is announced by Accepted <its ip>:<its port>")
+    read_exactly(eswifi, ESWIFI_SEED_PEER_DATA, requirement="R0 then returns the next client's bytes")
+    host, answer = SEED["write_next"]
+    eswifi.send(host, f"the seed's {host!r}")
+    eswifi.expect_bytes(eswifi.reply(ok_with(b"1")), answer, "the seed's S3 reply to the next client")
+    got = second.recv_exactly(1, within=eswifi.deadlines[1], requirement="S3 then reaches the next client")
+    if got != b"2":
+        eswifi.fail("S3 then reaches the next client", ["b'2'"], [repr(got)], ["the client received another byte"])
+
+
+@case(
+    "ESWIFI-MA-10", "P5=0 answers [TCP TSK] Killed and OK, and closes the current client, the waiting ones and the port"
+)
+@pytest.mark.parametrize("clients", [0, 1, 3], ids=["no-client", "current", "current+2-waiting"])
+def test_stop(eswifi: ESWiFiSession, peer: Peer, clients: int) -> None:
+    open_server(eswifi, PORT)
+    connected = [accept(eswifi, peer, PORT)] if clients else []
+    connected += [peer.connect(PORT) for _ in range(clients - 1)]
+    answer = send_seed(eswifi, "stop")
+    reply = eswifi.reply(ok_with())
+    assert isinstance(reply, Reply)
+    seed_text(eswifi, reply, [eswifi.texts.killed], eswifi.requirement)
+    if reply.data == seed_data("stop"):
+        eswifi.expect_bytes(reply, answer, eswifi.requirement)
+    for client in connected:
+        expect_closed(eswifi, client, f"P5=0 closes {client.label}'s connection")
+    if peer.try_connect(PORT):
+        eswifi.fail(
+            "after P5=0 the port refuses connections (the listener is closed)",
+            ["connection refused"],
+            ["a connection was accepted"],
+            ["the listener is still open"],
+        )

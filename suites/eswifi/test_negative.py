@@ -1,0 +1,105 @@
+"""ESWIFI-NEG: bad parameters and unknown commands (spec §1, §2). Each is answered with the error
+form (``ERROR: <reason>``, optionally ``Usage: <syntax>``, the prompt, no OK), changes nothing,
+and the module answers the next command normally.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from fixtures.cases import case
+from fixtures.eswifi import ESWiFiSession, ok_with
+from fixtures.expect import ConformanceFailure, NoAnswer
+from fixtures.peer import Peer
+from fixtures.vectors import ESWIFI_SEED_PORT
+from protocol.eswifi import s3
+from suites.eswifi.exchange import accept, open_server, read_exactly
+
+PORT = ESWIFI_SEED_PORT
+NEG = "negative"
+
+
+# case ID -> (requirement, the bad inputs it sends)
+BAD: dict[str, tuple[str, list[bytes]]] = {
+    "ESWIFI-NEG-01": (
+        "P0 with a socket out of range (not 0-3) is answered with ERROR",
+        [b"P0=4\r", b"P0=9\r", b"P0=-1\r", b"P0=x\r"],
+    ),
+    "ESWIFI-NEG-02": ("P1 with an unknown protocol is answered with ERROR", [b"P1=9\r", b"P1=7\r", b"P1=tcp\r"]),
+    "ESWIFI-NEG-03": (
+        "P2 with a port that is not a number (or above 65535) is answered with ERROR",
+        [b"P2=abc\r", b"P2=\r", b"P2=50x4\r", b"P2=65536\r"],
+    ),
+    "ESWIFI-NEG-04": (
+        "P8 with a backlog outside 0-6 is answered with ERROR",
+        [b"P8=7\r", b"P8=99\r", b"P8=-1\r", b"P8=x\r"],
+    ),
+    "ESWIFI-NEG-05": (
+        "S3 with more than 1460 bytes (or none) is answered with ERROR",
+        [s3(bytes(1461)), s3(b"\x55" * 2000), b"S3=0\r", b"S3=x\r"],
+    ),
+    "ESWIFI-NEG-06": ("an unknown command is answered with ERROR", [b"QQ\r", b"YY=1\r", b"@@\r"]),
+    "ESWIFI-NEG-07": (
+        "P5 with a value other than 0, 1, 10, 11 is answered with ERROR",
+        [b"P5=2\r", b"P5=12\r", b"P5=x\r"],
+    ),
+    "ESWIFI-NEG-08": (
+        "PK with an on/off other than 0/1 or a time that is not a number is answered with ERROR",
+        [b"PK=2,3000\r", b"PK=1,x\r"],
+    ),
+}
+
+
+def _label(wire: bytes) -> str:
+    line = wire.split(b"\r", 1)[0].decode("ascii", "replace")
+    return line if len(wire) <= len(line) + 1 else f"{line}+{len(wire) - len(line) - 1}B"
+
+
+BAD_INPUT: list[Any] = [
+    pytest.param(wire, marks=case(case_id, requirement, kind=NEG), id=_label(wire))
+    for case_id, (requirement, wires) in BAD.items()
+    for wire in wires
+]
+
+
+@pytest.mark.parametrize("wire", BAD_INPUT)
+def test_bad_input_is_refused(eswifi: ESWiFiSession, wire: bytes) -> None:
+    eswifi.select(2)
+    eswifi.error(wire, f"bad input {_label(wire)!r}", requirement=eswifi.requirement)
+    try:
+        # The module still answers, and the bad command changed nothing: socket 2 is still selected.
+        eswifi.command("P0", 2)
+        reply = eswifi.reply(ok_with(b""), requirement="after an error the module answers the next command (P0=2 → OK)")
+    except NoAnswer as exc:
+        raise ConformanceFailure(
+            "after an error the module answers the next command",
+            exc.expected,
+            ["no reply to the command after the error"],
+            exc.diff,
+            exc.last_bytes,
+        ) from None
+    eswifi.expect_bytes(reply, b"\r\n\r\nOK\r\n> ", "after an error, P0=2 is answered \\r\\n\\r\\nOK\\r\\n> ")
+    eswifi.selected = 2
+
+
+@case(
+    "ESWIFI-NEG-09",
+    "a refused S3 sends nothing to the client, and a running server keeps serving after errors",
+    kind=NEG,
+)
+def test_errors_leave_the_server_running(eswifi: ESWiFiSession, peer: Peer) -> None:
+    open_server(eswifi, PORT)
+    client = accept(eswifi, peer, PORT)
+    for wire in (s3(b"\x55" * 1461), b"P8=7\r", b"P5=2\r", b"QQ\r"):
+        eswifi.error(wire, f"bad input {_label(wire)!r}", requirement=f"{_label(wire)} is answered with ERROR")
+    client.send(b"still served")
+    read_exactly(eswifi, b"still served", requirement="after the errors R0 still reads the client")
+    client.sock.settimeout(0.0)
+    try:
+        leaked = client.sock.recv(4096)
+    except BlockingIOError:
+        leaked = b""
+    if leaked:
+        eswifi.fail(eswifi.requirement, ["nothing at the client"], [repr(leaked[:64])], ["a refused S3 was sent"])

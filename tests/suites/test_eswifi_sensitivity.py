@@ -1,0 +1,76 @@
+"""The ESWIFI cases pass on the clean emulator and catch each deliberately broken one."""
+
+from __future__ import annotations
+
+import pytest
+
+from emulator import fault_names
+from tests.helpers import run_suite
+
+MA_CASES = {f"ESWIFI-MA-{n:02d}" for n in range(1, 11)}
+NEG_BAD_INPUT = {f"ESWIFI-NEG-0{n}" for n in range(1, 9)}
+
+# fault -> the cases that exist to catch it (each must fail); the rest of the run may fail too.
+EXPECTED_CATCHES = {
+    "no-ok": {"ESWIFI-MA-01", "ESWIFI-MA-02", "ESWIFI-MA-03", "ESWIFI-MA-04"},
+    "multi-accept-no-ok": {"ESWIFI-MA-05"},
+    "wrong-prompt": {"ESWIFI-MA-07"},
+    "no-accepted-line": {"ESWIFI-MA-06", "ESWIFI-SRV-01"},
+    "accepted-listen-port": {"ESWIFI-MA-06", "ESWIFI-SRV-01"},
+    "next-keeps-client": {"ESWIFI-MA-09", "ESWIFI-SRV-02"},
+    "wrong-s3-count": {"ESWIFI-MA-08", "ESWIFI-DATA-02"},
+    "s3-over-limit-accepted": {"ESWIFI-NEG-05", "ESWIFI-NEG-09"},
+    "r0-no-lost": {"ESWIFI-MA-07", "ESWIFI-LOST-01", "ESWIFI-LOST-02"},
+    "lost-while-connected": {"ESWIFI-MA-07"},
+    "r0-loses-data": {"ESWIFI-DATA-03"},
+    "lifo-backlog": {"ESWIFI-SRV-02", "ESWIFI-SRV-03"},
+    "listener-left-open": {"ESWIFI-MA-10", "ESWIFI-SRV-04"},
+    "deaf-after-error": NEG_BAD_INPUT,
+}
+# Not a bug but the other UNCONFIRMED form: NON-STRICT by default, FAIL under --strict (below).
+VARIANTS = {"lost-without-ok": {"ESWIFI-MA-07", "ESWIFI-MA-08", "ESWIFI-LOST-01", "ESWIFI-LOST-02"}}
+
+
+def test_clean_emulator_passes_every_eswifi_case(tmp_path):
+    run = run_suite("suites/eswifi", tmp=tmp_path)
+    assert run.all_passed(), run.output[-3000:]
+    assert set(run.outcomes) >= MA_CASES
+    assert {v for vs in run.verdicts.values() for v in vs} == {"PASS"}
+    prefixes = {cid.rsplit("-", 1)[0] for cid in run.outcomes}
+    assert prefixes == {"ESWIFI-MA", "ESWIFI-SRV", "ESWIFI-DATA", "ESWIFI-LOST", "ESWIFI-NEG"}
+
+
+def test_clean_emulator_passes_under_strict(tmp_path):
+    run = run_suite("suites/eswifi", "--strict", tmp=tmp_path)
+    assert run.all_passed(), run.output[-3000:]
+
+
+@pytest.mark.parametrize("fault", sorted(EXPECTED_CATCHES))
+def test_eswifi_cases_catch_fault(tmp_path, fault):
+    cases = sorted(EXPECTED_CATCHES[fault])
+    # Short deadlines: against a fault, waiting out a missing reply is the expected outcome.
+    args = ["suites/eswifi", "--fault", fault, "--profile", "ism43362", "--deadline-scale", "0.2"]
+    for c in cases:
+        args += ["--case", c]
+    run = run_suite(*args, tmp=tmp_path)
+    assert run.returncode != 0
+    missed = set(cases) - run.failed_cases()
+    assert not missed, f"{fault} was not caught by {sorted(missed)}:\n{run.output[-3000:]}"
+    # Caught as a FAIL of the case itself, not as a setup the DUT could not complete.
+    assert "error" not in {o for c in cases for o in run.outcomes[c]}, run.output[-3000:]
+
+
+def test_lost_reply_without_ok_is_non_strict_by_default_and_fails_under_strict(tmp_path):
+    cases = sorted(VARIANTS["lost-without-ok"])
+    args = ["suites/eswifi", "--fault", "lost-without-ok", "--deadline-scale", "0.2"]
+    for c in cases:
+        args += ["--case", c]
+    lenient = run_suite(*args, tmp=tmp_path)
+    assert lenient.returncode == 0, lenient.output[-3000:]
+    assert all("NON-STRICT" in lenient.verdicts[c] for c in cases), lenient.verdicts
+    strict = run_suite(*args, "--strict", tmp=tmp_path)
+    assert set(cases) <= strict.failed_cases(), strict.output[-3000:]
+
+
+def test_every_eswifi_fault_is_exercised_here():
+    assert set(fault_names("eswifi")) == set(EXPECTED_CATCHES) | set(VARIANTS)
