@@ -3,14 +3,16 @@
 ``XBeeModel.serial_in(bytes)`` and ``XBeeModel.net_in(event)`` return actions (bytes for the UART,
 network operations for the runner). Behaviour follows ``spec/xbee-cellular-sockets.md``; where the
 spec says UNCONFIRMED the model picks the likeliest behaviour and says so in a comment.
-Fault profiles (``XBeeFault``) hook the outgoing frames and wire bytes.
+Fault profiles (``XBeeFault``) hook fixed points: the decoded UART input, the outgoing frames,
+their wire bytes and timing, the network actions, and socket ID allocation.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import itertools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
@@ -40,7 +42,7 @@ from emulator.net import (
 )
 from protocol.profile import Profile
 from protocol.xbee import frames as fr
-from protocol.xbee.framing import Decoder, encode
+from protocol.xbee.framing import ESCAPED_BYTES, BadChecksum, DecodeEvent, Decoder, Event, checksum, encode
 from protocol.xbee.status import (
     AddressType,
     ATCommandStatus,
@@ -64,6 +66,10 @@ _IDLE_TIMER = "uart-idle"
 class XBeeFault(Fault):
     """Hook points of the XBee model; the defaults change nothing."""
 
+    def events_in(self, events: list[Event], api_mode: int) -> list[Event]:
+        """What the module makes of the frames and decode events of one UART read (or idle flush)."""
+        return events
+
     def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
         """The frame about to be sent, possibly altered; None drops it."""
         return frame
@@ -71,6 +77,18 @@ class XBeeFault(Fault):
     def wire_out(self, raw: bytes, frame: fr.Frame) -> bytes:
         """The encoded bytes about to go on the UART."""
         return raw
+
+    def delay(self, frame: fr.Frame) -> float:
+        """Seconds the frame is held back before it goes on the UART (0: at once)."""
+        return 0.0
+
+    def net_out(self, action: Action) -> Action | None:
+        """A network action about to be carried out, possibly altered; None drops it."""
+        return action
+
+    def socket_id(self, free: int, in_use: Sequence[int]) -> int:
+        """The ID a new socket gets; ``free`` is the lowest unused one, ``in_use`` the IDs taken."""
+        return free
 
 
 @dataclass
@@ -106,6 +124,10 @@ class XBeeModel:
         self.host_ip = host_ip
         self.api_mode = int(device.get("api_mode", 1))
         self.max_sockets = int(device.get("max_sockets", 6))
+        # Per-protocol limits (Cat 1: up to 6 of each; older LTE-M: 4 may be TLS), else only the total.
+        self.protocol_limits = {
+            int(p): int(device.get(f"max_{p.name.lower()}_sockets", self.max_sockets)) for p in Protocol
+        }
         self.max_payload = int(device.get("max_payload", 1500))
         self.present_on_data = device.get("present_connection", "on-connect") == "on-data"
         self.first_socket_id = int(device.get("first_socket_id", 0))
@@ -126,15 +148,14 @@ class XBeeModel:
             b"C0": _hex(str(device.get("C0", "0000"))),
         }
         self.queued_at: dict[bytes, bytes] = {}
+        self._held: dict[str, bytes] = {}  # frames a fault holds back, by timer key
+        self._held_keys = itertools.count(1)
 
     # ------------------------------------------------------------------ entry points
 
     def serial_in(self, data: bytes) -> list[Action]:
         out: list[Action] = []
-        for event in self.decoder.feed(data):
-            # Bad checksums, garbage and malformed frames are discarded without an answer.
-            if isinstance(event, fr.Frame):
-                self._request(event, out)
+        self._decoded(self.decoder.feed(data), out)
         if self.decoder.pending:
             out.append(StartTimer(_IDLE_TIMER, IDLE_FLUSH_SECONDS))
         else:
@@ -145,9 +166,9 @@ class XBeeModel:
         out: list[Action] = []
         if isinstance(event, TimerFired):
             if event.key == _IDLE_TIMER:
-                for ev in self.decoder.flush():
-                    if isinstance(ev, fr.Frame):
-                        self._request(ev, out)
+                self._decoded(self.decoder.flush(), out)
+            elif event.key in self._held:
+                out.append(SerialOut(self._held.pop(event.key)))
             return out
         if isinstance(event, Accepted):
             self._accepted(event, out)
@@ -156,7 +177,7 @@ class XBeeModel:
         sock = self.sockets.get(sid) if sid is not None else None
         if sock is None:
             if isinstance(event, Accepted | Received):
-                out.append(Close(event.key))
+                self._net(Close(event.key), out)
             return out
         if isinstance(event, ListenResult | BindResult):
             ok = event.error is None
@@ -206,11 +227,29 @@ class XBeeModel:
 
     # ------------------------------------------------------------------ helpers
 
+    def _decoded(self, events: list[Event], out: list[Action]) -> None:
+        for event in self.fault.events_in(events, self.api_mode):
+            # Bad checksums, garbage and malformed frames are discarded without an answer.
+            if isinstance(event, fr.Frame):
+                self._request(event, out)
+
     def _frame(self, frame: fr.Frame, out: list[Action]) -> None:
         altered = self.fault.frame_out(frame)
         if altered is None:
             return
-        out.append(SerialOut(self.fault.wire_out(encode(altered, self.api_mode), altered)))
+        raw = self.fault.wire_out(encode(altered, self.api_mode), altered)
+        delay = self.fault.delay(altered)
+        if delay <= 0:
+            out.append(SerialOut(raw))
+            return
+        key = f"held-{next(self._held_keys)}"
+        self._held[key] = raw
+        out.append(StartTimer(key, delay))
+
+    def _net(self, action: Action, out: list[Action]) -> None:
+        altered = self.fault.net_out(action)
+        if altered is not None:
+            out.append(altered)
 
     def _chunks(self, data: bytes) -> list[bytes]:
         n = self.max_payload
@@ -226,10 +265,14 @@ class XBeeModel:
         host, port = sock.peer
         self._frame(fr.SocketNewIPv4Client(sock.listener_id, sock.socket_id, host, port), out)
 
-    def _alloc_id(self) -> int | None:
+    def _alloc_id(self, protocol: int) -> int | None:
         if len(self.sockets) >= self.max_sockets:
             return None
-        return next(i for i in range(self.first_socket_id, 0xFF) if i not in self.sockets)
+        same = sum(1 for s in self.sockets.values() if s.protocol == protocol)
+        if same >= self.protocol_limits.get(protocol, self.max_sockets):
+            return None
+        free = next(i for i in range(self.first_socket_id, 0xFF) if i not in self.sockets)
+        return self.fault.socket_id(free, sorted(self.sockets))
 
     def _new_key(self, sock: Sock) -> int:
         key = next(self._keys)
@@ -253,17 +296,17 @@ class XBeeModel:
         if sock.key is None:
             return
         if sock.state == "listening":
-            out.append(StopListening(sock.key))
+            self._net(StopListening(sock.key), out)
         elif sock.state == "bound" or (sock.protocol == Protocol.UDP):
-            out.append(CloseUdp(sock.key))
+            self._net(CloseUdp(sock.key), out)
         else:
-            out.append(Close(sock.key))
+            self._net(Close(sock.key), out)
 
     def _accepted(self, event: Accepted, out: list[Action]) -> None:
         lid = self.by_key.get(event.listener_key)
-        sid = self._alloc_id()
+        sid = self._alloc_id(Protocol.TCP)
         if lid is None or sid is None:
-            out.append(Close(event.key))  # no free socket: the connection is dropped
+            self._net(Close(event.key), out)  # no free socket: the connection is dropped
             return
         sock = Sock(sid, Protocol.TCP, state="client", listener_id=lid, peer=(event.peer_host, event.peer_port))
         sock.key = event.key
@@ -286,7 +329,7 @@ class XBeeModel:
         if f.protocol not in (Protocol.UDP, Protocol.TCP, Protocol.TLS):
             self._frame(fr.SocketCreateResponse(f.frame_id, 0xFF, SocketCreateStatus.INVALID_PROTOCOL), out)
             return
-        sid = self._alloc_id()
+        sid = self._alloc_id(int(f.protocol))
         if sid is None:
             self._frame(fr.SocketCreateResponse(f.frame_id, 0xFF, SocketCreateStatus.RESOURCE_ERROR), out)
             return
@@ -335,9 +378,9 @@ class XBeeModel:
         sock.state = "binding"
         key = self._new_key(sock)
         if sock.protocol == Protocol.UDP:
-            out.append(BindUdp(key, f.source_port))
+            self._net(BindUdp(key, f.source_port), out)
         else:
-            out.append(Listen(key, f.source_port, backlog=self.max_sockets))
+            self._net(Listen(key, f.source_port, backlog=self.max_sockets), out)
 
     def _on_SocketConnect(self, f: fr.SocketConnect, out: list[Action]) -> None:
         sock = self.sockets.get(f.socket_id)
@@ -377,11 +420,11 @@ class XBeeModel:
             # A UDP "connect" only fixes the destination of later 0x44 sends.
             sock.state = "connected"
             if sock.key is None:
-                out.append(BindUdp(self._new_key(sock), 0))
+                self._net(BindUdp(self._new_key(sock), 0), out)
             self._frame(fr.SocketStatus(sock.socket_id, SocketStatusCode.CONNECTED), out)
             return
         sock.state = "connecting"
-        out.append(Connect(self._new_key(sock), host, f.dest_port))
+        self._net(Connect(self._new_key(sock), host, f.dest_port), out)
 
     def _on_SocketSend(self, f: fr.SocketSend, out: list[Action]) -> None:
         sock = self.sockets.get(f.socket_id)
@@ -393,9 +436,9 @@ class XBeeModel:
             status = TransmitStatusCode.SOCKET_NOT_CONNECTED  # UNCONFIRMED code (spec §4)
         else:
             if sock.protocol == Protocol.UDP:
-                out.append(SendTo(sock.key, sock.peer[0], sock.peer[1], f.payload))
+                self._net(SendTo(sock.key, sock.peer[0], sock.peer[1], f.payload), out)
             else:
-                out.append(Send(sock.key, f.payload))
+                self._net(Send(sock.key, f.payload), out)
             status = TransmitStatusCode.SUCCESS
         if f.frame_id:
             self._frame(fr.TransmitStatus(f.frame_id, status), out)
@@ -413,7 +456,7 @@ class XBeeModel:
         elif sock.key is None:
             status = TransmitStatusCode.SOCKET_NOT_BOUND  # UNCONFIRMED (spec §4)
         else:
-            out.append(SendTo(sock.key, f.dest_address, f.dest_port, f.payload))
+            self._net(SendTo(sock.key, f.dest_address, f.dest_port, f.payload), out)
             status = TransmitStatusCode.SUCCESS
         if f.frame_id:
             self._frame(fr.TransmitStatus(f.frame_id, status), out)
@@ -585,6 +628,142 @@ class _GoesSilent(XBeeFault):
         return frame if self.after >= 0 else None
 
 
+# -- faults of the wider socket surface (XBEE-CONNECT, -SEND, -UDP, -CLOSE, -OPT, -AT, -CREATE, -LISTEN, -FRAMING)
+
+
+class _NoStatusAfterConnect(XBeeFault):
+    def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
+        if isinstance(frame, fr.SocketStatus) and frame.status == SocketStatusCode.CONNECTED:
+            return None
+        return frame
+
+
+class _ConnectAlwaysStarted(XBeeFault):
+    def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
+        if isinstance(frame, fr.SocketConnectResponse) and frame.status != SocketConnectStatus.CONNECT_STARTED:
+            return replace(frame, status=SocketConnectStatus.CONNECT_STARTED)
+        return frame
+
+
+class _RefusedAsTimeout(XBeeFault):
+    def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
+        if isinstance(frame, fr.SocketStatus) and frame.status == SocketStatusCode.CONNECTION_REFUSED:
+            return replace(frame, status=SocketStatusCode.TIMED_OUT)
+        return frame
+
+
+class _LateConnectResponse(XBeeFault):
+    def delay(self, frame: fr.Frame) -> float:
+        # Beyond every profile's 2 s reply deadline (and the 0xCF 00 overtakes it).
+        return 2.5 if isinstance(frame, fr.SocketConnectResponse) else 0.0
+
+
+class _SendDropsLastByte(XBeeFault):
+    def net_out(self, action: Action) -> Action | None:
+        if isinstance(action, Send | SendTo) and len(action.data) > 1:
+            return replace(action, data=action.data[:-1])
+        return action
+
+
+class _TxStatusAlwaysSuccess(XBeeFault):
+    def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
+        if isinstance(frame, fr.TransmitStatus) and frame.status != TransmitStatusCode.SUCCESS:
+            return replace(frame, status=TransmitStatusCode.SUCCESS)
+        return frame
+
+
+class _ReceiveFromPortSwapped(XBeeFault):
+    def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
+        if isinstance(frame, fr.SocketReceiveFrom):
+            port = frame.source_port
+            return replace(frame, source_port=((port & 0xFF) << 8) | (port >> 8))
+        return frame
+
+
+class _CloseLeavesSocketsOpen(XBeeFault):
+    def net_out(self, action: Action) -> Action | None:
+        return None if isinstance(action, Close | StopListening | CloseUdp) else action
+
+
+class _OptionNotStored(XBeeFault):
+    def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
+        if isinstance(frame, fr.SocketOptionResponse) and frame.option_data:
+            return replace(frame, option_data=b"\x00")
+        return frame
+
+
+class _AtErrorsReportedOk(XBeeFault):
+    def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
+        if isinstance(frame, fr.ATCommandResponse) and frame.status != ATCommandStatus.OK:
+            return replace(frame, status=ATCommandStatus.OK)
+        return frame
+
+
+class _CreateFailureSocketId(XBeeFault):
+    def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
+        if isinstance(frame, fr.SocketCreateResponse) and frame.status != SocketCreateStatus.SUCCESS:
+            return replace(frame, socket_id=0x00)
+        return frame
+
+
+class _ReusesOpenSocketId(XBeeFault):
+    def socket_id(self, free: int, in_use: Sequence[int]) -> int:
+        return in_use[0] if in_use else free
+
+
+class _ListenTwiceAccepted(XBeeFault):
+    def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
+        if isinstance(frame, fr.SocketListenResponse) and frame.status == SocketListenStatus.ALREADY_BOUND_OR_LISTENING:
+            return replace(frame, status=SocketListenStatus.SUCCESS)
+        return frame
+
+
+class _DropsFrameAfterBadInput(XBeeFault):
+    """A parser whose error path resynchronises one frame late."""
+
+    armed = False
+
+    def events_in(self, events: list[Event], api_mode: int) -> list[Event]:
+        kept: list[Event] = []
+        for event in events:
+            if isinstance(event, DecodeEvent | fr.UnknownFrame):
+                self.armed = True
+            elif self.armed:
+                self.armed = False
+                continue
+            kept.append(event)
+        return kept
+
+
+class _ChecksumNotChecked(XBeeFault):
+    def events_in(self, events: list[Event], api_mode: int) -> list[Event]:
+        kept: list[Event] = []
+        for event in events:
+            if isinstance(event, BadChecksum):
+                with contextlib.suppress(fr.FrameFormatError):
+                    kept.append(fr.parse_frame_data(event.frame_data))
+                continue
+            kept.append(event)
+        return kept
+
+
+class _ChecksumNotUnescaped(XBeeFault):
+    """Compares the checksum byte as it came (7D 5E) instead of unescaped: such frames are dropped."""
+
+    def events_in(self, events: list[Event], api_mode: int) -> list[Event]:
+        if api_mode != 2:
+            return events
+        return [e for e in events if not (isinstance(e, fr.Frame) and checksum(e.to_data()) in ESCAPED_BYTES)]
+
+
+class _OneFramePerRead(XBeeFault):
+    """Handles one frame per UART read and drops the rest of the buffer."""
+
+    def events_in(self, events: list[Event], api_mode: int) -> list[Event]:
+        first = next((i for i, e in enumerate(events) if isinstance(e, fr.Frame)), None)
+        return [e for i, e in enumerate(events) if not isinstance(e, fr.Frame) or i == first]
+
+
 for _fault in (
     _ChecksumOffByOne("checksum-off-by-one", FAMILY, "0xC0/0xC6/0xCD go out with checksum + 1"),
     _FrameIdNotEchoed("frame-id-not-echoed", FAMILY, "responses carry the request's frame ID + 1"),
@@ -615,6 +794,37 @@ for _fault in (
         "an LTE-M module that waits for data before presenting 0xCC",
         overrides={"present_connection": "on-data"},
     ),
+    _NoStatusAfterConnect("no-status-after-connect", FAMILY, "0xC2 00 but never the 0xCF 00 once connected"),
+    _ConnectAlwaysStarted("connect-always-started", FAMILY, "0xC2 answers 00 whatever is wrong with the request"),
+    _RefusedAsTimeout("refused-reported-as-timeout", FAMILY, "a refused connect is reported as 0xCF 04, not 02"),
+    _LateConnectResponse("late-connect-response", FAMILY, "0xC2 goes out 2.5 s late, after the 0xCF"),
+    _SendDropsLastByte("send-drops-last-byte", FAMILY, "0x44/0x45 payloads lose their last byte on the network"),
+    XBeeFault(
+        "payload-limit-off-by-one",
+        FAMILY,
+        "a 1500-byte 0x44/0x45 is refused with 74 (the length check is off by one)",
+        overrides={"max_payload": 1499},
+    ),
+    _TxStatusAlwaysSuccess("tx-status-always-success", FAMILY, "0x89 reports 00 even when nothing was sent"),
+    _ReceiveFromPortSwapped("receive-from-port-swapped", FAMILY, "0xCE carries the source port little-endian"),
+    _CloseLeavesSocketsOpen(
+        "close-leaves-sockets-open", FAMILY, "0x43 frees the socket ID but leaves the port/connection open"
+    ),
+    _OptionNotStored("option-not-stored", FAMILY, "a TLS profile set by 0x41 is answered 00 but queries return 00"),
+    _AtErrorsReportedOk("at-errors-reported-ok", FAMILY, "0x88 answers 00 (OK) to bad commands and parameters"),
+    _CreateFailureSocketId("create-failure-socket-id", FAMILY, "a failed 0xC0 carries socket ID 00 instead of FF"),
+    _ReusesOpenSocketId("reuses-open-socket-id", FAMILY, "a new socket gets an ID that is still in use"),
+    _ListenTwiceAccepted("listen-twice-accepted", FAMILY, "0x46 on a listening/bound socket answers 00, not 03"),
+    _DropsFrameAfterBadInput(
+        "drops-frame-after-bad-input",
+        FAMILY,
+        "after garbage, a bad checksum, a cut frame or an unknown frame type, the next good frame is lost",
+    ),
+    _ChecksumNotChecked("checksum-not-checked", FAMILY, "frames with a bad checksum are acted on"),
+    _ChecksumNotUnescaped(
+        "checksum-not-unescaped", FAMILY, "in AP=2, a frame whose checksum byte is escaped is dropped"
+    ),
+    _OneFramePerRead("one-frame-per-read", FAMILY, "only the first frame of each UART read is handled"),
 ):
     register(_fault)
 Model = XBeeModel

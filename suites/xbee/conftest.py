@@ -1,4 +1,4 @@
-"""XBee fixtures: an API-mode session on the shared driver, reset before every case."""
+"""XBee fixtures: an API-mode session on the shared driver, reset before every case, in the case's API mode."""
 
 from __future__ import annotations
 
@@ -37,6 +37,12 @@ def identify(session: XBeeSession) -> dict[str, str]:
     return found
 
 
+@pytest.fixture(params=[pytest.param(1, id="AP1"), pytest.param(2, id="AP2")])
+def api_mode(request: pytest.FixtureRequest) -> int:
+    """The API mode a case runs in, both by default; a case narrows it with ``parametrize("api_mode", ...)``."""
+    return int(request.param)
+
+
 @pytest.fixture
 def xbee(request: pytest.FixtureRequest, dut: Driver, dut_link: DutLink) -> Iterator[XBeeSession]:
     """A clean XBee session: every socket closed, the case's API mode set (``api_mode`` param)."""
@@ -46,7 +52,11 @@ def xbee(request: pytest.FixtureRequest, dut: Driver, dut_link: DutLink) -> Iter
         dut_link.xbee_session = session  # type: ignore[attr-defined]
     marker = case_marker(request.node)
     session.requirement = marker[1] if marker else ""
-    mode = request.getfixturevalue("api_mode") if "api_mode" in request.fixturenames else session.api_mode
+    # Cases that do not ask for an API mode run in the profile's own.
+    if "api_mode" in request.fixturenames:
+        mode = request.getfixturevalue("api_mode")
+    else:
+        mode = dut_link.profile.get("api_mode", 1)
     problem = ""
     try:
         session.set_api_mode(int(mode))

@@ -1,4 +1,4 @@
-"""Steps of the seed's TCP-listener exchange, shared by the XBEE-LISTEN cases.
+"""Steps of the documented exchanges (the seed's TCP listener, connect, send, UDP, close), shared by the cases.
 
 Each step sends the documented request and checks the documented answer; a case runs the steps up
 to its own and checks that one in detail. A step that fails while it is only a precondition says so.
@@ -6,27 +6,73 @@ to its own and checks that one in detail. A step that fails while it is only a p
 
 from __future__ import annotations
 
-from fixtures.expect import ANY, ConformanceFailure, Expect, not_equal, show_bytes
-from fixtures.peer import Peer, TcpClient
+import ipaddress
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import IntEnum
+
+import pytest
+
+from fixtures.cases import unconfirmed
+from fixtures.expect import ANY, ConformanceFailure, Expect, NoAnswer, describe, not_equal, show_bytes
+from fixtures.peer import Peer, TcpClient, TcpServer
 from fixtures.xbee import XBeeSession
+from protocol.profile import Profile
 from protocol.xbee import frames as fr
-from protocol.xbee.status import Protocol, SocketCreateStatus, SocketListenStatus, SocketStatusCode
+from protocol.xbee.status import (
+    AddressType,
+    ATCommandStatus,
+    Protocol,
+    SocketCloseStatus,
+    SocketConnectStatus,
+    SocketCreateStatus,
+    SocketListenStatus,
+    SocketStatusCode,
+    TransmitStatusCode,
+)
 
 
-def create_tcp(xbee: XBeeSession, frame_id: int | None = None, requirement: str = "") -> int:
+def pattern(n: int) -> bytes:
+    """``n`` bytes cycling through every byte value (7E 7D 11 13 included)."""
+    return (bytes(range(256)) * (n // 256 + 1))[:n]
+
+
+def require(xbee: XBeeSession, feature: str) -> None:
+    """NOT APPLICABLE unless the profile lists ``feature``."""
+    if not xbee.profile.has(feature):
+        pytest.skip(f"NOT APPLICABLE: profile {xbee.profile.name} lacks the feature {feature!r}")
+
+
+def socket_limit(profile: Profile, protocol: Protocol | None = None) -> int:
+    """How many sockets the profile allows: in total, or of one protocol (Cat 1: 6 of each)."""
+    total = int(profile.get("max_sockets", 6))
+    if protocol is None:
+        return total
+    return min(total, int(profile.get(f"max_{protocol.name.lower()}_sockets", total)))
+
+
+def payload_limit(profile: Profile) -> int:
+    return int(profile.get("max_payload", 1500))
+
+
+def create(xbee: XBeeSession, protocol: Protocol, frame_id: int | None = None, requirement: str = "") -> int:
     fid = xbee.next_frame_id() if frame_id is None else frame_id
     reply = xbee.request(
-        fr.SocketCreate(fid, Protocol.TCP),
+        fr.SocketCreate(fid, protocol),
         Expect(
             fr.SocketCreateResponse,
             frame_id=fid,
             socket_id=not_equal(0xFF),
             status=SocketCreateStatus.SUCCESS,
         ),
-        requirement=requirement or "precondition: a TCP socket can be created (0x40 → 0xC0 status 00)",
+        requirement=requirement or f"precondition: a {protocol.name} socket can be created (0x40 → 0xC0 status 00)",
     )
     assert isinstance(reply, fr.SocketCreateResponse)
     return reply.socket_id
+
+
+def create_tcp(xbee: XBeeSession, frame_id: int | None = None, requirement: str = "") -> int:
+    return create(xbee, Protocol.TCP, frame_id, requirement)
 
 
 def listen(xbee: XBeeSession, socket_id: int, port: int, frame_id: int | None = None, requirement: str = "") -> None:
@@ -118,3 +164,161 @@ def connection_lost(xbee: XBeeSession, client_id: int, requirement: str = "") ->
     )
     assert isinstance(frame, fr.SocketStatus)
     return frame
+
+
+# --------------------------------------------------------------------------- barrier and errors
+
+
+def barrier(xbee: XBeeSession) -> tuple[fr.ATCommand, Expect]:
+    """An AT query (AP) and its expected reply: "everything before it has been handled" without a wait."""
+    fid = xbee.next_frame_id()
+    reply = Expect(
+        fr.ATCommandResponse, frame_id=fid, command=b"AP", status=ATCommandStatus.OK, value=bytes((xbee.api_mode,))
+    )
+    return fr.ATCommand(fid, b"AP"), reply
+
+
+def strays(xbee: XBeeSession, kind: type = fr.Frame) -> list[fr.Frame]:
+    """Frames of ``kind`` that arrived and no step has taken."""
+    return [e for e in xbee.inbox if isinstance(e, kind) and isinstance(e, fr.Frame)]
+
+
+def describe_frames(frames: list[fr.Frame]) -> list[str]:
+    return [describe(f) for f in frames]
+
+
+def error_status(
+    request: pytest.FixtureRequest, xbee: XBeeSession, frame: fr.Frame, likely: IntEnum, what: str
+) -> None:
+    """Check the code of an error the spec documents but whose code it leaves UNCONFIRMED.
+
+    The reply was taken with ``status=not_equal(<success>)``, so a success has already FAILed; an error
+    other than the likely one is a NON-STRICT finding.
+    """
+    status = getattr(frame, "status", None)
+    if status != likely:
+        shown = f"{status:02X}" if isinstance(status, int) else repr(status)
+        unconfirmed(
+            request,
+            xbee.requirement,
+            f"{what}: status {shown}, an error as documented but not the likely {int(likely):02X} {likely.name} "
+            f"(the code is UNCONFIRMED in the spec)",
+        )
+
+
+@contextmanager
+def answered_after_bad_input(xbee: XBeeSession, what: str) -> Iterator[None]:
+    """The DUT answered the case setup; if it answers nothing after ``what``, that is the case's FAIL.
+
+    (Otherwise a DUT that hangs on bad input would only look INCONCLUSIVE.)
+    """
+    try:
+        yield
+    except NoAnswer as exc:
+        raise ConformanceFailure(
+            exc.requirement,
+            exc.expected,
+            exc.actual,
+            exc.diff,
+            exc.last_bytes,
+            note=f"The DUT answered the case setup and nothing after {what}: it stopped working.",
+        ) from None
+
+
+# --------------------------------------------------------------------------- outgoing connections
+
+
+def connect(
+    xbee: XBeeSession,
+    socket_id: int,
+    host: str,
+    port: int,
+    by: AddressType = AddressType.IPV4,
+    frame_id: int | None = None,
+    requirement: str = "",
+) -> None:
+    """0x42 → 0xC2 status 00 (connect started) → 0xCF status 00 (connected)."""
+    fid = xbee.next_frame_id() if frame_id is None else frame_id
+    address = ipaddress.IPv4Address(host).packed if by == AddressType.IPV4 else host.encode("ascii")
+    xbee.request(
+        fr.SocketConnect(fid, socket_id, port, by, address),
+        Expect(fr.SocketConnectResponse, frame_id=fid, socket_id=socket_id, status=SocketConnectStatus.CONNECT_STARTED),
+        requirement=requirement or "precondition: Socket Connect (0x42) is started (0xC2 status 00)",
+    )
+    connected(xbee, socket_id, requirement)
+
+
+def connected(xbee: XBeeSession, socket_id: int, requirement: str = "") -> None:
+    xbee.expect(
+        Expect(fr.SocketStatus, socket_id=socket_id, status=SocketStatusCode.CONNECTED),
+        within=xbee.profile.deadlines.indication,
+        requirement=requirement or "precondition: the connection is reported established (0xCF status 00)",
+    )
+
+
+def connect_to_peer(
+    xbee: XBeeSession, peer: Peer, by: AddressType = AddressType.IPV4, requirement: str = ""
+) -> tuple[int, TcpServer, TcpClient]:
+    """A TCP socket connected to a server on the peer: (socket ID, the server, the peer's end)."""
+    server = peer.tcp_server()
+    sid = create_tcp(xbee)
+    connect(xbee, sid, server.address, server.port, by=by, requirement=requirement)
+    conn = server.accept(
+        xbee.profile.deadlines.indication,
+        requirement or "precondition: the DUT's connection reaches the peer's server",
+    )
+    return sid, server, conn
+
+
+def connection_to(xbee: XBeeSession, peer: Peer, via: str, port: int = 0) -> tuple[int, TcpClient]:
+    """A connected TCP socket and the peer's end of it: ``via`` "connect" (0x42) or "accept" (a listener's 0xCC)."""
+    if via == "connect":
+        sid, _, conn = connect_to_peer(xbee, peer)
+        return sid, conn
+    listener = open_listener(xbee, port)
+    client, new = accept(xbee, peer, listener, port)
+    return new.client_socket_id, client
+
+
+# --------------------------------------------------------------------------- send and close
+
+
+def send(xbee: XBeeSession, socket_id: int, payload: bytes, requirement: str = "") -> None:
+    """0x44 → 0x89 status 00."""
+    fid = xbee.next_frame_id()
+    xbee.request(
+        fr.SocketSend(fid, socket_id, payload),
+        Expect(fr.TransmitStatus, frame_id=fid, status=TransmitStatusCode.SUCCESS),
+        requirement=requirement or f"precondition: {len(payload)} byte(s) are sent (0x44 → 0x89 status 00)",
+    )
+
+
+def close(xbee: XBeeSession, socket_id: int, requirement: str = "") -> None:
+    """0x43 → 0xC3 status 00."""
+    fid = xbee.next_frame_id()
+    xbee.request(
+        fr.SocketClose(fid, socket_id),
+        Expect(fr.SocketCloseResponse, frame_id=fid, socket_id=socket_id, status=SocketCloseStatus.SUCCESS),
+        requirement=requirement or f"precondition: socket {socket_id:02X} closes (0x43 → 0xC3 status 00)",
+    )
+
+
+def freed(xbee: XBeeSession, socket_id: int, requirement: str) -> None:
+    """The socket ID is no longer allocated: 0x43 on it answers 20 (bad socket ID)."""
+    fid = xbee.next_frame_id()
+    xbee.request(
+        fr.SocketClose(fid, socket_id),
+        Expect(fr.SocketCloseResponse, frame_id=fid, socket_id=socket_id, status=SocketCloseStatus.BAD_SOCKET_ID),
+        requirement=requirement,
+    )
+
+
+def listener_gone(peer: Peer, port: int, requirement: str) -> None:
+    """Nothing accepts TCP connections on the DUT's ``port`` any more."""
+    if peer.try_connect(port):
+        raise ConformanceFailure(
+            requirement,
+            [f"a connection to {peer.dut_host}:{port} is refused"],
+            ["the connection was accepted"],
+            ["the port still listens"],
+        )

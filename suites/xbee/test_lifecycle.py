@@ -40,7 +40,7 @@ from protocol.xbee.status import (
     SocketStatusCode,
     TransmitStatusCode,
 )
-from suites.xbee.exchange import presents_on_data, receive
+from suites.xbee.exchange import presents_on_data, receive, socket_limit
 
 PORTS = (10001, 10002, 10003)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -99,7 +99,8 @@ class LifecycleMachine(RuleBasedStateMachine):
         self.xbee.reset()
         self.peer.close_all()
         self.xbee.driver.trace.restart()
-        self.model = Model(limit=int(self.xbee.profile.get("max_sockets", 6)))
+        # Every socket here is TCP: Cat 1 caps TCP at 6 of its 10 sockets (spec §4).
+        self.model = Model(limit=socket_limit(self.xbee.profile, Protocol.TCP))
         self.deadline = self.xbee.profile.deadlines
 
     # -- rules

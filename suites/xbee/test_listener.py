@@ -28,25 +28,16 @@ from suites.xbee.exchange import (
     connection_lost,
     create_tcp,
     open_listener,
+    pattern,
     presents_on_data,
     receive,
+    socket_limit,
 )
 
-API_MODES = [pytest.param(1, id="AP1"), pytest.param(2, id="AP2")]
 # Frame IDs that need escaping in AP=2 (0x11 0x13 0x7D 0x7E), the ends of the range, and 0.
 FRAME_IDS = [0x01, 0x11, 0x13, 0x7D, 0x7E, 0xFF, 0x00]
 # The seed's port, ports whose bytes need escaping in AP=2, and the ends of the range.
 PORTS = [XBEE_LISTENER_PORT, 0x7E7D, 0x1113, 1024, 65535]
-
-
-def _pattern(n: int) -> bytes:
-    """``n`` bytes cycling through every byte value (7E 7D 11 13 included)."""
-    return (bytes(range(256)) * (n // 256 + 1))[:n]
-
-
-@pytest.fixture(params=API_MODES)
-def api_mode(request: pytest.FixtureRequest) -> int:
-    return int(request.param)
 
 
 @case(
@@ -133,7 +124,7 @@ def test_listen_response_bytes(request: pytest.FixtureRequest, xbee: XBeeSession
 @pytest.mark.parametrize("source", ["ephemeral", "fixed"], ids=["src-ephemeral", "src-fixed"])
 def test_new_client(xbee: XBeeSession, peer: Peer, api_mode: int, clients: str, source: str) -> None:
     listener = open_listener(xbee, XBEE_LISTENER_PORT)
-    limit = int(xbee.profile.get("max_sockets", 6)) - 1  # the listener holds one socket
+    limit = socket_limit(xbee.profile, Protocol.TCP) - 1  # the listener holds one (Cat 1: 6 TCP sockets)
     count = limit if clients == "max" else min(int(clients), limit)
     # "fixed": the peer binds its source port, as the seed's `nc -p 10001` does (other ports here,
     # since on one host the listener holds 10001).
@@ -179,7 +170,7 @@ def test_new_client(xbee: XBeeSession, peer: Peer, api_mode: int, clients: str, 
 )
 def test_receive(xbee: XBeeSession, peer: Peer, api_mode: int, size: int) -> None:
     listener = open_listener(xbee, XBEE_LISTENER_PORT)
-    payload = XBEE_LISTENER_PAYLOAD if size == 0 else _pattern(size)
+    payload = XBEE_LISTENER_PAYLOAD if size == 0 else pattern(size)
     client, new = accept(xbee, peer, listener, XBEE_LISTENER_PORT)
     client.send(payload)
     frames = receive(xbee, new.client_socket_id, payload)

@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import pytest
 
+from emulator import build_model
 from emulator.net import (
     Accepted,
+    BindResult,
+    BindUdp,
     CancelTimer,
     Close,
+    Datagram,
     Listen,
     ListenResult,
     PeerClosed,
     Received,
+    SendTo,
     SerialOut,
     StartTimer,
     StopListening,
+    TimerFired,
 )
 from emulator.xbee import XBeeModel
 from protocol.profile import load_profile
@@ -204,3 +210,82 @@ def test_bad_checksum_is_not_answered_and_the_next_frame_is():
     bad[-1] ^= 0xFF
     good = encode(fr.SocketCreate(2, 1))
     assert h.frames(h.model.serial_in(bytes(bad) + good)) == [fr.SocketCreateResponse(2, 0, SocketCreateStatus.SUCCESS)]
+
+
+# --------------------------------------------------------------------------- the wider surface and its hooks
+
+
+def test_cat1_caps_each_protocol_at_6_of_its_10_sockets():
+    h = Harness("xbee-cat1")
+    for i in range(6):
+        assert h.send(fr.SocketCreate(i + 1, 1))[0].status == SocketCreateStatus.SUCCESS
+    assert h.send(fr.SocketCreate(7, 1)) == [fr.SocketCreateResponse(7, 0xFF, SocketCreateStatus.RESOURCE_ERROR)]
+    assert h.send(fr.SocketCreate(8, 0))[0].status == SocketCreateStatus.SUCCESS  # UDP has room of its own
+
+
+def test_lte_m_allows_4_tls_sockets():
+    h = Harness()
+    for i in range(4):
+        assert h.send(fr.SocketCreate(i + 1, 4))[0].status == SocketCreateStatus.SUCCESS
+    assert h.send(fr.SocketCreate(5, 4))[0].status == SocketCreateStatus.RESOURCE_ERROR
+    assert h.send(fr.SocketCreate(6, 1))[0].status == SocketCreateStatus.SUCCESS
+
+
+def test_udp_bind_receive_from_and_send_to_statuses():
+    h = Harness()
+    (reply,) = h.send(fr.SocketCreate(1, 0))
+    sid = reply.socket_id
+    assert h.send(fr.SocketSendTo(2, sid, "127.0.0.1", 9, b"x")) == [
+        fr.TransmitStatus(2, TransmitStatusCode.SOCKET_NOT_BOUND)
+    ]
+    h.send(fr.SocketBindListen(3, sid, 0x1234))
+    (bind,) = h.actions
+    assert isinstance(bind, BindUdp) and bind.port == 0x1234
+    assert h.net(BindResult(bind.key)) == [fr.SocketListenResponse(3, sid, SocketListenStatus.SUCCESS)]
+    assert h.net(Datagram(bind.key, "10.0.0.9", 4000, b"hi")) == [
+        fr.SocketReceiveFrom(0, sid, "10.0.0.9", 4000, 0, b"hi")
+    ]
+    assert h.send(fr.SocketSendTo(4, sid, "127.0.0.1", 0, b"x")) == [
+        fr.TransmitStatus(4, TransmitStatusCode.INVALID_UDP_PORT)
+    ]
+    assert h.send(fr.SocketSendTo(5, sid, "127.0.0.1", 9, b"x")) == [fr.TransmitStatus(5, TransmitStatusCode.SUCCESS)]
+    assert h.actions == [SendTo(bind.key, "127.0.0.1", 9, b"x")]
+
+
+def faulty(fault: str, profile: str = "xbee3-lte-m") -> Harness:
+    h = Harness(profile)
+    h.model = build_model(load_profile(profile), fault=fault)
+    return h
+
+
+def test_a_held_frame_goes_out_when_its_timer_fires():
+    h = faulty("late-connect-response")
+    (reply,) = h.send(fr.SocketCreate(1, 1))
+    actions = h.model.serial_in(encode(fr.SocketConnect(2, reply.socket_id, 80, 0, bytes((127, 0, 0, 1)))))
+    (timer,) = [a for a in actions if isinstance(a, StartTimer) and a.key != "uart-idle"]
+    assert not any(isinstance(a, SerialOut) for a in actions)
+    assert h.net(TimerFired(timer.key)) == [fr.SocketConnectResponse(2, reply.socket_id, 0)]
+
+
+def test_network_actions_pass_through_the_fault():
+    h = faulty("close-leaves-sockets-open")
+    sid, _ = h.listener()
+    assert h.send(fr.SocketClose(3, sid)) == [fr.SocketCloseResponse(3, sid, SocketCloseStatus.SUCCESS)]
+    assert h.actions == []  # the listener is never stopped
+
+
+def test_decoded_input_passes_through_the_fault():
+    bad = bytearray(encode(fr.SocketCreate(1, 1)))
+    bad[-1] ^= 0xFF
+    good = encode(fr.ATCommand(2, b"AP"))
+    h = faulty("drops-frame-after-bad-input")
+    assert h.frames(h.model.serial_in(bytes(bad) + good)) == []
+    assert len(h.frames(h.model.serial_in(good))) == 1  # only the one frame after the bad input is lost
+    h = faulty("checksum-not-checked")
+    assert [type(f) for f in h.frames(h.model.serial_in(bytes(bad)))] == [fr.SocketCreateResponse]
+
+
+def test_socket_ids_pass_through_the_fault():
+    h = faulty("reuses-open-socket-id")
+    assert h.send(fr.SocketCreate(1, 1))[0].socket_id == 0
+    assert h.send(fr.SocketCreate(2, 1))[0].socket_id == 0  # still in use

@@ -7,7 +7,8 @@ import pytest
 from emulator import fault_names
 from tests.helpers import run_suite
 
-LISTEN_CASES = {f"XBEE-LISTEN-0{n}" for n in range(1, 8)}
+# The seed's exchange (01-07) and its error answers (08-11, test_listen_errors.py): all start XBEE-LISTEN.
+LISTEN_CASES = {f"XBEE-LISTEN-{n:02d}" for n in range(1, 12)}
 
 
 def test_clean_emulator_passes_every_listener_case(tmp_path):
@@ -70,6 +71,10 @@ def test_presentation_faults_are_caught(tmp_path, fault, profile, case):
 
 
 def test_every_xbee_fault_is_exercised_here():
-    # goes-silent (INCONCLUSIVE) and ids-start-at-1 (NON-STRICT) are shown in tests/reports/test_outputs.py
+    # goes-silent (INCONCLUSIVE) and ids-start-at-1 (NON-STRICT) are shown in tests/reports/test_outputs.py;
+    # the socket surface's faults in test_xbee_surface_sensitivity.py.
+    from tests.suites.test_xbee_surface_sensitivity import SURFACE_CATCHES, UNCONFIRMED_CATCHES
+
     covered = set(EXPECTED_CATCHES) | {"cat1-presents-on-connect", "presents-on-data", "goes-silent", "ids-start-at-1"}
+    covered |= set(SURFACE_CATCHES) | set(UNCONFIRMED_CATCHES)
     assert set(fault_names("xbee")) == covered

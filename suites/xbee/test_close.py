@@ -1,0 +1,113 @@
+"""XBEE-CLOSE: Socket Close (0x43 → 0xC3, spec §2, §3.1, §4 "close listener"; Digi's bytes in §5).
+
+A close is checked where it shows: the socket ID is freed (0x43 on it again answers 20) and the network
+side is gone (the port refuses connections, the peer's end of a connection sees it closed).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from fixtures.cases import case, unconfirmed
+from fixtures.expect import ANY, ConformanceFailure, Expect
+from fixtures.peer import Peer
+from fixtures.vectors import XBEE_UDP_EXAMPLE
+from fixtures.xbee import XBeeSession
+from protocol.xbee import frames as fr
+from protocol.xbee.status import Protocol, SocketCloseStatus
+from suites.xbee.exchange import (
+    accept,
+    close,
+    connect_to_peer,
+    connection_to,
+    create,
+    freed,
+    listen,
+    listener_gone,
+    open_listener,
+    require,
+)
+
+PORT = 10041
+UDP_PORT = 10042
+
+
+@case(
+    "XBEE-CLOSE-01",
+    "Socket Close is answered 0xC3 with its frame ID, the socket ID and status 00 (Digi: 7E 00 04 C3 01 00 00 3B), "
+    "and the ID is freed",
+)
+@pytest.mark.parametrize("protocol", [Protocol.TCP, Protocol.UDP], ids=["TCP", "UDP"])
+def test_close(xbee: XBeeSession, api_mode: int, protocol: Protocol) -> None:
+    if protocol == Protocol.UDP:
+        require(xbee, "udp")
+    sid = create(xbee, protocol)
+    if sid == 0:
+        xbee.send_raw(xbee.wire(XBEE_UDP_EXAMPLE["close"]), note="Digi's Socket Close: 7E 00 03 43 01 00 BB")
+    else:
+        xbee.send(fr.SocketClose(1, sid))
+    xbee.expect(Expect(fr.SocketCloseResponse, frame_id=1, socket_id=sid, status=SocketCloseStatus.SUCCESS))
+    if sid == 0:
+        xbee.expect_bytes(xbee.wire(XBEE_UDP_EXAMPLE["close_response"]), "the 0xC3 is 7E 00 04 C3 01 00 00 3B")
+    freed(xbee, sid, "a closed socket's ID is freed: closing it again answers 20 (bad socket ID)")
+
+
+@case(
+    "XBEE-CLOSE-02",
+    "Socket Close with socket ID FF closes every socket: listeners stop listening, connections close, IDs are freed",
+)
+def test_close_all(request: pytest.FixtureRequest, xbee: XBeeSession, peer: Peer, api_mode: int) -> None:
+    listener = open_listener(xbee, PORT)
+    client, new = accept(xbee, peer, listener, PORT)
+    out, _, conn = connect_to_peer(xbee, peer)
+    ids = [listener, new.client_socket_id, out]
+    if xbee.profile.has("udp"):
+        ids.append(create(xbee, Protocol.UDP))
+        listen(xbee, ids[-1], UDP_PORT)
+    fid = xbee.next_frame_id()
+    reply = xbee.request(fr.SocketClose(fid, 0xFF), Expect(fr.SocketCloseResponse, frame_id=fid, socket_id=ANY))
+    assert isinstance(reply, fr.SocketCloseResponse)
+    if (reply.socket_id, reply.status) != (0xFF, SocketCloseStatus.SUCCESS):
+        # The reply to 0x43 FF is UNCONFIRMED in the spec.
+        unconfirmed(
+            request,
+            xbee.requirement,
+            f"0x43 FF answered with socket ID {reply.socket_id:02X}, status {reply.status:02X} (likely FF, 00)",
+        )
+    within = xbee.profile.deadlines.indication
+    for end, what in ((client, "the accepted client"), (conn, "the outgoing connection")):
+        if not end.wait_closed(within):
+            raise ConformanceFailure(xbee.requirement, [f"{what} is closed at the peer"], ["still open"])
+    listener_gone(peer, PORT, xbee.requirement)
+    for sid in ids:
+        freed(xbee, sid, f"after 0x43 FF socket {sid:02X} is freed: closing it answers 20 (bad socket ID)")
+
+
+@case("XBEE-CLOSE-03", "after Socket Close on a listener, its port refuses connections")
+def test_close_listener(xbee: XBeeSession, peer: Peer, api_mode: int) -> None:
+    listener = open_listener(xbee, PORT)
+    close(xbee, listener, xbee.requirement)
+    listener_gone(peer, PORT, xbee.requirement)
+
+
+@case(
+    "XBEE-CLOSE-04",
+    "Socket Close on a socket ID that is not open is answered 0xC3 status 20 (bad socket ID)",
+    kind="negative",
+)
+@pytest.mark.parametrize("socket_id", [0x00, 0x07, 0xFE], ids=lambda s: f"sock{s:02X}")
+def test_bad_socket(xbee: XBeeSession, socket_id: int) -> None:
+    fid = xbee.next_frame_id()
+    xbee.request(
+        fr.SocketClose(fid, socket_id),
+        Expect(fr.SocketCloseResponse, frame_id=fid, socket_id=socket_id, status=SocketCloseStatus.BAD_SOCKET_ID),
+    )
+
+
+@case("XBEE-CLOSE-05", "Socket Close on a connected socket closes the TCP connection: the peer sees it closed")
+@pytest.mark.parametrize("via", ["connect", "accept"])
+def test_close_connection(xbee: XBeeSession, peer: Peer, api_mode: int, via: str) -> None:
+    sid, conn = connection_to(xbee, peer, via, PORT)
+    close(xbee, sid, xbee.requirement)
+    if not conn.wait_closed(xbee.profile.deadlines.indication):
+        raise ConformanceFailure(xbee.requirement, ["the connection is closed at the peer"], ["still open"])

@@ -1,0 +1,142 @@
+"""The XBee socket-surface and framing cases pass on the clean emulator and catch each deliberately broken one.
+
+Every case is shown to fail under at least one fault (``test_every_xbee_case_is_shown_to_fail``), and every
+fault the emulator has is exercised here or in ``test_xbee_listener_sensitivity.py``.
+"""
+
+from __future__ import annotations
+
+import ast
+
+import pytest
+
+from tests.helpers import ROOT, run_suite
+
+GROUPS = ["XBEE-CONNECT", "XBEE-SEND", "XBEE-UDP", "XBEE-CLOSE", "XBEE-OPT", "XBEE-AT", "XBEE-CREATE", "XBEE-FRAMING"]
+LISTEN_ERRORS = {"XBEE-LISTEN-08", "XBEE-LISTEN-09", "XBEE-LISTEN-10", "XBEE-LISTEN-11"}
+
+
+def _ids(*names: str) -> set[str]:
+    return {f"XBEE-{n}" for n in names}
+
+
+# fault -> the cases that exist to catch it (each must FAIL); the rest of the run may fail too.
+SURFACE_CATCHES = {
+    # faults of the surface
+    "no-status-after-connect": _ids("CONNECT-01", "CONNECT-02", "CONNECT-13"),
+    "connect-always-started": _ids("CONNECT-05", "CONNECT-06", "CONNECT-07", "CONNECT-08", "CONNECT-09", "CONNECT-10"),
+    "refused-reported-as-timeout": _ids("CONNECT-04"),
+    "late-connect-response": _ids("CONNECT-01", "CONNECT-09"),
+    "send-drops-last-byte": _ids("SEND-01", "SEND-06", "CONNECT-03", "UDP-03"),
+    "payload-limit-off-by-one": _ids("SEND-01"),
+    "tx-status-always-success": _ids("SEND-03", "SEND-04", "SEND-05", "UDP-05", "UDP-06", "UDP-07"),
+    "receive-from-port-swapped": _ids("UDP-01", "UDP-02", "UDP-03"),
+    "close-leaves-sockets-open": _ids("CLOSE-02", "CLOSE-03", "CLOSE-05"),
+    "option-not-stored": _ids("OPT-02"),
+    "at-errors-reported-ok": _ids("AT-04", "AT-05", "AT-06"),
+    "create-failure-socket-id": _ids("CREATE-02", "CREATE-03"),
+    "reuses-open-socket-id": _ids("CREATE-04", "CREATE-05"),
+    "listen-twice-accepted": _ids("LISTEN-08"),
+    "drops-frame-after-bad-input": _ids("FRAMING-01", "FRAMING-02", "FRAMING-03", "FRAMING-04", "FRAMING-06"),
+    "checksum-not-unescaped": _ids("FRAMING-05"),
+    "one-frame-per-read": _ids("FRAMING-08", "CONNECT-08", "SEND-02"),
+    # the listener's faults, shown on the new cases too
+    "frame-id-not-echoed": _ids(
+        "AT-01",
+        "AT-02",
+        "AT-03",
+        "AT-07",
+        "CLOSE-01",
+        "CLOSE-04",
+        "CONNECT-11",
+        "CONNECT-12",
+        "CREATE-01",
+        "FRAMING-07",
+        "LISTEN-09",
+        "LISTEN-10",
+        "LISTEN-11",
+        "OPT-01",
+        "OPT-03",
+        "OPT-04",
+        "UDP-04",
+    ),
+    "socket-id-not-echoed": _ids("CLOSE-01", "CLOSE-04", "LISTEN-09", "LISTEN-10", "LISTEN-11"),
+    "no-escaping": _ids("AT-01", "FRAMING-05"),
+    "no-status-on-peer-close": _ids("CONNECT-12"),
+    "wrong-status-on-peer-close": _ids("CONNECT-12"),
+    "receive-nonzero-frame-id": _ids("CONNECT-03"),
+    "payload-truncated": _ids("CONNECT-03"),
+    "checksum-off-by-one": _ids("CREATE-01"),
+}
+
+# Deviations on details the spec leaves UNCONFIRMED: NON-STRICT by default, FAIL under --strict.
+UNCONFIRMED_CATCHES = {
+    "checksum-not-checked": "XBEE-FRAMING-01",  # acting on a bad-checksum frame (cellular: UNCONFIRMED)
+    "tx-status-always-success": "XBEE-UDP-04",  # 0x45 on an unbound socket answered 00 (88 is UNCONFIRMED)
+}
+
+FAULT_ARGS = ["--profile", "xbee3-lte-m", "--deadline-scale", "0.2"]
+
+
+def test_clean_emulator_passes_every_surface_case(tmp_path):
+    args = ["suites/xbee"]
+    for prefix in [*GROUPS, *sorted(LISTEN_ERRORS)]:
+        args += ["--case", prefix]
+    run = run_suite(*args, tmp=tmp_path)
+    assert run.all_passed(), run.output[-3000:]
+    # The clean emulator answers the likely code wherever the spec leaves one UNCONFIRMED: no findings.
+    assert all(set(v) == {"PASS"} for v in run.verdicts.values()), run.verdicts
+    assert set(run.outcomes) == surface_case_ids() | LISTEN_ERRORS
+    assert all(len(outs) >= 2 for outs in run.outcomes.values())  # both profiles
+
+
+@pytest.mark.parametrize("fault", sorted(SURFACE_CATCHES))
+def test_surface_cases_catch_fault(tmp_path, fault):
+    cases = sorted(SURFACE_CATCHES[fault])
+    args = ["suites/xbee", "--fault", fault, *FAULT_ARGS]
+    for c in cases:
+        args += ["--case", c]
+    run = run_suite(*args, tmp=tmp_path)
+    assert run.returncode != 0
+    missed = set(cases) - run.failed_cases()
+    assert not missed, f"{fault} was not caught by {sorted(missed)}:\n{run.output[-3000:]}"
+
+
+@pytest.mark.parametrize(("fault", "case"), sorted(UNCONFIRMED_CATCHES.items()))
+def test_unconfirmed_deviation_is_non_strict_and_fails_under_strict(tmp_path, fault, case):
+    args = ["suites/xbee", "--fault", fault, *FAULT_ARGS, "--case", case]
+    lenient = run_suite(*args, tmp=tmp_path)
+    assert "NON-STRICT" in lenient.verdicts.get(case, []), lenient.output[-3000:]
+    assert "FAIL" not in lenient.verdicts[case]
+    strict = run_suite(*args, "--strict", tmp=tmp_path)
+    assert case in strict.failed_cases(), strict.output[-3000:]
+
+
+def suite_case_ids() -> set[str]:
+    """Every ``@case("XBEE-…")`` ID in suites/xbee."""
+    ids = set()
+    for path in sorted((ROOT / "suites" / "xbee").glob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id == "case"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and str(node.args[0].value).startswith("XBEE-")
+            ):
+                ids.add(str(node.args[0].value))
+    return ids
+
+
+def surface_case_ids() -> set[str]:
+    return {c for c in suite_case_ids() if c.startswith(tuple(f"{g}-" for g in GROUPS))}
+
+
+def test_every_xbee_case_is_shown_to_fail():
+    from tests.suites.test_xbee_listener_sensitivity import EXPECTED_CATCHES
+
+    shown = set().union(*SURFACE_CATCHES.values(), *EXPECTED_CATCHES.values(), UNCONFIRMED_CATCHES.values())
+    cases = surface_case_ids() | {c for c in suite_case_ids() if c.startswith("XBEE-LISTEN-")}
+    assert len(surface_case_ids()) >= 50 and cases >= LISTEN_ERRORS  # the scan finds the cases
+    assert not cases - shown, f"cases no fault is shown to fail: {sorted(cases - shown)}"
