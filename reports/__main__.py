@@ -31,7 +31,7 @@ def sensitivity(args: argparse.Namespace) -> int:
         return 2
     total = sum(len(v) for v in selected.values())
     print(f"running the suite clean and against {total} fault profile(s), {args.jobs} at a time ...", flush=True)
-    results = measure(selected, jobs=args.jobs)
+    results = measure(selected, jobs=args.jobs, first=args.first)
     for r in results:
         where = ", ".join(sorted(r.caught_by)) if r.caught else f"NOT CAUGHT {r.error}".strip()
         print(f"{r.family:8} {r.fault:28} {len(r.caught_by):3} case(s)  {where}")
@@ -62,6 +62,9 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--family", action="append", help="only this family (repeatable; default: all)")
     s.add_argument("--fault", action="append", help="only this fault (repeatable; default: all of the family)")
     s.add_argument("--jobs", type=int, default=2, help="suite runs at once (default 2)")
+    s.add_argument(
+        "--first", action="store_true", help="stop each fault's run at the first case that catches it (faster)"
+    )
     s.add_argument("--out", type=Path, default=Path("reports/out"), help="output folder (default reports/out)")
     args = parser.parse_args(argv)
     if args.command == "sensitivity":
