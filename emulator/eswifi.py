@@ -38,7 +38,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from emulator.faults import Fault, register
+from emulator.faults import Fault, device_settings, register
 from emulator.net import (
     Accepted,
     Action,
@@ -183,9 +183,7 @@ class ESWiFiModel:
     family = FAMILY
 
     def __init__(self, profile: Profile, host_ip: str = "127.0.0.1", fault: ESWiFiFault | None = None) -> None:
-        device: Mapping[str, Any] = dict(profile.device)
-        if fault is not None:
-            device = {**device, **fault.overrides}
+        device = device_settings(profile.device, fault)
         self.profile = profile
         self.fault = fault or ESWiFiFault("none", FAMILY, "no fault")
         self.host_ip = host_ip

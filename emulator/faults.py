@@ -26,6 +26,11 @@ class Fault:
 _REGISTRY: dict[tuple[str, str], Fault] = {}
 
 
+def device_settings(device: Mapping[str, Any], fault: Fault | None) -> dict[str, Any]:
+    """A profile's [device] table with the fault's overrides applied: what a model is built from."""
+    return {**device, **(fault.overrides if fault is not None else {})}
+
+
 def register(fault: Fault) -> Fault:
     key = (fault.family, fault.name)
     if key in _REGISTRY:

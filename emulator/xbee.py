@@ -12,11 +12,11 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
-from emulator.faults import Fault, register
+from emulator.faults import Fault, device_settings, register
 from emulator.net import (
     Accepted,
     Action,
@@ -116,9 +116,7 @@ class XBeeModel:
     family = FAMILY
 
     def __init__(self, profile: Profile, host_ip: str = "127.0.0.1", fault: XBeeFault | None = None) -> None:
-        device: Mapping[str, Any] = dict(profile.device)
-        if fault is not None:
-            device = {**device, **fault.overrides}
+        device = device_settings(profile.device, fault)
         self.profile = profile
         self.fault = fault or XBeeFault("none", FAMILY, "no fault")
         self.host_ip = host_ip

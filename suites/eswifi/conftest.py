@@ -6,12 +6,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from drivers.base import Driver, LinkLost
+from drivers.base import Driver
 from fixtures.cases import unconfirmed
 from fixtures.eswifi import ESWiFiSession
-from fixtures.expect import ConformanceFailure, NoAnswer
+from fixtures.expect import ConformanceFailure
 from fixtures.peer import Peer
-from fixtures.plugin import DutLink, note_link_state
+from fixtures.plugin import DutLink, prepare_case
 from reports.record import case_marker
 
 
@@ -34,24 +34,15 @@ def eswifi(request: pytest.FixtureRequest, dut: Driver, dut_link: DutLink) -> It
     marker = case_marker(request.node)
     session.requirement = marker[1] if marker else ""
     session.on_unconfirmed = lambda requirement, finding: unconfirmed(request, requirement, finding)
-    problem = ""
-    try:
+
+    def setup() -> None:
         session.reset()
         if dut_link.host is None and dut.dut_host is None:
             dut_link.host = session.module_address()
         if "module (I?)" not in dut_link.identity:
             dut_link.identity.update(identify(session))
-    except (NoAnswer, LinkLost) as exc:
-        note_link_state(dut_link, exc, answered=False)
-        problem = f"the DUT did not answer the case setup: {str(exc).splitlines()[0]}"
-    except ConformanceFailure as exc:
-        # It answered, but not in the eS-WiFi AT framing: the cases cannot run on this link.
-        note_link_state(dut_link, exc, answered=False, why="answered the case setup wrongly")
-        problem = f"the case setup failed (wrong baud, or not an eS-WiFi?):\n{exc}"
-    if problem:
-        pytest.fail(f"INCONCLUSIVE: {problem}", pytrace=False)
-    note_link_state(dut_link, None, answered=True)
-    dut.trace.restart()  # the case's trace starts after the common setup
+
+    prepare_case(dut_link, dut, setup, "wrong baud, or not an eS-WiFi?")
     yield session
 
 

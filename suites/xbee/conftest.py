@@ -7,9 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from drivers.base import Driver, LinkLost
-from fixtures.expect import ConformanceFailure, NoAnswer
-from fixtures.plugin import DutLink, note_link_state
+from drivers.base import Driver
+from fixtures.expect import ConformanceFailure
+from fixtures.plugin import DutLink, prepare_case
 from fixtures.xbee import XBeeSession
 from reports.record import case_marker
 
@@ -57,8 +57,10 @@ def xbee(request: pytest.FixtureRequest, dut: Driver, dut_link: DutLink) -> Iter
         mode = request.getfixturevalue("api_mode")
     else:
         mode = dut_link.profile.get("api_mode", 1)
-    problem = ""
-    try:
+    assert session is not None
+
+    def setup() -> None:
+        assert session is not None
         session.set_api_mode(int(mode))
         session.reset()
         if dut_link.host is None:
@@ -66,15 +68,6 @@ def xbee(request: pytest.FixtureRequest, dut: Driver, dut_link: DutLink) -> Iter
             dut_link.host = str(ipaddress.IPv4Address(my)) if len(my) == 4 else my.decode("ascii", "replace")
         if "firmware (VR)" not in dut_link.identity:
             dut_link.identity.update(identify(session))
-    except (NoAnswer, LinkLost) as exc:
-        note_link_state(dut_link, exc, answered=False)
-        problem = f"the DUT did not answer the case setup: {str(exc).splitlines()[0]}"
-    except ConformanceFailure as exc:
-        # It answered, but not as an XBee in API mode would: the cases cannot run on this link.
-        note_link_state(dut_link, exc, answered=False, why="answered the case setup wrongly")
-        problem = f"the case setup failed (wrong API mode or baud?):\n{exc}"
-    if problem:
-        pytest.fail(f"INCONCLUSIVE: {problem}", pytrace=False)
-    note_link_state(dut_link, None, answered=True)
-    dut.trace.restart()  # the case's trace starts after the common setup
+
+    prepare_case(dut_link, dut, setup, "wrong API mode or baud?")
     yield session
