@@ -43,9 +43,12 @@ def hex_cut(data: bytes, limit: int = HEX_LIMIT) -> str:
     return shown
 
 
-def render_trace(entries: Iterable[TraceEntry], t0: float) -> str:
+def render_trace(entries: Iterable[TraceEntry], t0: float, max_rows: int | None = None) -> str:
+    """``max_rows``: show only the first rows (passed cases: keeps a 2,000-case page quick to open)."""
     rows = []
-    for e in entries:
+    entries = list(entries)
+    hidden = len(entries) - max_rows if max_rows is not None and len(entries) > max_rows else 0
+    for e in entries[: len(entries) - hidden]:
         ms = (e.t - t0) * 1000.0
         cls = _CLASS.get(e.direction, "note")
         rows.append(
@@ -56,5 +59,9 @@ def render_trace(entries: Iterable[TraceEntry], t0: float) -> str:
         )
     if not rows:
         return "<p><em>No bytes were exchanged in this case.</em></p>"
+    if hidden:
+        rows.append(
+            f'<tr class="note"><td colspan="5">… {hidden} more rows: the whole trace is in conformance.json</td></tr>'
+        )
     head = "<tr><th>ms</th><th>direction</th><th>hex</th><th>ASCII</th><th>decoded / action</th></tr>"
     return f'<table class="sc-trace">{head}{"".join(rows)}</table>'

@@ -40,6 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SUITES = ROOT / "suites"
 DEFAULT_DIR = ROOT / "reports" / "out"
 RESULT_ATTR = "sockconf_result"
+PASSED_TRACE_ROWS = 16
 # Exceptions that mean "no answer at all", by class name: reports imports no fixture code.
 NO_ANSWER = {"NoAnswer", "LinkLost"}
 
@@ -172,7 +173,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     parts = [_failure_html(result)] if result.failure else []
     parts += [f'<div class="sc-finding">NON-STRICT finding: {escape(f)}</div>' for f in findings]
     if trace is not None and report.when == "call":
-        parts.append(render_trace(list(trace.entries), trace.t0))
+        # A passed case's trace is cut short in the HTML (whole in the JSON); a failed one is shown whole.
+        limit = None if verdict in (FAIL, INCONCLUSIVE, NON_STRICT) else PASSED_TRACE_ROWS
+        parts.append(render_trace(trace.entries, trace.t0, limit))
     from pytest_html import extras
 
     setattr(report, "extras", [*getattr(report, "extras", []), extras.html("".join(parts))])  # noqa: B010
