@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import threading
@@ -112,3 +113,30 @@ def test_usage_errors_are_one_line(tmp_path):
         assert run.returncode != 0, args
         assert message in run.output, (args, run.output[-2000:])
         assert "Traceback" not in run.output, (args, run.output[-2000:])
+
+
+def test_an_emulator_killed_mid_run_makes_the_rest_inconclusive_fast(tmp_path):
+    """The link goes away (port closed) while cases run: no hang, no traceback, INCONCLUSIVE."""
+    import subprocess
+    import sys
+
+    from tests.helpers import ROOT
+
+    emu = Emulator("xbee", "--pty", "--host-ip", unique_loopback())
+    xml = tmp_path / "junit.xml"
+    cmd = [sys.executable, "-u", "-m", "pytest", "suites/xbee", "--driver", "serial", "--port", emu.endpoint]
+    cmd += ["--profile", "xbee3-lte-m", "-p", "no:randomly", "--no-report", f"--junitxml={xml}"]
+    started = time.monotonic()
+    run = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert run.stdout is not None
+    seen = ""
+    while not re.search(r"\.py [.FEsx]*\.", seen) and run.poll() is None:  # a case passed: under way
+        seen += run.stdout.read(1)
+    emu.proc.kill()  # as if the USB adapter were pulled
+    emu.proc.wait()
+    out, _ = run.communicate(timeout=120)
+    elapsed = time.monotonic() - started
+    output = seen + out
+    assert run.returncode == 1, output[-2000:]
+    assert "INCONCLUSIVE" in output and "Traceback" not in output
+    assert elapsed < 60, f"took {elapsed:.0f} s"
