@@ -488,10 +488,10 @@ class XBeeModel:
     def _at(self, f: fr.ATCommand, out: list[Action], queue: bool) -> None:
         cmd = f.command
         value = b""
-        new_mode: int | None = None
+        # Queued (0x09) sets apply on the next 0x08 frame of any kind, or AC (spec §2).
+        new_mode = None if queue else self._apply_queued()
         status: ATCommandStatus
         if cmd == b"AC":
-            new_mode = self._apply_queued()
             status = ATCommandStatus.OK
         elif cmd == b"SI":
             status = ATCommandStatus.OK
@@ -509,7 +509,7 @@ class XBeeModel:
             status = ATCommandStatus.OK
             self.queued_at[cmd] = f.parameter
             if not queue:
-                new_mode = self._apply_queued()
+                new_mode = self._apply_queued() or new_mode
         if f.frame_id:
             # The reply goes out in the mode the request came in; a new AP applies after it.
             self._frame(fr.ATCommandResponse(f.frame_id, cmd, status, value), out)

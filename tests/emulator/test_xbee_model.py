@@ -199,9 +199,15 @@ def test_at_ap_switches_mode_after_the_reply_and_rejects_bad_values():
 def test_queued_at_applies_on_ac():
     h = Harness()
     assert h.send(fr.ATCommandQueue(1, b"NI", b"bench")) == [fr.ATCommandResponse(1, b"NI", ATCommandStatus.OK)]
-    assert h.send(fr.ATCommand(2, b"NI"))[0].value == b"sockconf emulator"
+    assert h.send(fr.ATCommandQueue(2, b"NI"))[0].value == b"sockconf emulator"  # a 0x09 query: not yet
     h.send(fr.ATCommand(3, b"AC"))
     assert h.send(fr.ATCommand(4, b"NI"))[0].value == b"bench"
+
+
+def test_queued_at_applies_on_the_next_0x08_of_any_kind():
+    h = Harness()
+    h.send(fr.ATCommandQueue(1, b"NI", b"bench"))
+    assert h.send(fr.ATCommand(2, b"NI"))[0].value == b"bench"
 
 
 def test_bad_checksum_is_not_answered_and_the_next_frame_is():
