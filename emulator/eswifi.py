@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import ipaddress
 import itertools
+import sys
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -70,12 +71,14 @@ from protocol.eswifi import (
     lost_reply,
     ok_reply,
 )
+from protocol.eswifi.commands import MAX_LINE
 from protocol.profile import Profile
 
 FAMILY = "eswifi"
 DEFAULT_PROFILE = "ism43362"
 # An S3 payload that stops arriving is given up after this long (the module would otherwise take
-# the host's next commands as payload bytes).
+# the host's next commands as payload bytes); the profile's ``s3_payload_timeout`` overrides it. The
+# real module's timeout, and its answer then (here the S3 error, nothing sent), are UNCONFIRMED.
 S3_PAYLOAD_TIMEOUT = 1.0
 _PAYLOAD_TIMER = "s3-payload"
 
@@ -168,6 +171,18 @@ class ESWiFiFault(Fault):
         """How many commands after an error reply the module ignores."""
         return 0
 
+    def ignored_after_bad_line(self, bad: BadLine) -> int:
+        """How many events after ``bad`` (a line that is not a command, already answered) the module ignores."""
+        return 0
+
+    def sends_cut_short_payload(self) -> bool:
+        """Whether an S3 payload cut short is written as far as it came (answered with its count) at the timeout."""
+        return False
+
+    def s3_payload_timeout(self, timeout: float) -> float | None:
+        """How long an incomplete S3 payload is waited for; None: for ever (later commands become payload)."""
+        return timeout
+
 
 def _number(text: str, low: int, high: int) -> int | None:
     """A decimal parameter within [low, high], or None."""
@@ -193,6 +208,9 @@ class ESWiFiModel:
         self.protocols = frozenset(int(p) for p in device.get("protocols", (0, 1, 2, 3)))
         self.max_timeout = int(device.get("max_timeout", 30000))
         self.lost_ok = bool(device.get("lost_reply_ok", True))
+        self.payload_timeout = self.fault.s3_payload_timeout(
+            float(device.get("s3_payload_timeout", S3_PAYLOAD_TIMEOUT))
+        )
         self.identity = str(device.get("identity", "ISM43362-M3G-L44-UART,C3.5.2.5.STM,sockconf emulator"))
         texts: Mapping[str, Any] = device.get("messages", {})
         self.text_setup = str(texts.get("multi_accept_setup", MULTI_ACCEPT_SETUP))
@@ -247,7 +265,11 @@ class ESWiFiModel:
             if event.key == _PAYLOAD_TIMER:
                 self._payload_timer = False
                 if self.reader.awaiting_payload:
-                    self.commands.extend(self.reader.flush())
+                    partial = self.reader.pending
+                    events = self.reader.flush()
+                    if partial and self.fault.sends_cut_short_payload():
+                        events = [Command("S3", (str(len(partial)),), events[0].raw, partial)]
+                    self.commands.extend(events)
                     self._run(out)
         elif isinstance(event, ListenResult):
             self._listen_result(event, out)
@@ -289,6 +311,7 @@ class ESWiFiModel:
                     self._error(None, out, "Invalid data length", f"S3=<1-{self.max_s3}>\\r<data>")
                 else:
                     self._error(None, out, "Unknown Error", "<command>[=<parameters>]")
+                self.ignore = max(self.ignore, self.fault.ignored_after_bad_line(event))
                 continue
             handler = self.handlers.get(event.name)
             if handler is None:
@@ -297,8 +320,8 @@ class ESWiFiModel:
                 handler(event, out)
 
     def _watch_payload(self, out: list[Action]) -> None:
-        if self.reader.awaiting_payload:
-            out.append(StartTimer(_PAYLOAD_TIMER, S3_PAYLOAD_TIMEOUT))
+        if self.reader.awaiting_payload and self.payload_timeout is not None:
+            out.append(StartTimer(_PAYLOAD_TIMER, self.payload_timeout))
             self._payload_timer = True
         elif self._payload_timer:
             out.append(CancelTimer(_PAYLOAD_TIMER))
@@ -723,6 +746,28 @@ class _ListenerLeftOpen(ESWiFiFault):
         return False
 
 
+class _StuckAfterLongLine(ESWiFiFault):
+    def ignored_after_bad_line(self, bad: BadLine) -> int:
+        # The line buffer overflowed (the reader reports an over-long line in MAX_LINE pieces) and the
+        # parser never recovers: the error is the last thing the module says.
+        return sys.maxsize if len(bad.raw) >= MAX_LINE else 0
+
+
+class _JunkAnsweredOk(ESWiFiFault):
+    def reply_out(self, cmd: Command | None, raw: bytes) -> bytes:
+        return ok_reply() if cmd is None else raw  # a line that is no command is "executed" as nothing
+
+
+class _S3WaitsForever(ESWiFiFault):
+    def s3_payload_timeout(self, timeout: float) -> float | None:
+        return None
+
+
+class _S3TimeoutSendsPartial(ESWiFiFault):
+    def sends_cut_short_payload(self) -> bool:
+        return True
+
+
 class _DeafAfterError(ESWiFiFault):
     def ignored_after_error(self) -> int:
         return 1
@@ -743,6 +788,18 @@ for _fault in (
     _LifoBacklog("lifo-backlog", FAMILY, "P5=10 serves the newest pending client first"),
     _ListenerLeftOpen("listener-left-open", FAMILY, "P5=0 answers Killed but leaves the listener open"),
     _DeafAfterError("deaf-after-error", FAMILY, "the command after an error reply is ignored"),
+    _StuckAfterLongLine(
+        "stuck-after-long-line", FAMILY, "after a line longer than its buffer the module answers nothing any more"
+    ),
+    _JunkAnsweredOk("junk-answered-ok", FAMILY, "a line that is not a command (junk, over-long) is answered with OK"),
+    _S3WaitsForever(
+        "s3-waits-forever", FAMILY, "an S3 payload cut short is waited for forever: the next commands become payload"
+    ),
+    _S3TimeoutSendsPartial(
+        "s3-timeout-sends-partial",
+        FAMILY,
+        "an S3 payload cut short is sent as far as it came at the timeout: UNCONFIRMED, FAIL only under --strict",
+    ),
     ESWiFiFault(
         "lost-without-ok",
         FAMILY,

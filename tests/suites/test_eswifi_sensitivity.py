@@ -26,9 +26,15 @@ EXPECTED_CATCHES = {
     "lifo-backlog": {"ESWIFI-SRV-02", "ESWIFI-SRV-03"},
     "listener-left-open": {"ESWIFI-MA-10", "ESWIFI-SRV-04"},
     "deaf-after-error": NEG_BAD_INPUT,
+    "stuck-after-long-line": {"ESWIFI-FRAMING-01"},
+    "junk-answered-ok": {"ESWIFI-FRAMING-01", "ESWIFI-FRAMING-03", "ESWIFI-FRAMING-04"},
+    "s3-waits-forever": {"ESWIFI-FRAMING-04"},
 }
 # Not a bug but the other UNCONFIRMED form: NON-STRICT by default, FAIL under --strict (below).
-VARIANTS = {"lost-without-ok": {"ESWIFI-MA-07", "ESWIFI-MA-08", "ESWIFI-LOST-01", "ESWIFI-LOST-02"}}
+VARIANTS = {
+    "lost-without-ok": {"ESWIFI-MA-07", "ESWIFI-MA-08", "ESWIFI-LOST-01", "ESWIFI-LOST-02"},
+    "s3-timeout-sends-partial": {"ESWIFI-FRAMING-04"},
+}
 
 
 def test_clean_emulator_passes_every_eswifi_case(tmp_path):
@@ -37,7 +43,7 @@ def test_clean_emulator_passes_every_eswifi_case(tmp_path):
     assert set(run.outcomes) >= MA_CASES
     assert {v for vs in run.verdicts.values() for v in vs} == {"PASS"}
     prefixes = {cid.rsplit("-", 1)[0] for cid in run.outcomes}
-    assert prefixes == {"ESWIFI-MA", "ESWIFI-SRV", "ESWIFI-DATA", "ESWIFI-LOST", "ESWIFI-NEG"}
+    assert prefixes == {"ESWIFI-MA", "ESWIFI-SRV", "ESWIFI-DATA", "ESWIFI-LOST", "ESWIFI-NEG", "ESWIFI-FRAMING"}
 
 
 def test_clean_emulator_passes_under_strict(tmp_path):
@@ -60,9 +66,10 @@ def test_eswifi_cases_catch_fault(tmp_path, fault):
     assert "error" not in {o for c in cases for o in run.outcomes[c]}, run.output[-3000:]
 
 
-def test_lost_reply_without_ok_is_non_strict_by_default_and_fails_under_strict(tmp_path):
-    cases = sorted(VARIANTS["lost-without-ok"])
-    args = ["suites/eswifi", "--fault", "lost-without-ok", "--deadline-scale", "0.2"]
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_unconfirmed_variant_is_non_strict_by_default_and_fails_under_strict(tmp_path, variant):
+    cases = sorted(VARIANTS[variant])
+    args = ["suites/eswifi", "--fault", variant, "--deadline-scale", "0.2"]
     for c in cases:
         args += ["--case", c]
     lenient = run_suite(*args, tmp=tmp_path)
