@@ -20,8 +20,10 @@ spec says UNCONFIRMED the model picks the likeliest behaviour and says so in a c
   answers their count, or ``-1`` when the client has gone. The ``-1`` tail (with or without OK) is
   the profile's ``lost_reply_ok``.
 - ``PK`` is stored per socket and shown by ``P?``. The host's TCP stack reports a peer's FIN or RST
-  as a lost client; keep-alive probes of a silent peer are not emulated (they need kernel
-  keep-alive on the host sockets, which the runner does not set).
+  as a lost client. ``PK=1,<ms>`` turns on TCP keep-alive for the clients a server started after it
+  accepts (the runner sets the host socket's keep-alive: first probe after ``<ms>`` idle, then every
+  ``<ms>``, lost after 3 unanswered — the module's own probe count is UNCONFIRMED), so a peer that
+  vanished without FIN or RST is reported lost like one that closed.
 - ``CS`` answers ``1`` (joined to a network), ``MR`` ``[SOMA][EOMA]`` (on UART the messages come
   unprompted, so none is ever left to poll), ``I?`` the profile's identity line. Client mode
   (``P6``) is not emulated and answers an error.
@@ -563,7 +565,8 @@ class ESWiFiModel:
                 sock.listener = key
                 self.listeners[key] = sock
                 self.waiting_on = (sock, cmd)
-                out.append(Listen(key, sock.local_port, backlog=sock.backlog + 1))
+                keepalive = sock.keepalive[1] if sock.keepalive[0] else 0
+                out.append(Listen(key, sock.local_port, backlog=sock.backlog + 1, keepalive_ms=keepalive))
         elif value == 10:
             if sock.mode != MULTI:
                 # UNCONFIRMED: what P5=10 does without a multi-accept server.

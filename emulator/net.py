@@ -22,11 +22,16 @@ class SerialOut:
 
 @dataclass(frozen=True, slots=True)
 class Listen:
-    """Open a TCP listener on the module's address; answered by ``ListenResult``."""
+    """Open a TCP listener on the module's address; answered by ``ListenResult``.
+
+    ``keepalive_ms``: the connections accepted on it probe a silent peer with TCP keep-alive after
+    that much idle time and report it lost (``PeerClosed``) when it stops answering; 0: no probes.
+    """
 
     key: int
     port: int
     backlog: int = 8
+    keepalive_ms: int = 0
 
 
 @dataclass(frozen=True, slots=True)

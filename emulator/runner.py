@@ -177,6 +177,7 @@ class Runner:
         self.serial: _SerialLink | None = None
         self.conns: dict[int, _Conn] = {}
         self.listen_socks: dict[int, socket.socket] = {}  # listening sockets the runner accepts on
+        self.keepalive: dict[int, int] = {}  # listener key -> keep-alive ms for its connections
         self.udp: dict[int, _Udp] = {}
         self.timers: dict[str, asyncio.TimerHandle] = {}
         self.paused = False
@@ -263,6 +264,8 @@ class Runner:
             self.event(ListenResult(action.key, str(exc)))
             return
         self.listen_socks[action.key] = sock
+        if action.keepalive_ms:
+            self.keepalive[action.key] = action.keepalive_ms
         self.loop.add_reader(sock.fileno(), self._accept, action.key, sock)
         self.event(ListenResult(action.key))
 
@@ -280,6 +283,8 @@ class Runner:
                 log.debug("listener %s: %s", key, exc)
                 return
             conn.setblocking(False)
+            if key in self.keepalive:
+                set_keepalive(conn, self.keepalive[key])
             self._spawn(self._adopt(key, conn))
 
     async def _adopt(self, listener_key: int, conn: socket.socket) -> None:
@@ -324,6 +329,7 @@ class Runner:
         if conn is not None:
             conn.close()
         sock = self.listen_socks.pop(key, None)
+        self.keepalive.pop(key, None)
         if sock is not None:
             self.loop.remove_reader(sock.fileno())
             sock.close()
@@ -343,6 +349,28 @@ class Runner:
         if self.serial is not None and self.serial.transport is not None:
             self.serial.transport.close()
         await asyncio.sleep(0)  # let transports run their close callbacks once
+
+
+KEEPALIVE_PROBES = 3  # unanswered probes before a peer is lost (the module's own count is UNCONFIRMED)
+
+
+def set_keepalive(sock: socket.socket, period_ms: int) -> None:
+    """TCP keep-alive on ``sock``: first probe after ``period_ms`` idle, then one every ``period_ms``;
+    after ``KEEPALIVE_PROBES`` unanswered ones the kernel fails the connection (ETIMEDOUT), which
+    reaches the model as ``PeerClosed``. The kernel counts in whole seconds (at least 1)."""
+    seconds = max(1, round(period_ms / 1000))
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    # Linux names; macOS has TCP_KEEPALIVE for the idle time. Where an option is missing the
+    # system default applies.
+    idle = getattr(socket, "TCP_KEEPIDLE", None) or getattr(socket, "TCP_KEEPALIVE", None)
+    for option, value in (
+        (idle, seconds),
+        (getattr(socket, "TCP_KEEPINTVL", None), seconds),
+        (getattr(socket, "TCP_KEEPCNT", None), KEEPALIVE_PROBES),
+    ):
+        if option is not None:
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.IPPROTO_TCP, option, value)
 
 
 # --------------------------------------------------------------------------- endpoints
@@ -422,6 +450,7 @@ class EmulatorThread:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
         self._error: BaseException | None = None
+        self.runner: Runner | None = None  # set once the loop runs (for inspection in tests)
         self._thread = threading.Thread(target=self._main, name=f"emulator-{model.family}", daemon=True)
 
     def start(self, timeout: float = 5.0) -> EmulatorThread:
@@ -442,7 +471,7 @@ class EmulatorThread:
     async def _amain(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
-        runner = Runner(self.model, self.host_ip)
+        runner = self.runner = Runner(self.model, self.host_ip)
         self._ready.set()
         try:
             await serve_socket(runner, self._their_sock, self._stop)

@@ -93,7 +93,7 @@ def test_seed_exchange_byte_for_byte():
     assert h.send(b"P8=6\r") == OK
     assert h.send(b"P5=11\r") == b""
     (listen,) = h.net_actions
-    assert listen == Listen(listen.key, 5024, backlog=7)
+    assert listen == Listen(listen.key, 5024, backlog=7, keepalive_ms=3000)  # PK=1,3000
     assert h.net(ListenResult(listen.key)) == SETUP
     assert h.net(Accepted(listen.key, 7, "192.168.10.100", 34489)) == accepted("192.168.10.100", 34489)
     assert h.net(Received(7, b"Data from 192.168.10.100")) == b""
@@ -130,6 +130,27 @@ def test_every_reply_reads_back_with_the_codec():
 
 
 # --------------------------------------------------------------------------- sockets and servers
+
+
+@pytest.mark.parametrize(
+    ("pk", "expected"), [(b"PK=1,3000\r", 3000), (b"PK=1,500\r", 500), (b"PK=0,3000\r", 0), (b"", 0)]
+)
+def test_keepalive_setting_reaches_the_listener(pk, expected):
+    """PK decides whether the clients a server accepts get keep-alive probes (the runner sets them)."""
+    h = Harness()
+    assert h.send(pk + b"P1=0\rP2=5024\r") == OK * (3 if pk else 2)
+    h.send(b"P5=11\r")
+    (listen,) = h.net_actions
+    assert isinstance(listen, Listen) and listen.keepalive_ms == expected
+
+
+def test_client_lost_to_keepalive_reads_as_lost():
+    """The runner reports a peer whose keep-alive probes went unanswered as PeerClosed (no RST)."""
+    h = Harness()
+    listener = h.server(mode=1)
+    key, _ = h.connect(listener)
+    h.net(PeerClosed(key, reset=False))
+    assert h.send(b"R0\r") == LOST
 
 
 def test_each_socket_keeps_its_own_settings():

@@ -1,0 +1,86 @@
+"""The runner on real host sockets, driven by a stub model: what it does with the model's actions."""
+
+from __future__ import annotations
+
+import socket
+import threading
+
+import pytest
+
+from emulator.net import Accepted, Action, Listen, ListenResult, NetEvent
+from emulator.runner import KEEPALIVE_PROBES, EmulatorThread, set_keepalive
+
+WAIT = 5.0
+
+
+class StubModel:
+    """Opens one listener at start (with the given keep-alive) and records the network events."""
+
+    family = "stub"
+
+    def __init__(self, keepalive_ms: int) -> None:
+        self.keepalive_ms = keepalive_ms
+        self.port = 0
+        self.events: list[NetEvent] = []
+        self.listening = threading.Event()
+        self.accepted = threading.Event()
+
+    def serial_in(self, data: bytes) -> list[Action]:
+        return [Listen(1, self.port, keepalive_ms=self.keepalive_ms)] if data == b"listen" else []
+
+    def net_in(self, event: NetEvent) -> list[Action]:
+        self.events.append(event)
+        if isinstance(event, ListenResult):
+            self.listening.set()
+        if isinstance(event, Accepted):
+            self.accepted.set()
+        return []
+
+    def shutdown(self) -> list[Action]:
+        return []
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def accepted_socket(keepalive_ms: int) -> socket.socket:
+    """Run the stub's listener, connect a client, and hand back a dup of the socket the runner accepted."""
+    model = StubModel(keepalive_ms)
+    model.port = free_port()
+    emu = EmulatorThread(model).start()
+    try:
+        emu.sock.sendall(b"listen")
+        assert model.listening.wait(WAIT), "the runner never answered Listen"
+        with socket.create_connection(("127.0.0.1", model.port), timeout=WAIT):
+            assert model.accepted.wait(WAIT), "the runner never reported the connection"
+            assert emu.runner is not None
+            (conn,) = emu.runner.conns.values()
+            assert conn.transport is not None
+            return conn.transport.get_extra_info("socket").dup()
+    finally:
+        emu.stop()
+
+
+@pytest.mark.skipif(not hasattr(socket, "TCP_KEEPIDLE"), reason="TCP_KEEPIDLE is Linux's name")
+def test_accepted_connection_gets_the_listeners_keepalive():
+    with accepted_socket(3000) as conn:
+        assert conn.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE) == 1
+        assert conn.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE) == 3
+        assert conn.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL) == 3
+        assert conn.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT) == KEEPALIVE_PROBES
+
+
+def test_no_keepalive_unless_asked():
+    with accepted_socket(0) as conn:
+        assert conn.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE) == 0
+
+
+@pytest.mark.skipif(not hasattr(socket, "TCP_KEEPIDLE"), reason="TCP_KEEPIDLE is Linux's name")
+@pytest.mark.parametrize(("ms", "seconds"), [(1, 1), (400, 1), (1499, 1), (1500, 2), (7000, 7)])
+def test_keepalive_period_rounds_to_whole_seconds_at_least_one(ms, seconds):
+    with socket.socket() as s:
+        set_keepalive(s, ms)
+        assert s.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE) == seconds
