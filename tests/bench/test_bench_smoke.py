@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import importlib.util
 import math
+import os
 
 import pytest
 
-from bench import codec, datapath, scale, suite
+from bench import codec, datapath, htmlopen, scale, suite
 from bench.__main__ import BENCHMARKS, main
 from bench.common import BenchResult, Goal, fmt, percentile
 
@@ -87,11 +88,26 @@ def test_scale_cycles_stay_correct():
         assert res.checks["eS-WiFi every cycle correct"]
 
 
+def test_report_opens_both_reports_in_chromium():
+    if htmlopen.chromium() is None:
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is missing in CI: .ci/run installs Debian's chromium package")
+        pytest.skip("Chromium is not installed (apt-get install chromium); CI installs it and runs this benchmark")
+    res = htmlopen.run(quick=True)
+    assert_sane(res)
+    assert 0 < res.value("default: cases") < res.value("big: cases")
+    assert res.value("big: cases") == htmlopen.COPIES * res.value("default: cases")
+    assert res.value("default: time to open") > 0 and res.value("big: time to open") > 0
+    (goal,) = res.goals
+    assert goal.not_measured.startswith("smoke size")  # a quick run is too small to judge the goal
+
+
 def test_cli_writes_the_readme_where_told(tmp_path, capsys):
     readme = tmp_path / "README.md"
     assert main(["--quick", "--only", "scale", "--readme", str(readme)]) == 0
     text = readme.read_text()
-    for heading in ("## Machine", "## Results", "## Goals (issue 6)", "## What limits them", "## Correctness checks"):
+    headings = ("## Machine", "## Results", "## Goals (issues 4 and 6)", "## What limits them", "## Correctness checks")
+    for heading in headings:
         assert heading in text
     assert "cores:" in text and "python:" in text and "date:" in text
     assert "| scale | XBee last / first |" in capsys.readouterr().out
@@ -106,7 +122,7 @@ def test_cli_quick_leaves_the_committed_readme_alone(monkeypatch, tmp_path):
 
 
 def test_every_benchmark_has_a_name_and_a_run():
-    assert list(BENCHMARKS) == ["codec", "datapath", "suite", "scale"]
+    assert list(BENCHMARKS) == ["codec", "datapath", "suite", "scale", "report"]
 
 
 @pytest.mark.parametrize(
