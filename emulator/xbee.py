@@ -46,6 +46,7 @@ from protocol.xbee.framing import ESCAPED_BYTES, BadChecksum, DecodeEvent, Decod
 from protocol.xbee.status import (
     AddressType,
     ATCommandStatus,
+    ModemStatusCode,
     Protocol,
     SocketCloseStatus,
     SocketConnectStatus,
@@ -61,6 +62,12 @@ DEFAULT_PROFILE = "xbee3-lte-m"
 # With AP=1 a frame cut short is only known once the line goes idle (see Decoder.flush).
 IDLE_FLUSH_SECONDS = 0.2
 _IDLE_TIMER = "uart-idle"
+# FR: how long the module is away (UART input dropped) before it announces itself with 0x8A.
+# A real module takes seconds (the cellular component restarts too); a profile may set ``reset_seconds``.
+RESET_SECONDS = 0.1
+_RESET_TIMER = "reset"
+# Settings the host cannot set (answered 01 ERROR); all others revert to their stored value on a reset.
+READ_ONLY = frozenset({b"MY", b"VR", b"HV", b"SH", b"SL", b"IM", b"AI"})
 
 
 class XBeeFault(Fault):
@@ -89,6 +96,10 @@ class XBeeFault(Fault):
     def socket_id(self, free: int, in_use: Sequence[int]) -> int:
         """The ID a new socket gets; ``free`` is the lowest unused one, ``in_use`` the IDs taken."""
         return free
+
+    def reset_frees(self, socket_ids: Sequence[int]) -> Sequence[int]:
+        """The sockets a module reset (FR) closes: every one of them."""
+        return socket_ids
 
 
 @dataclass
@@ -146,6 +157,13 @@ class XBeeModel:
             b"C0": _hex(str(device.get("C0", "0000"))),
         }
         self.queued_at: dict[bytes, bytes] = {}
+        # What WR wrote to non-volatile memory: the settings a reset comes back with (the profile's at first).
+        self.stored_at: dict[bytes, bytes] = {k: v for k, v in self.at.items() if k not in READ_ONLY}
+        self.reset_seconds = float(device.get("reset_seconds", RESET_SECONDS))
+        # 00 (power up) or 01 (watchdog reset) after FR: the cellular guides do not say which (UNCONFIRMED);
+        # Digi's xbee-python accepts either after its own FR. 01 by default, as for a software reset.
+        self.reset_status = ModemStatusCode(int(device.get("reset_status", ModemStatusCode.WATCHDOG_RESET)))
+        self.rebooting = False  # between FR and the module's 0x8A: the UART is not read
         self._held: dict[str, bytes] = {}  # frames a fault holds back, by timer key
         self._held_keys = itertools.count(1)
 
@@ -153,6 +171,8 @@ class XBeeModel:
 
     def serial_in(self, data: bytes) -> list[Action]:
         out: list[Action] = []
+        if self.rebooting:
+            return out  # nothing reads the UART while the module restarts: the bytes are lost
         self._decoded(self.decoder.feed(data), out)
         if self.decoder.pending:
             out.append(StartTimer(_IDLE_TIMER, IDLE_FLUSH_SECONDS))
@@ -165,6 +185,8 @@ class XBeeModel:
         if isinstance(event, TimerFired):
             if event.key == _IDLE_TIMER:
                 self._decoded(self.decoder.flush(), out)
+            elif event.key == _RESET_TIMER:
+                self._booted(out)
             elif event.key in self._held:
                 out.append(SerialOut(self._held.pop(event.key)))
             return out
@@ -174,7 +196,8 @@ class XBeeModel:
         sid = self.by_key.get(event.key)
         sock = self.sockets.get(sid) if sid is not None else None
         if sock is None:
-            if isinstance(event, Accepted | Received):
+            # A connection whose socket is gone (closed or reset meanwhile) is not kept open.
+            if isinstance(event, Accepted | Received) or (isinstance(event, ConnectResult) and event.error is None):
                 self._net(Close(event.key), out)
             return out
         if isinstance(event, ListenResult | BindResult):
@@ -227,6 +250,8 @@ class XBeeModel:
 
     def _decoded(self, events: list[Event], out: list[Action]) -> None:
         for event in self.fault.events_in(events, self.api_mode):
+            if self.rebooting:
+                break  # frames behind an FR in the same read arrive while the module restarts
             # Bad checksums, garbage and malformed frames are discarded without an answer.
             if isinstance(event, fr.Frame):
                 self._request(event, out)
@@ -491,7 +516,8 @@ class XBeeModel:
         # Queued (0x09) sets apply on the next 0x08 frame of any kind, or AC (spec §2).
         new_mode = None if queue else self._apply_queued()
         status: ATCommandStatus
-        if cmd == b"AC":
+        if cmd in (b"AC", b"WR", b"FR"):
+            # Executed, never queued (also over 0x09: UNCONFIRMED); a parameter is ignored.
             status = ATCommandStatus.OK
         elif cmd == b"SI":
             status = ATCommandStatus.OK
@@ -503,8 +529,8 @@ class XBeeModel:
             value = self.at[cmd]
         elif not self._valid_setting(cmd, f.parameter):
             status = ATCommandStatus.INVALID_PARAMETER
-        elif cmd in (b"MY", b"VR", b"HV", b"SH", b"SL", b"IM", b"AI"):
-            status = ATCommandStatus.ERROR  # read-only
+        elif cmd in READ_ONLY:
+            status = ATCommandStatus.ERROR
         else:
             status = ATCommandStatus.OK
             self.queued_at[cmd] = f.parameter
@@ -516,6 +542,37 @@ class XBeeModel:
         if new_mode is not None:
             self.api_mode = new_mode
             self.decoder.set_api_mode(new_mode)
+        if cmd == b"WR":
+            # What is applied now is what the next reset comes back with (queued sets are not applied yet).
+            self.stored_at = {k: v for k, v in self.at.items() if k not in READ_ONLY}
+        elif cmd == b"FR":
+            self._reset(out)
+
+    def _reset(self, out: list[Action]) -> None:
+        """FR: the module restarts once its OK has gone out.
+
+        Everything in RAM is lost: sockets (their host sockets are closed, but no 0xCF is sent for
+        them: the firmware that would send it is restarting, and the host learns of the reset from
+        0x8A instead), queued 0x09 sets, and every setting not written with WR — AP included, so the
+        module comes back in its stored API mode. Until it has booted (0x8A) it reads nothing.
+        """
+        freed = set(self.fault.reset_frees(sorted(self.sockets)))
+        for sock in [s for s in self.sockets.values() if s.socket_id in freed]:
+            self._release(sock, out)
+            self._free(sock)
+        self.queued_at.clear()
+        self.at.update(self.stored_at)
+        self.api_mode = self.at[b"AP"][0]
+        self.decoder = Decoder(self.api_mode)  # a half-received frame does not survive a restart
+        self.rebooting = True
+        out.append(CancelTimer(_IDLE_TIMER))
+        out.append(StartTimer(_RESET_TIMER, self.reset_seconds))
+
+    def _booted(self, out: list[Action]) -> None:
+        """The module is back: it says why it started, then that it is registered (AI stays 00)."""
+        self.rebooting = False
+        self._frame(fr.ModemStatus(self.reset_status), out)
+        self._frame(fr.ModemStatus(ModemStatusCode.REGISTERED), out)
 
     def _valid_setting(self, cmd: bytes, value: bytes) -> bool:
         if cmd == b"AP":
@@ -762,6 +819,44 @@ class _OneFramePerRead(XBeeFault):
         return [e for i, e in enumerate(events) if not isinstance(e, fr.Frame) or i == first]
 
 
+# -- faults of a module reset (XBEE-MODEM)
+
+
+class _NoModemStatusAfterReset(XBeeFault):
+    """Restarts on FR but never announces it: no 0x8A at all."""
+
+    def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
+        return None if isinstance(frame, fr.ModemStatus) else frame
+
+
+class _SocketsSurviveReset(XBeeFault):
+    """FR restarts only the XBee application: the cellular component keeps its sockets (IDs and ports)."""
+
+    def reset_frees(self, socket_ids: Sequence[int]) -> Sequence[int]:
+        return []
+
+
+class _ResetWithoutOk(XBeeFault):
+    """Restarts before the 0x88 FR OK has left the UART: the OK is lost."""
+
+    def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
+        if isinstance(frame, fr.ATCommandResponse) and frame.command == b"FR":
+            return None
+        return frame
+
+
+class _SettingsWrittenAtOnce(XBeeFault):
+    """Writes every AT set to non-volatile memory at once, as if WR followed it: nothing reverts on a reset."""
+
+    def events_in(self, events: list[Event], api_mode: int) -> list[Event]:
+        kept: list[Event] = []
+        for event in events:
+            kept.append(event)
+            if type(event) is fr.ATCommand and event.parameter:
+                kept.append(fr.ATCommand(0, b"WR"))  # frame ID 0: no reply of its own
+        return kept
+
+
 for _fault in (
     _ChecksumOffByOne("checksum-off-by-one", FAMILY, "0xC0/0xC6/0xCD go out with checksum + 1"),
     _FrameIdNotEchoed("frame-id-not-echoed", FAMILY, "responses carry the request's frame ID + 1"),
@@ -823,6 +918,14 @@ for _fault in (
         "checksum-not-unescaped", FAMILY, "in AP=2, a frame whose checksum byte is escaped is dropped"
     ),
     _OneFramePerRead("one-frame-per-read", FAMILY, "only the first frame of each UART read is handled"),
+    _NoModemStatusAfterReset("no-modem-status-after-reset", FAMILY, "FR restarts the module but no 0x8A follows"),
+    _SocketsSurviveReset(
+        "sockets-survive-reset", FAMILY, "FR leaves every socket open: old IDs stay valid, listeners keep listening"
+    ),
+    _ResetWithoutOk("reset-without-ok", FAMILY, "FR restarts the module before its 0x88 OK goes out"),
+    _SettingsWrittenAtOnce(
+        "settings-written-at-once", FAMILY, "every AT set is written at once (as if WR followed): FR reverts nothing"
+    ),
 ):
     register(_fault)
 Model = XBeeModel

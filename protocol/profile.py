@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,11 @@ class Deadlines:
     reply: float = 2.0  # a response to a request (0xC0, an AT reply, ...)
     indication: float = 3.0  # something the network caused (0xCC, 0xCD, 0xCF, Accepted)
     quiet: float = 0.3  # how long "nothing more arrives" is watched, where a case must check that
+    reset: float = 15.0  # a module reset (XBee FR) until the module is back and registered (0x8A)
+
+    def scaled(self, factor: float) -> Deadlines:
+        """Every deadline multiplied by ``factor`` (``--deadline-scale``)."""
+        return Deadlines(**{f.name: getattr(self, f.name) * factor for f in fields(self)})
 
 
 @dataclass(frozen=True)

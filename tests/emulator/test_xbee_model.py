@@ -11,6 +11,7 @@ from emulator.net import (
     BindUdp,
     CancelTimer,
     Close,
+    CloseUdp,
     Datagram,
     Listen,
     ListenResult,
@@ -28,6 +29,7 @@ from protocol.xbee import frames as fr
 from protocol.xbee.framing import Decoder, encode
 from protocol.xbee.status import (
     ATCommandStatus,
+    ModemStatusCode,
     SocketCloseStatus,
     SocketCreateStatus,
     SocketListenStatus,
@@ -295,3 +297,104 @@ def test_socket_ids_pass_through_the_fault():
     h = faulty("reuses-open-socket-id")
     assert h.send(fr.SocketCreate(1, 1))[0].socket_id == 0
     assert h.send(fr.SocketCreate(2, 1))[0].socket_id == 0  # still in use
+
+
+# --------------------------------------------------------------------------- FR (force reset) and WR (write)
+
+
+def _reset(h: Harness, frame_id: int = 7) -> tuple[list[object], list[fr.Frame]]:
+    """FR over 0x08: (the actions it caused, the frames of the boot once the reset timer fires)."""
+    actions = h.model.serial_in(encode(fr.ATCommand(frame_id, b"FR"), h.model.api_mode))
+    (timer,) = [a for a in actions if isinstance(a, StartTimer) and a.key == "reset"]
+    return actions, h.net(TimerFired(timer.key))
+
+
+def test_fr_answers_ok_then_announces_the_restart_and_registration():
+    h = Harness()
+    actions, boot = _reset(h)
+    replies = [e for a in actions if isinstance(a, SerialOut) for e in Decoder(1).feed(a.data)]
+    assert replies == [fr.ATCommandResponse(7, b"FR", ATCommandStatus.OK)]
+    assert boot == [fr.ModemStatus(ModemStatusCode.WATCHDOG_RESET), fr.ModemStatus(ModemStatusCode.REGISTERED)]
+    assert h.send(fr.ATCommand(8, b"AI")) == [fr.ATCommandResponse(8, b"AI", ATCommandStatus.OK, b"\x00")]
+
+
+def test_fr_with_frame_id_0_still_resets():
+    h = Harness()
+    actions, boot = _reset(h, frame_id=0)
+    assert not any(isinstance(a, SerialOut) for a in actions)
+    assert [f.status for f in boot] == [ModemStatusCode.WATCHDOG_RESET, ModemStatusCode.REGISTERED]
+
+
+def test_fr_closes_every_socket_without_socket_status():
+    h = Harness()
+    sid, key = h.listener()
+    h.net(Accepted(key, 100, "127.0.0.1", 40000))
+    (udp,) = h.send(fr.SocketCreate(3, 0))
+    h.send(fr.SocketBindListen(4, udp.socket_id, 0x1234))
+    (bind,) = h.actions
+    h.net(BindResult(bind.key))
+    actions, boot = _reset(h)
+    released = [a for a in actions if isinstance(a, StopListening | Close | CloseUdp)]
+    assert set(released) == {StopListening(key), Close(100), CloseUdp(bind.key)}
+    assert not any(isinstance(f, fr.SocketStatus) for f in boot)  # the host learns of the reset from 0x8A
+    assert h.model.sockets == {} and h.model.by_key == {}
+    assert h.send(fr.SocketClose(9, sid)) == [fr.SocketCloseResponse(9, sid, SocketCloseStatus.BAD_SOCKET_ID)]
+    assert h.net(Received(100, b"late")) == [] and h.actions == [Close(100)]  # a straggler is not delivered
+
+
+def test_the_uart_is_not_read_while_the_module_restarts():
+    h = Harness()
+    after = encode(fr.ATCommand(8, b"AP"))
+    actions = h.model.serial_in(encode(fr.ATCommand(7, b"FR")) + after)  # a frame right behind the FR is lost
+    replies = [e for a in actions if isinstance(a, SerialOut) for e in Decoder(1).feed(a.data)]
+    assert replies == [fr.ATCommandResponse(7, b"FR", ATCommandStatus.OK)]
+    assert h.model.serial_in(after) == []  # and so is one sent before the 0x8A
+    h.net(TimerFired("reset"))
+    assert h.send(fr.ATCommand(9, b"AP")) == [fr.ATCommandResponse(9, b"AP", ATCommandStatus.OK, b"\x01")]
+
+
+def test_fr_reverts_settings_not_written_and_drops_queued_ones():
+    h = Harness()
+    h.send(fr.ATCommand(1, b"NI", b"unsaved"))
+    h.send(fr.ATCommandQueue(2, b"NI", b"queued"))
+    _reset(h)
+    assert h.send(fr.ATCommand(3, b"NI"))[0].value == b"sockconf emulator"
+    assert h.model.queued_at == {}
+
+
+def test_wr_stores_the_settings_a_reset_comes_back_with():
+    h = Harness()
+    h.send(fr.ATCommand(1, b"NI", b"written"))
+    assert h.send(fr.ATCommand(2, b"WR")) == [fr.ATCommandResponse(2, b"WR", ATCommandStatus.OK)]
+    h.send(fr.ATCommand(3, b"NI", b"not written"))
+    _reset(h)
+    assert h.send(fr.ATCommand(4, b"NI"))[0].value == b"written"
+
+
+def test_fr_comes_back_in_the_stored_api_mode():
+    h = Harness()
+    h.send(fr.ATCommand(1, b"AP", b"\x02"))
+    assert h.model.api_mode == 2
+    actions, boot = _reset(h, frame_id=0x7E)
+    # The OK goes out in the mode FR came in (AP=2: the frame ID 7E is escaped), the 0x8A in the stored AP=1.
+    (ok,) = [a.data for a in actions if isinstance(a, SerialOut)]
+    assert ok == encode(fr.ATCommandResponse(0x7E, b"FR", ATCommandStatus.OK), 2)
+    assert h.model.api_mode == 1 and boot[0] == fr.ModemStatus(ModemStatusCode.WATCHDOG_RESET)
+    # Written with WR, AP=2 survives the next reset.
+    h.send(fr.ATCommand(2, b"AP", b"\x02"))
+    h.send(fr.ATCommand(3, b"WR"))
+    _reset(h)
+    assert h.model.api_mode == 2
+
+
+def test_reset_faults_use_their_hooks():
+    h = faulty("sockets-survive-reset")
+    sid, _ = h.listener()
+    actions, _ = _reset(h)
+    assert not any(isinstance(a, StopListening) for a in actions) and sid in h.model.sockets
+    h = faulty("no-modem-status-after-reset")
+    assert _reset(h)[1] == []
+    h = faulty("settings-written-at-once")
+    h.send(fr.ATCommand(1, b"NI", b"unsaved"))
+    _reset(h)
+    assert h.send(fr.ATCommand(2, b"NI"))[0].value == b"unsaved"

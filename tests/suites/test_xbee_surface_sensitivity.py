@@ -12,7 +12,17 @@ import pytest
 
 from tests.helpers import ROOT, run_suite
 
-GROUPS = ["XBEE-CONNECT", "XBEE-SEND", "XBEE-UDP", "XBEE-CLOSE", "XBEE-OPT", "XBEE-AT", "XBEE-CREATE", "XBEE-FRAMING"]
+GROUPS = [
+    "XBEE-CONNECT",
+    "XBEE-SEND",
+    "XBEE-UDP",
+    "XBEE-CLOSE",
+    "XBEE-OPT",
+    "XBEE-AT",
+    "XBEE-CREATE",
+    "XBEE-FRAMING",
+    "XBEE-MODEM",
+]
 LISTEN_ERRORS = {"XBEE-LISTEN-08", "XBEE-LISTEN-09", "XBEE-LISTEN-10", "XBEE-LISTEN-11"}
 
 
@@ -40,6 +50,11 @@ SURFACE_CATCHES = {
     "drops-frame-after-bad-input": _ids("FRAMING-01", "FRAMING-02", "FRAMING-03", "FRAMING-04", "FRAMING-06"),
     "checksum-not-unescaped": _ids("FRAMING-05"),
     "one-frame-per-read": _ids("FRAMING-08", "CONNECT-08", "SEND-02"),
+    # faults of a module reset (FR)
+    "no-modem-status-after-reset": _ids("MODEM-01", "MODEM-02"),
+    "reset-without-ok": _ids("MODEM-01"),
+    "sockets-survive-reset": _ids("MODEM-03"),
+    "settings-written-at-once": _ids("MODEM-04"),
     # the listener's faults, shown on the new cases too
     "frame-id-not-echoed": _ids(
         "AT-01",
@@ -110,6 +125,43 @@ def test_unconfirmed_deviation_is_non_strict_and_fails_under_strict(tmp_path, fa
     assert "FAIL" not in lenient.verdicts[case]
     strict = run_suite(*args, "--strict", tmp=tmp_path)
     assert case in strict.failed_cases(), strict.output[-3000:]
+
+
+def _profile_like(tmp_path, base: str, name: str, replace: dict[str, str]):
+    """A copy of a built-in profile with some lines replaced (how a user describes a variant)."""
+    text = (ROOT / "fixtures" / "profiles" / f"{base}.toml").read_text(encoding="utf-8")
+    for old, new in replace.items():
+        assert old in text
+        text = text.replace(old, new)
+    path = tmp_path / f"{name}.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_either_reset_status_passes(tmp_path):
+    # 0x8A 00 (power up) or 01 (watchdog reset) after FR: UNCONFIRMED, so both PASS without a finding.
+    # The clean emulator sends 01; this variant sends 00.
+    profile = _profile_like(
+        tmp_path,
+        "xbee3-lte-m",
+        "power-up",
+        {'name = "xbee3-lte-m"': 'name = "power-up"', "[device]": "[device]\nreset_status = 0"},
+    )
+    run = run_suite("suites/xbee", "--profile", str(profile), "--case", "XBEE-MODEM-01", tmp=tmp_path)
+    assert run.all_passed() and set(run.verdicts["XBEE-MODEM-01"]) == {"PASS"}, run.output[-3000:]
+
+
+def test_modem_cases_are_not_applicable_without_the_feature(tmp_path):
+    profile = _profile_like(
+        tmp_path,
+        "xbee3-lte-m",
+        "no-modem-status",
+        {'name = "xbee3-lte-m"': 'name = "no-modem-status"', ', "modem-status"]': "]"},
+    )
+    run = run_suite("suites/xbee", "--profile", str(profile), "--case", "XBEE-MODEM", tmp=tmp_path)
+    assert run.returncode == 0, run.output[-3000:]
+    assert set(run.outcomes) == {c for c in suite_case_ids() if c.startswith("XBEE-MODEM-")}
+    assert all(set(v) == {"NOT APPLICABLE"} for v in run.verdicts.values()), run.verdicts
 
 
 def suite_case_ids() -> set[str]:
