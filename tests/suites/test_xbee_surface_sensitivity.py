@@ -105,16 +105,27 @@ def test_clean_emulator_passes_every_surface_case(tmp_path):
     assert all(len(outs) >= 2 for outs in run.outcomes.values())  # both profiles
 
 
+# Faults whose effect outlives the case that caught it: a parser that loses the frame after bad input
+# also loses the next case's setup frame when a failing case's last bytes were bad input (or the
+# emulator's UART idle flush turns a leftover into bad input after the case). Which case that hits
+# depends on timing, so each case is shown to catch these faults in a run of its own.
+ONE_CASE_PER_RUN = {"drops-frame-after-bad-input"}
+
+
 @pytest.mark.parametrize("fault", sorted(SURFACE_CATCHES))
 def test_surface_cases_catch_fault(tmp_path, fault):
     cases = sorted(SURFACE_CATCHES[fault])
-    args = ["suites/xbee", "--fault", fault, *FAULT_ARGS]
-    for c in cases:
-        args += ["--case", c]
-    run = run_suite(*args, tmp=tmp_path)
-    assert run.returncode != 0
-    missed = set(cases) - run.failed_cases()
-    assert not missed, f"{fault} was not caught by {sorted(missed)}:\n{run.output[-3000:]}"
+    runs = [[c] for c in cases] if fault in ONE_CASE_PER_RUN else [cases]
+    for i, group in enumerate(runs):
+        args = ["suites/xbee", "--fault", fault, *FAULT_ARGS]
+        for c in group:
+            args += ["--case", c]
+        tmp = tmp_path / str(i)
+        tmp.mkdir()
+        run = run_suite(*args, tmp=tmp)
+        assert run.returncode != 0
+        missed = set(group) - run.failed_cases()
+        assert not missed, f"{fault} was not caught by {sorted(missed)}:\n{run.output[-3000:]}"
 
 
 @pytest.mark.parametrize(("fault", "case"), sorted(UNCONFIRMED_CATCHES.items()))
