@@ -7,13 +7,18 @@ because a conformance suite must be able to show a code the vendor never documen
 from __future__ import annotations
 
 from enum import IntEnum
-from typing import TypeVar
+from typing import TypeVar, cast
 
 E = TypeVar("E", bound=IntEnum)
 
 
 def coerce(table: type[E], value: int) -> E | int:
     """The table member for ``value``, or ``value`` itself when the table has no such code."""
+    # The lookup ``table(value)`` starts with, without the call through the enum machinery (frames
+    # are decoded at the rate of the stream); anything it does not find takes the full way.
+    member = table._value2member_map_.get(value)
+    if member is not None:
+        return cast(E, member)
     try:
         return table(value)
     except ValueError:

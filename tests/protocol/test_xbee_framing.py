@@ -109,6 +109,21 @@ def test_checksum_satisfies_the_receiver_rule(data: bytes) -> None:
     assert (sum(data) + checksum(data)) & 0xFF == 0xFF
 
 
+@pytest.mark.parametrize("n", [255, 256, 257, 511, 512, 513, 1500, 4096, 65536, 70000])
+@pytest.mark.parametrize("fill", [0x00, 0x01, 0x7F, 0xFF])
+def test_checksum_of_long_data_at_the_piece_boundaries(n: int, fill: int) -> None:
+    # The checksum is taken 256 bytes at a time (zlib.adler32 per piece): the piece edges and the
+    # largest sums (all FF) must give the plain rule's answer, for bytes and bytearray alike.
+    data = bytes([fill]) * n
+    expected = 0xFF - (sum(data) & 0xFF)
+    assert checksum(data) == checksum(bytearray(data)) == checksum(memoryview(data)) == expected
+
+
+@given(st.binary(min_size=200, max_size=3000))
+def test_checksum_of_any_long_data_follows_the_rule(data: bytes) -> None:
+    assert checksum(data) == 0xFF - (sum(data) & 0xFF)
+
+
 # --------------------------------------------------------------------------- AP=2 escaping (spec §1)
 
 
