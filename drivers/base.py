@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from typing import ClassVar
 
-from drivers.trace import RX, TX, Trace
+from core.trace import RX, TX, Trace
 from protocol.profile import Profile
 
 

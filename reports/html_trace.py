@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from html import escape
 
-from drivers.trace import NET, NOTE, RX, TX, TraceEntry
+from core.trace import NET, NOTE, RX, TX, TraceEntry
 
 HEX_LIMIT = 96  # bytes shown per row before cutting
 

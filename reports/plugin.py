@@ -3,7 +3,7 @@
 Runs on pytest-html (HTML) and pytest's JUnit writer. When pytest runs cases under ``suites/``
 the report is written by default to ``reports/out/``: ``conformance.html`` (self-contained),
 ``conformance.xml`` (JUnit, case ID and verdict as properties) and ``conformance.json``
-(``docs/report-json.md``). It reads only what cases recorded (``reports.record``); each result
+(``docs/report-json.md``). It reads only what cases recorded (``core.record``); each result
 travels on its test report as plain data, so pytest-xdist workers report like a single process.
 """
 
@@ -20,9 +20,9 @@ from typing import Any
 
 import pytest
 
+from core.record import FINDINGS_KEY, IDENTITY_KEY, TRACE_KEY, case_marker
 from reports.html_trace import CSS, hex_cut, render_trace
 from reports.matrix import render_matrix
-from reports.record import FINDINGS_KEY, IDENTITY_KEY, TRACE_KEY, case_marker
 from reports.results import (
     FAIL,
     INCONCLUSIVE,

@@ -6,13 +6,13 @@ from collections.abc import Iterator
 
 import pytest
 
+from core.record import case_marker
 from drivers.base import Driver
 from fixtures.cases import unconfirmed
 from fixtures.eswifi import ESWiFiSession
 from fixtures.expect import ConformanceFailure
 from fixtures.peer import Peer
 from fixtures.plugin import DutLink, prepare_case
-from reports.record import case_marker
 
 
 def identify(session: ESWiFiSession) -> dict[str, str]:

@@ -10,7 +10,7 @@ import socket
 import struct
 import time
 
-from drivers.trace import NET
+from core.trace import NET
 from fixtures.eswifi import LOST, LOST_WITH_OK, LOST_WITHOUT_OK, ESWiFiSession, first_difference, ok_with
 from fixtures.expect import Check, ConformanceFailure, show_bytes
 from fixtures.peer import Peer, TcpClient

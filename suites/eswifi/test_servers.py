@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from drivers.trace import NOTE
+from core.trace import NOTE
 from fixtures.cases import case
 from fixtures.eswifi import ESWiFiSession
 from fixtures.peer import Peer, TcpClient

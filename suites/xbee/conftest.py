@@ -7,11 +7,11 @@ from collections.abc import Iterator
 
 import pytest
 
+from core.record import case_marker
 from drivers.base import Driver
 from fixtures.expect import ConformanceFailure
 from fixtures.plugin import DutLink, prepare_case
 from fixtures.xbee import XBeeSession
-from reports.record import case_marker
 
 IDENTITY = {
     b"VR": "firmware (VR)",

@@ -26,7 +26,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from drivers.trace import NET, RX, TX
+from core.trace import NET, RX, TX
 from fixtures.cases import case
 from fixtures.expect import ConformanceFailure, Expect, NoAnswer, not_equal
 from fixtures.peer import Peer, TcpClient

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from drivers.trace import NOTE, Trace
+from core.trace import NOTE, Trace
 from fixtures.expect import ConformanceFailure, NoAnswer
 from fixtures.plugin import DutLink, prepare_case
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from drivers.trace import Trace
+from core.trace import Trace
 
 TRACE_KEY = pytest.StashKey[Trace]()
 IDENTITY_KEY = pytest.StashKey[dict[str, str]]()
