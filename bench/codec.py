@@ -22,7 +22,7 @@ from functools import partial
 from typing import Any
 
 from bench.common import MB, UART_BYTES_PER_SECOND, BenchResult, Goal, fmt, median, profile_call
-from fixtures.vectors import XBEE_LISTENER, XBEE_UDP_EXAMPLE
+from fixtures.vectors.xbee import XBEE_LISTENER, XBEE_UDP_EXAMPLE
 from protocol.xbee import frames as fr
 from protocol.xbee.framing import Decoder, encode, frame_bytes
 

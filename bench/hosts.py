@@ -31,7 +31,7 @@ class BenchError(Exception):
 
 def open_emulator(profile: str, host: str = "127.0.0.1") -> Driver:
     """The ``emulator`` driver, as the suite opens it, for a built-in profile."""
-    driver = drivers.create("emulator", DriverConfig(profile=load_profile(profile), emulator_host=host))
+    driver = drivers.create("emulator", DriverConfig(profile=load_profile(profile), options={"emulator_host": host}))
     driver.open()
     return driver
 

@@ -1,14 +1,16 @@
-"""What a case records for the report (the only thing ``reports`` reads of a case).
+"""What a case records for the report (the only thing ``reports`` reads of a case), and its typed outcomes.
 
-Fixtures put the case's trace and identity here; the report plugin reads them. This module knows
-no family.
+Fixtures put the case's trace, identity and findings here; the report plugin reads them. An outcome
+that gives no verdict on the firmware is marked by the :class:`Inconclusive` mixin, so the report
+decides INCONCLUSIVE by type, never by matching message text. This module knows no family.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
+from _pytest.outcomes import Failed  # pytest.fail's exception class (pytest.fail.Exception)
 
 from core.trace import Trace
 
@@ -40,3 +42,17 @@ def case_marker(item: pytest.Item) -> tuple[str, str, str] | None:
     requirement = str(args[1]) if len(args) > 1 else str(mark.kwargs.get("requirement", ""))
     kind = str(mark.kwargs.get("kind", "positive"))
     return case_id, requirement, kind
+
+
+class Inconclusive:
+    """Mixin for outcomes that give no verdict on the firmware: the DUT or the link did not answer,
+    or the DUT was not ready to be tested. The report shows such a case INCONCLUSIVE."""
+
+
+class InconclusiveCase(Failed, Inconclusive):
+    """A case ended without a verdict; the message says why and what to check."""
+
+
+def inconclusive(reason: str) -> NoReturn:
+    """End the running case INCONCLUSIVE (no Python traceback: the reason says it all)."""
+    raise InconclusiveCase(f"INCONCLUSIVE: {reason}", pytrace=False)

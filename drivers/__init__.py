@@ -13,7 +13,17 @@ from typing import TypeVar
 
 from drivers.base import Driver, DriverConfig, DriverError, LinkLost
 
-__all__ = ["Driver", "DriverConfig", "DriverError", "LinkLost", "create", "driver_names", "register"]
+__all__ = [
+    "Driver",
+    "DriverConfig",
+    "DriverError",
+    "LinkLost",
+    "create",
+    "driver_class",
+    "driver_classes",
+    "driver_names",
+    "register",
+]
 
 _REGISTRY: dict[str, type[Driver]] = {}
 D = TypeVar("D", bound=type[Driver])
@@ -27,7 +37,7 @@ def register(cls: D) -> D:
 def _discover() -> None:
     here = str(Path(__file__).parent)
     for mod in pkgutil.iter_modules([here]):
-        if not mod.name.startswith("_") and mod.name not in ("base", "trace"):
+        if not mod.name.startswith("_") and mod.name != "base":
             importlib.import_module(f"drivers.{mod.name}")
 
 
@@ -36,10 +46,18 @@ def driver_names() -> list[str]:
     return sorted(_REGISTRY)
 
 
-def create(name: str, config: DriverConfig) -> Driver:
+def driver_class(name: str) -> type[Driver]:
     _discover()
     try:
-        cls = _REGISTRY[name]
+        return _REGISTRY[name]
     except KeyError:
         raise DriverError(f"no driver {name!r}; choose one of: {', '.join(sorted(_REGISTRY))}") from None
-    return cls(config)
+
+
+def driver_classes() -> list[type[Driver]]:
+    _discover()
+    return [_REGISTRY[name] for name in sorted(_REGISTRY)]
+
+
+def create(name: str, config: DriverConfig) -> Driver:
+    return driver_class(name)(config)

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import abc
 import time
-from dataclasses import dataclass
-from typing import ClassVar
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
+from core.record import Inconclusive
 from core.trace import RX, TX, Trace
 from protocol.profile import Profile
 
@@ -20,21 +22,60 @@ class DriverError(Exception):
     """The DUT cannot be reached as configured; the message says what to change."""
 
 
-class LinkLost(DriverError):
+class LinkLost(DriverError, Inconclusive):
     """The link to the DUT closed while a case was running (port gone, emulator killed)."""
+
+
+class DriverUsageError(DriverError):
+    """The options given to a driver are wrong; raised before any DUT is touched."""
+
+
+@dataclass(frozen=True)
+class Option:
+    """A command-line option a driver owns (the pytest plugin adds it; the driver reads and checks it).
+
+    ``dest`` is the key in ``DriverConfig.options``. Two drivers that take the same option share one
+    ``Option`` value (e.g. ``--port``), so it is added once.
+    """
+
+    flag: str
+    help: str
+    metavar: str | None = None
+    type: Callable[[str], Any] = str
+    default: Any = None
+    choices: Sequence[str] | None = None
+
+    @property
+    def dest(self) -> str:
+        return self.flag.lstrip("-").replace("-", "_")
 
 
 @dataclass(frozen=True)
 class DriverConfig:
+    """What one DUT's driver is built from: its profile and the values of the driver's own options."""
+
     profile: Profile
-    port: str | None = None
-    baud: int = 9600
-    emulator_host: str = "127.0.0.1"
-    fault: str | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    def option(self, dest: str, default: Any = None) -> Any:
+        value = self.options.get(dest)
+        return default if value is None else value
 
 
 class Driver(abc.ABC):
     name: ClassVar[str]
+    summary: ClassVar[str] = ""  # one line for --help
+    options: ClassVar[tuple[Option, ...]] = ()
+
+    @classmethod
+    def check_options(cls, values: Mapping[str, Any], profiles: Sequence[Profile]) -> None:
+        """Raise DriverUsageError when the options (and the profiles named) cannot work with this driver."""
+        return None
+
+    @classmethod
+    def not_applicable(cls, family: str, values: Mapping[str, Any]) -> str:
+        """Why this driver, so configured, runs none of ``family``'s cases ("" when it runs them)."""
+        return ""
 
     def __init__(self, config: DriverConfig) -> None:
         self.config = config
@@ -64,7 +105,7 @@ class Driver(abc.ABC):
 
     def identity(self) -> dict[str, str]:
         """Driver, port and baud for the report."""
-        return {"driver": self.name, "port": self.config.port or "", "baud": str(self.config.baud)}
+        return {"driver": self.name}
 
     # -- what cases use
 

@@ -1,47 +1,149 @@
 """The ``emulator`` driver (default): the built-in emulator in this process, over a socket pair.
 
-The emulator runs in a background thread as the profile says and serves real TCP/UDP sockets on
-``--emulator-host`` (loopback by default); the suite reaches it over bytes exactly as it would a UART.
+The emulator runs in a background thread as the profile says and serves real TCP/UDP sockets on a
+loopback address; the suite reaches it over bytes exactly as it would a UART. Unless
+``--emulator-host`` names one, every emulator gets a loopback address of its own (claimed for as
+long as it runs), so parallel workers, several DUTs and concurrent runs on one host never share a port.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import ipaddress
+import os
 import select
 import socket
+import threading
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from drivers import register
-from drivers.base import Driver, DriverError
-from emulator import build_model
+from drivers.base import Driver, DriverError, DriverUsageError, Option
+from emulator import build_model, families, fault_names
 from emulator.runner import EmulatorThread
+from protocol.profile import Profile
+
+EMULATOR_HOST = Option(
+    "--emulator-host",
+    "loopback address the emulator's sockets listen on (default: one of its own per emulator, claimed for the run)",
+    metavar="ADDR",
+)
+FAULT = Option(
+    "--fault",
+    "start the emulator with a named fault profile, FAMILY:NAME or a NAME only one family has (suite self-test)",
+    metavar="[FAMILY:]NAME",
+)
+# A run claims its loopback address by listening on this port of it; another run finds it taken.
+CLAIM_PORT = 47_201
+_claim_lock = threading.Lock()
+_claim_next = [0]
+
+
+def resolve_fault(spec: str) -> tuple[str, str]:
+    """``"xbee:goes-silent"`` or an unambiguous ``"goes-silent"`` -> (family, name)."""
+    family, sep, name = spec.rpartition(":")
+    known = {fam: fault_names(fam) for fam in families()}
+    if sep:
+        if family not in known:
+            raise DriverUsageError(f"--fault {spec}: no family {family!r}; known: {', '.join(known)}")
+        if name not in known[family]:
+            raise DriverUsageError(
+                f"--fault {spec}: {family} has no fault profile {name!r}; "
+                f"see `python -m emulator {family} --list-faults`"
+            )
+        return family, name
+    owners = [fam for fam, names in known.items() if spec in names]
+    if not owners:
+        listed = ", ".join(f"{fam}:{n}" for fam, names in known.items() for n in names)
+        raise DriverUsageError(f"no fault profile {spec!r}; known: {listed} (python -m emulator FAMILY --list-faults)")
+    if len(owners) > 1:
+        raise DriverUsageError(
+            f"--fault {spec} is a fault of several families ({', '.join(owners)}): say which, e.g. {owners[0]}:{spec}"
+        )
+    return owners[0], spec
+
+
+def claim_loopback_address() -> tuple[str, socket.socket]:
+    """A loopback address no other emulator on this host uses, and the socket that holds the claim.
+
+    Candidates are spread by process ID (xdist workers and concurrent runs are separate processes)
+    and by a counter (several emulators in one process); the first whose claim port is free wins.
+    """
+    pid = os.getpid()
+    with _claim_lock:
+        for _ in range(4096):
+            n = _claim_next[0]
+            _claim_next[0] += 1
+            slot = (pid * 7 + n) % (254 * 254)
+            host = f"127.{101 + pid % 100}.{1 + slot // 254}.{1 + slot % 254}"
+            claim = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            try:
+                claim.bind((host, CLAIM_PORT))
+                claim.listen(1)
+            except OSError as exc:
+                claim.close()
+                if exc.errno in (errno.EADDRINUSE, errno.EADDRNOTAVAIL):
+                    continue
+                raise DriverError(f"cannot claim a loopback address for the emulator ({host}): {exc}") from exc
+            return host, claim
+    raise DriverError("no free loopback address for the emulator; give one with --emulator-host")
 
 
 @register
 class EmulatorDriver(Driver):
     name = "emulator"
+    summary = "the built-in emulator, in process (the default)"
+    options = (EMULATOR_HOST, FAULT)
+
+    @classmethod
+    def check_options(cls, values: Mapping[str, Any], profiles: Sequence[Profile]) -> None:
+        host = values.get("emulator_host")
+        if host:
+            try:
+                ipaddress.IPv4Address(host)
+            except ValueError:
+                raise DriverUsageError(
+                    f"--emulator-host wants an IPv4 address such as 127.0.0.1, not {host!r}"
+                ) from None
+        if values.get("fault"):
+            resolve_fault(str(values["fault"]))
+
+    @classmethod
+    def not_applicable(cls, family: str, values: Mapping[str, Any]) -> str:
+        if not values.get("fault"):
+            return ""
+        owner, name = resolve_fault(str(values["fault"]))
+        return "" if owner == family else f"--fault {owner}:{name} is a {owner} fault, not {family}"
 
     def open(self) -> None:
+        self._claim: socket.socket | None = None
+        host = self.config.option("emulator_host")
+        if not host:
+            host, self._claim = claim_loopback_address()
+        self._host: str = host
+        spec = self.config.option("fault")
+        fault = resolve_fault(spec)[1] if spec else None
         try:
-            model = build_model(self.config.profile, host_ip=self.config.emulator_host, fault=self.config.fault)
-            self._emu = EmulatorThread(model, self.config.emulator_host).start()
+            model = build_model(self.config.profile, host_ip=host, fault=fault)
+            self._emu = EmulatorThread(model, host).start()
         except (ValueError, RuntimeError) as exc:
+            self._release()
             raise DriverError(f"cannot start the emulator: {exc}") from None
         self._sock: socket.socket = self._emu.sock
         self._sock.setblocking(False)
 
     @property
     def dut_host(self) -> str | None:
-        return self.config.emulator_host
+        return self._host
 
     def identity(self) -> dict[str, str]:
         ident = {"driver": self.name, "port": "in-process", "baud": "n/a"}
-        if self.config.fault:
-            ident["fault"] = self.config.fault
+        if self.config.option("fault"):
+            ident["fault"] = str(self.config.option("fault"))
         return ident
 
     def _send(self, data: bytes) -> None:
-        self._sendall(data)
-
-    def _sendall(self, data: bytes) -> None:
         view = memoryview(data)
         while view:
             _, writable, _ = select.select([], [self._sock], [], 5.0)
@@ -57,7 +159,14 @@ class EmulatorDriver(Driver):
         data = self._sock.recv(1 << 16)
         return data if data else None
 
+    def _release(self) -> None:
+        if self._claim is not None:
+            with contextlib.suppress(OSError):
+                self._claim.close()
+            self._claim = None
+
     def _close(self) -> None:
         emu = getattr(self, "_emu", None)
         if emu is not None:
             emu.stop()
+        self._release()

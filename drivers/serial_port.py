@@ -2,25 +2,56 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 import serial
 
 from drivers import register
-from drivers.base import Driver, DriverError
+from drivers.base import Driver, DriverError, DriverUsageError, Option
+from protocol.profile import Profile
+
+PORT = Option("--port", "serial device or pyserial URL, e.g. /dev/ttyUSB0, COM3, socket://host:7000", metavar="PORT")
+BAUD = Option("--baud", "baud rate (default: the profile's, e.g. 9600 for XBee)", metavar="N", type=int)
 
 
 @register
 class SerialDriver(Driver):
     name = "serial"
+    summary = "a serial port or any pyserial URL (--port)"
+    options = (PORT, BAUD)
+
+    @classmethod
+    def check_options(cls, values: Mapping[str, Any], profiles: Sequence[Profile]) -> None:
+        if not values.get("port"):
+            raise DriverUsageError(
+                "--driver serial needs --port (e.g. /dev/ttyUSB0, COM3 or socket://host:port); "
+                "list ports with `python -m serial.tools.list_ports`"
+            )
+        if values.get("baud") is not None and values["baud"] <= 0:
+            raise DriverUsageError(f"--baud wants a positive number, not {values['baud']}")
+        if not profiles:
+            raise DriverUsageError(
+                f"--driver serial needs --profile to know which module is on {values['port']}: "
+                "a built-in profile name or a .toml path"
+            )
+
+    @property
+    def baud(self) -> int:
+        return int(self.config.option("baud") or self.config.profile.get("baud", 9600))
+
+    def identity(self) -> dict[str, str]:
+        return {"driver": self.name, "port": str(self.config.option("port", "")), "baud": str(self.baud)}
 
     def open(self) -> None:
-        port = self.config.port
+        port = self.config.option("port")
         if not port:
             raise DriverError(
                 "--driver serial needs --port: a device (/dev/ttyUSB0, COM3) or a pyserial URL "
                 "(socket://host:port); list ports with `python -m serial.tools.list_ports`"
             )
         try:
-            self._port = serial.serial_for_url(port, baudrate=self.config.baud, timeout=0, write_timeout=5)
+            self._port = serial.serial_for_url(port, baudrate=self.baud, timeout=0, write_timeout=5)
         except (serial.SerialException, ValueError, OSError) as exc:
             raise DriverError(
                 f"cannot open --port {port}: {exc}. Check the path or URL and that no other program holds "

@@ -20,7 +20,8 @@ from typing import Any
 
 import pytest
 
-from core.record import FINDINGS_KEY, IDENTITY_KEY, TRACE_KEY, case_marker
+from core.family import families
+from core.record import FINDINGS_KEY, IDENTITY_KEY, TRACE_KEY, Inconclusive, case_marker
 from reports.html_trace import CSS, hex_cut, render_trace
 from reports.matrix import render_matrix
 from reports.results import (
@@ -41,8 +42,6 @@ SUITES = ROOT / "suites"
 DEFAULT_DIR = ROOT / "reports" / "out"
 RESULT_ATTR = "sockconf_result"
 PASSED_TRACE_ROWS = 16
-# Exceptions that mean "no answer at all", by class name: reports imports no fixture code.
-NO_ANSWER = {"NoAnswer", "LinkLost"}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -60,9 +59,10 @@ def _runs_suites(config: pytest.Config) -> bool:
     if not args:
         return False
     base = Path(config.invocation_params.dir)
+    suite_dirs = [f.suite_dir for f in families().values()]
     for arg in args:
         path = (base / arg).resolve()
-        if path != SUITES and SUITES not in path.parents:
+        if path != SUITES and not any(path == d or d in path.parents for d in suite_dirs):
             return False
     return True
 
@@ -100,12 +100,11 @@ def _failure_of(exc: BaseException | None) -> Failure | None:
     )
 
 
-def _verdict(report: pytest.TestReport, exc: BaseException | None, message: str, findings: list[str]) -> str:
+def _verdict(report: pytest.TestReport, exc: BaseException | None, findings: list[str]) -> str:
     if report.skipped:
         return NOT_APPLICABLE
     if report.failed:
-        names = {cls.__name__ for cls in type(exc).__mro__} if exc is not None else set()
-        if names & NO_ANSWER or message.startswith(("INCONCLUSIVE", "Failed: INCONCLUSIVE")):
+        if isinstance(exc, Inconclusive):
             return INCONCLUSIVE
         return FAIL
     return NON_STRICT if findings else PASS
@@ -135,7 +134,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     findings = list(recorded)
     exc = call.excinfo.value if call.excinfo is not None else None
     message = _message(report, call)
-    verdict = _verdict(report, exc, message, findings)
+    verdict = _verdict(report, exc, findings)
     identity = item.stash.get(IDENTITY_KEY, {})
     trace = item.stash.get(TRACE_KEY, None)
     rows = []

@@ -14,7 +14,7 @@ from core.trace import NET
 from fixtures.eswifi import LOST, LOST_WITH_OK, LOST_WITHOUT_OK, ESWiFiSession, first_difference, ok_with
 from fixtures.expect import Check, ConformanceFailure, show_bytes
 from fixtures.peer import Peer, TcpClient
-from fixtures.vectors import ESWIFI_SEED_BACKLOG, ESWIFI_SEED_KEEPALIVE
+from fixtures.vectors.eswifi import ESWIFI_SEED_BACKLOG, ESWIFI_SEED_KEEPALIVE
 from protocol.eswifi import Reply
 
 MULTI = 11  # P5=11: multi-accept server

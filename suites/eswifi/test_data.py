@@ -9,7 +9,7 @@ import pytest
 from fixtures.cases import case
 from fixtures.eswifi import ESWiFiSession
 from fixtures.peer import Peer
-from fixtures.vectors import ESWIFI_SEED_PORT
+from fixtures.vectors.eswifi import ESWIFI_SEED_PORT
 from suites.eswifi.exchange import accept, open_server, pattern, read_exactly, write
 
 PORT = ESWIFI_SEED_PORT

@@ -27,7 +27,7 @@ from fixtures.cases import case
 from fixtures.eswifi import AN_ERROR, ESWiFiSession, ok_with
 from fixtures.expect import ANY, ConformanceFailure, NoAnswer, show_bytes
 from fixtures.peer import Peer, TcpClient
-from fixtures.vectors import ESWIFI_SEED_PORT
+from fixtures.vectors.eswifi import ESWIFI_SEED_PORT
 from protocol.eswifi import ErrorReply, Reply
 from suites.eswifi.exchange import accept, open_server, write
 

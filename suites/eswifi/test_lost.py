@@ -12,7 +12,7 @@ import pytest
 from fixtures.cases import case
 from fixtures.eswifi import LOST_WITH_OK, LOST_WITHOUT_OK, ESWiFiSession, ok_with
 from fixtures.peer import Peer
-from fixtures.vectors import ESWIFI_SEED_PORT
+from fixtures.vectors.eswifi import ESWIFI_SEED_PORT
 from protocol.eswifi import Reply
 from suites.eswifi.exchange import (
     MULTI,

@@ -12,8 +12,8 @@ import pytest
 from fixtures.cases import case
 from fixtures.eswifi import ESWiFiSession, ok_with
 from fixtures.peer import Peer
-from fixtures.vectors import ESWIFI_ACCEPTED_LINE, ESWIFI_SEED_PEER_DATA, ESWIFI_SEED_PORT
-from fixtures.vectors import ESWIFI_MULTI_ACCEPT as SEED
+from fixtures.vectors.eswifi import ESWIFI_ACCEPTED_LINE, ESWIFI_SEED_PEER_DATA, ESWIFI_SEED_PORT
+from fixtures.vectors.eswifi import ESWIFI_MULTI_ACCEPT as SEED
 from protocol.eswifi import TERMINATOR, Reply
 from suites.eswifi.exchange import (
     abort,

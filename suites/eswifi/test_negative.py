@@ -13,7 +13,7 @@ from fixtures.cases import case
 from fixtures.eswifi import ESWiFiSession, ok_with
 from fixtures.expect import ConformanceFailure, NoAnswer
 from fixtures.peer import Peer
-from fixtures.vectors import ESWIFI_SEED_PORT
+from fixtures.vectors.eswifi import ESWIFI_SEED_PORT
 from protocol.eswifi import s3
 from suites.eswifi.exchange import accept, open_server, read_exactly
 

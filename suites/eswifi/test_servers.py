@@ -12,7 +12,7 @@ from core.trace import NOTE
 from fixtures.cases import case
 from fixtures.eswifi import ESWiFiSession
 from fixtures.peer import Peer, TcpClient
-from fixtures.vectors import ESWIFI_SEED_PORT
+from fixtures.vectors.eswifi import ESWIFI_SEED_PORT
 from suites.eswifi.exchange import (
     MULTI,
     SINGLE,

@@ -11,7 +11,7 @@ import pytest
 from fixtures.cases import case, unconfirmed
 from fixtures.expect import ANY, ConformanceFailure, Expect
 from fixtures.peer import Peer
-from fixtures.vectors import XBEE_UDP_EXAMPLE
+from fixtures.vectors.xbee import XBEE_UDP_EXAMPLE
 from fixtures.xbee import XBeeSession
 from protocol.xbee import frames as fr
 from protocol.xbee.status import Protocol, SocketCloseStatus

@@ -12,8 +12,8 @@ import pytest
 from fixtures.cases import case, unconfirmed
 from fixtures.expect import Expect, not_equal
 from fixtures.peer import Peer
-from fixtures.vectors import XBEE_LISTENER as SEED
-from fixtures.vectors import XBEE_LISTENER_PAYLOAD, XBEE_LISTENER_PORT
+from fixtures.vectors.xbee import XBEE_LISTENER as SEED
+from fixtures.vectors.xbee import XBEE_LISTENER_PAYLOAD, XBEE_LISTENER_PORT
 from fixtures.xbee import XBeeSession
 from protocol.xbee import frames as fr
 from protocol.xbee.status import (

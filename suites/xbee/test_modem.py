@@ -29,11 +29,10 @@ from collections.abc import Iterator, Sequence
 
 import pytest
 
-from drivers.base import LinkLost
 from fixtures.cases import case
 from fixtures.expect import ANY, ConformanceFailure, Expect, describe
+from fixtures.link import DutLink, LinkLost
 from fixtures.peer import Peer
-from fixtures.plugin import DutLink
 from fixtures.xbee import XBeeSession
 from protocol.xbee import frames as fr
 from protocol.xbee.framing import encode

@@ -11,7 +11,7 @@ import time
 import pytest
 import serial
 
-from fixtures.vectors import XBEE_LISTENER as SEED
+from fixtures.vectors.xbee import XBEE_LISTENER as SEED
 from tests.helpers import ROOT, Emulator, unique_loopback
 
 

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fixtures.vectors import XBEE_LISTENER, XBEE_UDP_EXAMPLE
+from fixtures.vectors.xbee import XBEE_LISTENER, XBEE_UDP_EXAMPLE
 from protocol.xbee import FRAME_CLASSES, Decoder, Frame, FrameFormatError, encode, parse_frame_data
 from protocol.xbee.frames import (
     ATCommand,

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fixtures.vectors import XBEE_LISTENER
+from fixtures.vectors.xbee import XBEE_LISTENER
 from protocol.xbee import (
     BadChecksum,
     DecodeEvent,

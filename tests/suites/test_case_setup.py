@@ -1,4 +1,4 @@
-"""The shared case-setup rules (fixtures.plugin.prepare_case), with a stand-in DUT: one more try for a
+"""The shared case-setup rules (fixtures.link.prepare_case), with a stand-in DUT: one more try for a
 setup answered wrongly, none for silence, and the DUT's health counted for the fast end of a run."""
 
 from __future__ import annotations
@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
+from core.record import InconclusiveCase
 from core.trace import NOTE, Trace
 from fixtures.expect import ConformanceFailure, NoAnswer
-from fixtures.plugin import DutLink, prepare_case
+from fixtures.link import DutLink, prepare_case
 
 
 class Setup:
@@ -39,7 +40,7 @@ SILENT = NoAnswer("before each case, Socket Close 0xFF is answered", ["0xC3"], [
 def test_a_setup_answered_wrongly_once_is_tried_again_and_the_trace_says_so():
     dut_link, driver = link()
     setup = Setup(WRONG, None)
-    prepare_case(dut_link, driver, setup, "hint")
+    prepare_case(dut_link, setup, "hint")
     assert setup.calls == 2
     assert dut_link.silent == 0
     (entry,) = driver.trace.entries
@@ -47,19 +48,19 @@ def test_a_setup_answered_wrongly_once_is_tried_again_and_the_trace_says_so():
 
 
 def test_a_setup_answered_wrongly_twice_is_inconclusive():
-    dut_link, driver = link()
+    dut_link, _ = link()
     setup = Setup(WRONG, WRONG)
-    with pytest.raises(pytest.fail.Exception, match="INCONCLUSIVE: the case setup failed twice"):
-        prepare_case(dut_link, driver, setup, "wrong API mode?")
+    with pytest.raises(InconclusiveCase, match="INCONCLUSIVE: the case setup failed twice"):
+        prepare_case(dut_link, setup, "wrong API mode?")
     assert setup.calls == 2
     assert dut_link.silent == 1 and dut_link.why == "answered the case setup wrongly"
 
 
 def test_a_silent_dut_is_not_asked_twice():
-    dut_link, driver = link()
+    dut_link, _ = link()
     setup = Setup(SILENT, None)
-    with pytest.raises(pytest.fail.Exception, match="INCONCLUSIVE: the DUT did not answer the case setup"):
-        prepare_case(dut_link, driver, setup, "hint")
+    with pytest.raises(InconclusiveCase, match="INCONCLUSIVE: the DUT did not answer the case setup"):
+        prepare_case(dut_link, setup, "hint")
     assert setup.calls == 1  # every try would wait out the deadline again
     assert dut_link.silent == 1
 
@@ -68,5 +69,5 @@ def test_a_clean_setup_runs_once_and_leaves_an_empty_trace():
     dut_link, driver = link()
     driver.trace.record(NOTE, text="from the setup")
     setup = Setup(None)
-    prepare_case(dut_link, driver, setup, "hint")
+    prepare_case(dut_link, setup, "hint")
     assert setup.calls == 1 and driver.trace.entries == [] and dut_link.silent == 0

@@ -1,0 +1,1 @@
+"""The built-in family declarations: one module per family, each defining ``FAMILY``."""
