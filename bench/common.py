@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # A 921600-baud UART with 8N1 framing moves 10 bits per byte: the fastest link a real module has.
 UART_BYTES_PER_SECOND = 921600 / 10
-MB = 1e6  # throughput is reported in MB/s (10^6 bytes), sizes in MiB where the issue says MiB
+MB = 1e6  # throughput is reported in MB/s (10^6 bytes), sizes in MiB
 MiB = 1 << 20
 
 T = TypeVar("T")
@@ -49,7 +49,7 @@ class Row:
 
 @dataclass
 class Goal:
-    """A target from issue 6 and what was measured against it."""
+    """A speed target and what was measured against it."""
 
     bench: str
     text: str  # the goal in words, e.g. "decode >= 5x Digi's parser (AP=1)"

@@ -24,8 +24,8 @@ absolute numbers move by tens of percent from run to run; the ratios move less.
 - **scale**: 1,000 XBee accept -> receive -> peer-close cycles and 1,000 eS-WiFi `P5=10` loop
   cycles: drift from the first hundred to the last, and memory growth.
 - **report**: the HTML report of the default run and of a 2,000+ case run (the default profiles
-  four times over) opened in headless Chromium: time until the table is drawn (issue 4's
-  "quick to open with 2,000+ cases"; the 5 s goal is this project's reading of "quick").
+  four times over) opened in headless Chromium: time until the table is drawn (goal: a 2,000+
+  case report opens within 5 s).
 """
 
 
@@ -94,7 +94,7 @@ def readme(results: list[BenchResult], info: dict[str, str], names: list[str], q
             machine_lines(info),
             "\n## Results\n",
             table(results),
-            "\n## Goals (issues 4 and 6)\n",
+            "\n## Goals\n",
             goals_table(results),
             "\n## What limits them\n",
             limits(results),

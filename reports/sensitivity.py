@@ -4,7 +4,7 @@ A fault counts as caught when at least one case did not PASS against it (FAIL, I
 NON-STRICT finding for faults on UNCONFIRMED details) while the same case passes on the clean
 emulator. Runs each fault in its own pytest process on a loopback address of its own, so faults
 run in parallel without sharing ports. Families and faults are asked of the emulator's CLI, so this
-module imports no family.
+module imports no family's code (only the declarations in ``core.family``).
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from dataclasses import asdict, dataclass, field
 from html import escape
 from pathlib import Path
 
+from core.family import families as all_families
+from core.family import get as get_family
 from reports.results import PASS, verdict_class_name
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,7 +40,7 @@ class FaultResult:
 
 
 def families() -> list[str]:
-    return sorted(p.name for p in (ROOT / "suites").iterdir() if p.is_dir() and (p / "__init__.py").exists())
+    return list(all_families())
 
 
 def faults_of(family: str) -> list[str]:
@@ -57,10 +59,11 @@ def faults_of(family: str) -> list[str]:
 def run_fault(family: str, fault: str | None, host: str, extra: Iterable[str] = ()) -> dict[str, list[str]]:
     """Run one family's suite against one fault (None: clean); case ID -> verdicts of its items."""
     with tempfile.TemporaryDirectory(prefix="sockconf-sens-") as tmp:
-        cmd = [sys.executable, "-m", "pytest", f"suites/{family}", "-q", "-p", "no:randomly", "--report-dir", tmp]
+        suite = str(get_family(family).suite_dir)
+        cmd = [sys.executable, "-m", "pytest", suite, "-q", "-p", "no:randomly", "--report-dir", tmp]
         cmd += ["--emulator-host", host, "--deadline-scale", "0.2", *extra]
         if fault:
-            cmd += ["--fault", fault]
+            cmd += ["--fault", f"{family}:{fault}"]
         subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=900, stdin=subprocess.DEVNULL)
         path = Path(tmp) / "conformance.json"
         if not path.exists():

@@ -55,7 +55,7 @@ def _unescape_whole(segment: bytes) -> bytes | None:
     byte it escapes.
 
     None when it holds an escape byte that is escaped itself (7D 7D) or one at either end: the
-    decoder then takes the general path, which reads those exactly as before. Otherwise each 7D
+    decoder then takes the general path, which reads an escaped 7D and an escape at the edge. Otherwise each 7D
     escapes the byte after it, whichever that is, as the general path reads it too.
     """
     parts = segment.split(b"\x7d")
@@ -233,7 +233,7 @@ class Decoder:
         if self.keep_raw:
             self.raw_of_last_feed = []
         if type(data) is not bytes:
-            data = bytes(memoryview(data))  # any bytes-like, as bytearray += took it
+            data = bytes(memoryview(data))  # any bytes-like object (bytearray, memoryview) is accepted
         size = self._size + len(data)
         if size < self._wait and (self.api_mode == 1 or START not in data):
             # The frame pending is still short of the bytes it needs (and, with AP=2, no delimiter

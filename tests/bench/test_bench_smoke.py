@@ -106,7 +106,7 @@ def test_cli_writes_the_readme_where_told(tmp_path, capsys):
     readme = tmp_path / "README.md"
     assert main(["--quick", "--only", "scale", "--readme", str(readme)]) == 0
     text = readme.read_text()
-    headings = ("## Machine", "## Results", "## Goals (issues 4 and 6)", "## What limits them", "## Correctness checks")
+    headings = ("## Machine", "## Results", "## Goals", "## What limits them", "## Correctness checks")
     for heading in headings:
         assert heading in text
     assert "cores:" in text and "python:" in text and "date:" in text

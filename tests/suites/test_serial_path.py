@@ -12,24 +12,23 @@ import tty
 
 import pytest
 
+from core.family import families
 from tests.helpers import Emulator, run_suite, unique_loopback
 
 
-@pytest.mark.parametrize(
-    ("family", "profile", "prefix"),
-    [("xbee", "xbee3-lte-m", "XBEE-LISTEN-0"), ("eswifi", "ism43362", "ESWIFI-MA-0")],
-)
-def test_suite_through_a_pty_with_the_serial_driver(tmp_path, family, profile, prefix):
+@pytest.mark.parametrize("family", families().values(), ids=list(families()))
+def test_suite_through_a_pty_with_the_serial_driver(tmp_path, family):
     host = unique_loopback()
-    emu = Emulator(family, "--pty", "--host-ip", host, "--profile", profile)
+    profile = family.default_profile
+    emu = Emulator(family.name, "--pty", "--host-ip", host, "--profile", profile)
     try:
         run = run_suite(
-            f"suites/{family}", "--driver", "serial", "--port", emu.endpoint, "--profile", profile, tmp=tmp_path
+            str(family.suite_dir), "--driver", "serial", "--port", emu.endpoint, "--profile", profile, tmp=tmp_path
         )
     finally:
         assert emu.stop(signal.SIGINT) == 0
     assert run.all_passed(), run.output[-3000:]
-    assert any(case.startswith(prefix) for case in run.outcomes)
+    assert any(case.startswith(family.name.upper()) for case in run.outcomes)
 
 
 def test_a_dut_that_never_answers_ends_the_run_quickly_and_inconclusive(tmp_path):
