@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import itertools
 import os
+import socket
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from drivers.emulator import claim_loopback_address
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,26 +33,28 @@ class SuiteRun:
 
 
 _counter = itertools.count(1)
+_claims: list[socket.socket] = []
 
 
 def unique_loopback() -> str:
-    """A loopback address of its own for each emulator a test starts.
+    """A loopback address of its own for each emulator a test starts (``python -m emulator``).
 
     The suite's listeners use fixed ports (the seed's 10001, 5024); on an address of their own,
-    parallel test runs (and anything else on the machine using those ports) never collide.
+    parallel test runs (and anything else on the machine using those ports) never collide. The
+    address is claimed the way the emulator driver claims its own, and held until this process ends.
     """
-    n = (os.getpid() * 7 + next(_counter)) % (250 * 250)
-    return f"127.{1 + n // 250}.{1 + n % 250}.1"
+    host, claim = claim_loopback_address()
+    _claims.append(claim)
+    return host
 
 
 def run_suite(*args: str, tmp: Path, timeout: float = 300, report_dir: Path | None = None) -> SuiteRun:
     """``python -m pytest ARGS`` from the checkout; JUnit results parsed per case ID.
 
-    Unless ARGS name a driver, the in-process emulator runs on a loopback address of its own.
+    Unless ARGS name a driver, the in-process emulator claims a loopback address of its own (its default).
     """
     xml = tmp / f"junit-{os.getpid()}-{next(_counter)}.xml"
-    extra = [] if "--driver" in args else ["--emulator-host", unique_loopback()]
-    cmd = [sys.executable, "-m", "pytest", *args, *extra, "-q", "-p", "no:randomly"]
+    cmd = [sys.executable, "-m", "pytest", *args, "-q", "-p", "no:randomly"]
     if report_dir is None:
         cmd += ["--no-report", f"--junitxml={xml}"]
     else:
