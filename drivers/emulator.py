@@ -12,7 +12,7 @@ import socket
 from drivers import register
 from drivers.base import Driver, DriverError
 from emulator import build_model
-from emulator.runner import EmulatorThread
+from emulator.thread import EmulatorThread
 
 
 @register

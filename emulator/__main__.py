@@ -10,7 +10,8 @@ import signal
 import sys
 
 from emulator import build_model, families, family_module, fault_names
-from emulator.runner import Runner, serve_pty, serve_tcp
+from emulator.endpoints import serve_pty, serve_tcp
+from emulator.executor import Runner
 from protocol.profile import ProfileError, available_profiles, load_profile
 
 
