@@ -1,28 +1,28 @@
-"""Emulated modules: device models on top of ``protocol/`` plus a host-network runner.
+"""Emulated modules: device models on top of ``protocol/`` plus a host-network executor.
 
-A family is a module ``emulator/<family>.py`` that defines ``FAMILY`` and ``Model`` (a
-``runner.DeviceModel``) and registers its fault profiles; adding one needs no edit here.
+A family is a subpackage ``emulator/<family>/`` that defines ``FAMILY``, ``DEFAULT_PROFILE``,
+``Model`` (an ``executor.DeviceModel``) and ``FAULTS`` (its fault catalogue, by name); adding one
+needs no edit here. This module finds the families and builds a model for a profile.
 """
 
 from __future__ import annotations
 
-import copy
 import importlib
 import pkgutil
 from pathlib import Path
 from typing import Any
 
-from emulator.faults import Fault, faults_for, get_fault
+from emulator.faults import FaultSpec
 from protocol.profile import Profile
-
-_NOT_FAMILIES = {"faults", "net", "runner"}
 
 
 def families() -> list[str]:
-    """Every family module found beside this file."""
+    """Every subpackage beside this file that defines ``FAMILY``."""
     here = str(Path(__file__).parent)
     return sorted(
-        m.name for m in pkgutil.iter_modules([here]) if not m.name.startswith("_") and m.name not in _NOT_FAMILIES
+        m.name
+        for m in pkgutil.iter_modules([here])
+        if m.ispkg and hasattr(importlib.import_module(f"emulator.{m.name}"), "FAMILY")
     )
 
 
@@ -32,14 +32,19 @@ def family_module(family: str) -> Any:
     return importlib.import_module(f"emulator.{family}")
 
 
+def _fault(family: str, name: str) -> FaultSpec[Any]:
+    faults: dict[str, FaultSpec[Any]] = dict(family_module(family).FAULTS)
+    try:
+        return faults[name]
+    except KeyError:
+        raise ValueError(f"no fault {name!r} for {family}; known: {', '.join(faults) or 'none'}") from None
+
+
 def build_model(profile: Profile, host_ip: str = "127.0.0.1", fault: str | None = None) -> Any:
-    """A device model for ``profile``, optionally with a named fault profile."""
+    """A device model for ``profile``, optionally with a named fault profile (its hooks fresh for this model)."""
     module = family_module(profile.family)
-    # A copy per model: a fault may keep state (e.g. a count of frames sent).
-    chosen: Fault | None = copy.copy(get_fault(profile.family, fault)) if fault else None
-    return module.Model(profile, host_ip=host_ip, fault=chosen)
+    return module.Model(profile, host_ip=host_ip, fault=_fault(profile.family, fault) if fault else None)
 
 
 def fault_names(family: str) -> list[str]:
-    family_module(family)  # importing the family registers its faults
-    return [f.name for f in faults_for(family)]
+    return sorted(family_module(family).FAULTS)

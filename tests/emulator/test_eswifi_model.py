@@ -9,8 +9,8 @@ from dataclasses import replace
 import pytest
 
 from emulator import build_model, fault_names
-from emulator.eswifi import S3_PAYLOAD_TIMEOUT, ESWiFiModel
-from emulator.faults import get_fault
+from emulator.eswifi import FAULTS
+from emulator.eswifi.model import S3_PAYLOAD_TIMEOUT, ESWiFiModel
 from emulator.net import (
     Accepted,
     Action,
@@ -376,8 +376,9 @@ def test_p5_on_a_running_server_is_an_error():
 
 def test_faults_are_registered_for_the_family():
     assert len(fault_names("eswifi")) >= 10
+    assert fault_names("eswifi") == sorted(FAULTS)
     for name in fault_names("eswifi"):
-        assert get_fault("eswifi", name).family == "eswifi"
+        assert FAULTS[name].name == name
 
 
 @pytest.mark.parametrize(
