@@ -222,7 +222,7 @@ def _eswifi_out(es: ESWiFiHost, peer: socket.socket, data: bytes, depth: int, wi
 def eswifi_missing() -> str:
     """Why the eS-WiFi side cannot run yet ("" when it can)."""
     if "eswifi" not in emulator.families():
-        return "emulator/eswifi.py does not exist yet; this part runs once the model is there"
+        return "emulator/eswifi/ does not exist yet; this part runs once the model is there"
     return ""
 
 

@@ -21,7 +21,7 @@ from typing import Any
 from drivers import register
 from drivers.base import Driver, DriverError, DriverUsageError, Option
 from emulator import build_model, families, fault_names
-from emulator.runner import EmulatorThread
+from emulator.thread import EmulatorThread
 from protocol.profile import Profile
 
 EMULATOR_HOST = Option(

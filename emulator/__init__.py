@@ -1,45 +1,58 @@
-"""Emulated modules: device models on top of ``protocol/`` plus a host-network runner.
+"""Emulated modules: device models on top of ``protocol/`` plus a host-network executor.
 
-A family is a module ``emulator/<family>.py`` that defines ``FAMILY`` and ``Model`` (a
-``runner.DeviceModel``) and registers its fault profiles; adding one needs no edit here.
+A family's emulator is what its declaration (``core.family``) names: ``Family.model`` (an
+``executor.DeviceModel`` class, built as ``Model(profile, host_ip=..., fault=...)``) and
+``Family.faults`` (its fault catalogue by name, ``emulator.faults.catalogue``). The built-in ones are
+the packages ``emulator/<family>/``; adding a family needs no edit here.
 """
 
 from __future__ import annotations
 
-import copy
-import importlib
-import pkgutil
-from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
-from emulator.faults import Fault, faults_for, get_fault
-from protocol.profile import Profile
-
-_NOT_FAMILIES = {"faults", "net", "runner"}
+from core.family import Family, FamilyError, get
+from core.family import families as declared_families
+from emulator.executor import DeviceModel
+from emulator.faults import FaultSpec
+from protocol.profile import Profile, load_profile
 
 
 def families() -> list[str]:
-    """Every family module found beside this file."""
-    here = str(Path(__file__).parent)
-    return sorted(
-        m.name for m in pkgutil.iter_modules([here]) if not m.name.startswith("_") and m.name not in _NOT_FAMILIES
-    )
+    """Every declared family's name."""
+    return list(declared_families())
 
 
-def family_module(family: str) -> Any:
-    if family not in families():
-        raise ValueError(f"no emulator for family {family!r}; known: {', '.join(families())}")
-    return importlib.import_module(f"emulator.{family}")
+def family(name: str) -> Family:
+    try:
+        return get(name)
+    except FamilyError as exc:
+        raise ValueError(str(exc)) from None
 
 
-def build_model(profile: Profile, host_ip: str = "127.0.0.1", fault: str | None = None) -> Any:
-    """A device model for ``profile``, optionally with a named fault profile."""
-    module = family_module(profile.family)
-    # A copy per model: a fault may keep state (e.g. a count of frames sent).
-    chosen: Fault | None = copy.copy(get_fault(profile.family, fault)) if fault else None
-    return module.Model(profile, host_ip=host_ip, fault=chosen)
+def faults(name: str) -> Mapping[str, FaultSpec[Any]]:
+    """A family's fault catalogue, by fault name."""
+    catalogue: Mapping[str, FaultSpec[Any]] = family(name).load("faults")
+    return catalogue
 
 
-def fault_names(family: str) -> list[str]:
-    family_module(family)  # importing the family registers its faults
-    return [f.name for f in faults_for(family)]
+def fault_names(name: str) -> list[str]:
+    return sorted(faults(name))
+
+
+def default_profile(name: str) -> Profile:
+    fam = family(name)
+    return load_profile(fam.default_profile, fam.profile_dir)
+
+
+def build_model(profile: Profile, host_ip: str = "127.0.0.1", fault: str | None = None) -> DeviceModel:
+    """A device model for ``profile``, optionally with a named fault profile (its hooks fresh for this model)."""
+    fam = family(profile.family)
+    spec = None
+    if fault:
+        known = faults(fam.name)
+        if fault not in known:
+            raise ValueError(f"no fault {fault!r} for {fam.name}; known: {', '.join(known) or 'none'}")
+        spec = known[fault]
+    model: DeviceModel = fam.load("model")(profile, host_ip=host_ip, fault=spec)
+    return model

@@ -6,11 +6,14 @@ import argparse
 import asyncio
 import ipaddress
 import logging
+import os
 import signal
 import sys
 
-from emulator import build_model, families, family_module, fault_names
-from emulator.runner import Runner, serve_pty, serve_tcp
+from core.family import profile_dirs
+from emulator import build_model, default_profile, families, family, faults
+from emulator.endpoints import serve_pty, serve_tcp
+from emulator.executor import Runner
 from protocol.profile import ProfileError, available_profiles, load_profile
 
 
@@ -22,7 +25,7 @@ def _parser() -> argparse.ArgumentParser:
             "--host-ip, so a peer (nc, the suite) can connect to it. The first line on stdout is the "
             "serial endpoint to open: a pty path, or a socket:// URL for pyserial. Stops on SIGINT/SIGTERM."
         ),
-        epilog=f"profiles: {', '.join(available_profiles())}",
+        epilog=f"profiles: {', '.join(sorted({n for d in profile_dirs() for n in available_profiles(d)}))}",
     )
     p.add_argument("family", choices=families(), help="module family to emulate")
     p.add_argument("--profile", help="profile name or .toml path (default: the family's usual module)")
@@ -35,7 +38,9 @@ def _parser() -> argparse.ArgumentParser:
         help="address the module's sockets use and MY reports (default 127.0.0.1, loopback only)",
     )
     p.add_argument("--fault", help="start with a named fault profile (for testing the suite itself)")
-    p.add_argument("--list-faults", action="store_true", help="list the family's fault profiles and exit")
+    p.add_argument(
+        "--list-faults", action="store_true", help="list the family's fault profiles and exit (-v: with descriptions)"
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="log to stderr")
     return p
 
@@ -51,16 +56,24 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, stream=sys.stderr)
     if args.list_faults:
-        family_module(args.family)
-        for name in fault_names(args.family):
-            print(name)
+        for name, spec in faults(args.family).items():
+            line = f"{name}\t{spec.description}" if args.verbose else name
+            try:
+                print(line, flush=True)
+            except BrokenPipeError:  # the reader stopped early (| head): nothing more to say
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                return 0
         return 0
     try:
         try:
             ipaddress.IPv4Address(args.host_ip)
         except ValueError:
             raise ValueError(f"--host-ip wants an IPv4 address such as 127.0.0.1, not {args.host_ip!r}") from None
-        profile = load_profile(args.profile or family_module(args.family).DEFAULT_PROFILE)
+        profile = (
+            load_profile(args.profile, family(args.family).profile_dir)
+            if args.profile
+            else default_profile(args.family)
+        )
         if profile.family != args.family:
             raise ValueError(f"profile {profile.name!r} is for {profile.family}, not {args.family}")
         model = build_model(profile, host_ip=args.host_ip, fault=args.fault)

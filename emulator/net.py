@@ -1,7 +1,7 @@
 """What a device model asks of the host network (actions) and what it hears back (events).
 
 Device models are sans-IO state machines: they never touch a socket. They return actions, and
-the runner (``emulator.runner``) carries them out on real host sockets and feeds the outcome back
+the executor (``emulator.executor``) carries them out on real host sockets and feeds the outcome back
 as events. Keys name network objects: the model chooses keys for what it creates (listeners,
 outgoing connections, UDP sockets); the runner chooses keys for connections it accepts.
 """

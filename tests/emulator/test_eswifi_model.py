@@ -9,8 +9,8 @@ from dataclasses import replace
 import pytest
 
 from emulator import build_model, fault_names
-from emulator.eswifi import S3_PAYLOAD_TIMEOUT, ESWiFiModel
-from emulator.faults import get_fault
+from emulator.eswifi import FAULTS
+from emulator.eswifi.model import S3_PAYLOAD_TIMEOUT, ESWiFiModel
 from emulator.net import (
     Accepted,
     Action,
@@ -365,6 +365,49 @@ def test_bad_input_is_answered_with_error_and_the_module_still_answers(line):
     assert h.send(b"P0\r") == ok(b"2")  # still answering, selection unchanged
 
 
+def error_of(raw: bytes) -> tuple[str, str | None]:
+    """The reason and usage line of the one error reply in ``raw``."""
+    reader = ReplyReader()
+    reader.command_sent()
+    (event,) = reader.feed(raw)
+    assert isinstance(event, ErrorReply), raw
+    return event.reason, event.usage
+
+
+@pytest.mark.parametrize(
+    ("name", "initial", "lowest", "highest", "refused", "reason", "usage"),
+    [
+        ("P1", b"0", b"0", b"3", b"4", "Invalid protocol", "P1=<0/1/2/3>"),
+        ("P2", b"0", b"0", b"65535", b"65536", "Invalid port", "P2=<0-65535>"),
+        ("P3", b"0.0.0.0", b"0.0.0.0", b"255.255.255.255", b"256.0.0.1", "Invalid IP address", "P3=<a.b.c.d>"),
+        ("P4", b"0", b"0", b"65535", b"65536", "Invalid port", "P4=<0-65535>"),
+        ("P8", b"6", b"0", b"6", b"7", "Invalid backlog", "P8=<0-6>"),
+        ("R1", b"1460", b"1", b"1460", b"0", "Invalid packet size", "R1=<1-1460>"),
+        ("R2", b"0", b"0", b"30000", b"30001", "Invalid timeout", "R2=<0-30000>"),
+        ("S2", b"0", b"0", b"30000", b"30001", "Invalid timeout", "S2=<0-30000>"),
+    ],
+)
+def test_each_socket_setting_reads_sets_and_refuses(name, initial, lowest, highest, refused, reason, usage):
+    h = Harness()
+    h.send(b"P0=1\r")
+    key = name.encode()
+    assert h.send(key + b"\r") == ok(initial)
+    for value in (lowest, highest):
+        assert h.send(key + b"=" + value + b"\r") == OK
+        assert h.send(key + b"\r") == ok(value)
+    assert error_of(h.send(key + b"=" + refused + b"\r")) == (reason, usage)
+    assert h.send(key + b"\r") == ok(highest)  # a refused value changes nothing
+    assert h.send(b"P0=0\r" + key + b"\r") == OK + ok(initial)  # the setting is the selected socket's
+
+
+def test_the_socket_selection_reads_sets_and_refuses():
+    h = Harness()
+    assert h.send(b"P0\r") == ok(b"0")
+    assert h.send(b"P0=3\rP0\r") == OK + ok(b"3")
+    assert error_of(h.send(b"P0=4\r")) == ("Invalid socket", "P0=<0-3>")
+    assert h.send(b"P0\r") == ok(b"3")
+
+
 def test_p5_on_a_running_server_is_an_error():
     h = Harness()
     h.server()
@@ -376,8 +419,9 @@ def test_p5_on_a_running_server_is_an_error():
 
 def test_faults_are_registered_for_the_family():
     assert len(fault_names("eswifi")) >= 10
+    assert fault_names("eswifi") == sorted(FAULTS)
     for name in fault_names("eswifi"):
-        assert get_fault("eswifi", name).family == "eswifi"
+        assert FAULTS[name].name == name
 
 
 @pytest.mark.parametrize(

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 
 import pytest
 
-from emulator.net import Accepted, Action, Listen, ListenResult, NetEvent
-from emulator.runner import KEEPALIVE_PROBES, EmulatorThread, set_keepalive
+from emulator.executor import KEEPALIVE_PROBES, Runner, set_keepalive
+from emulator.net import Accepted, Action, BindResult, BindUdp, Listen, ListenResult, NetEvent
+from emulator.thread import EmulatorThread
 
 WAIT = 5.0
 
@@ -84,3 +86,43 @@ def test_keepalive_period_rounds_to_whole_seconds_at_least_one(ms, seconds):
     with socket.socket() as s:
         set_keepalive(s, ms)
         assert s.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE) == seconds
+
+
+class RecordingModel:
+    """Records the network events; no actions of its own."""
+
+    family = "stub"
+
+    def __init__(self) -> None:
+        self.events: list[NetEvent] = []
+
+    def serial_in(self, data: bytes) -> list[Action]:
+        return []
+
+    def net_in(self, event: NetEvent) -> list[Action]:
+        self.events.append(event)
+        return []
+
+    def shutdown(self) -> list[Action]:
+        return []
+
+
+@pytest.mark.parametrize("action", [Listen(7, 0), BindUdp(7, 0)])
+def test_a_socket_the_host_cannot_create_is_reported_to_the_model(monkeypatch, action):
+    def no_socket(*args, **kwargs):
+        raise OSError(24, "Too many open files")
+
+    async def main() -> RecordingModel:
+        model = RecordingModel()
+        runner = Runner(model)
+        with monkeypatch.context() as patch:
+            patch.setattr(socket, "socket", no_socket)
+            runner.execute([action])
+        await runner.aclose()
+        return model
+
+    model = asyncio.run(main())
+    (result,) = model.events
+    assert isinstance(result, ListenResult | BindResult)
+    assert result.key == 7
+    assert result.error is not None and "Too many open files" in result.error

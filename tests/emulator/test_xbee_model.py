@@ -23,7 +23,7 @@ from emulator.net import (
     StopListening,
     TimerFired,
 )
-from emulator.xbee import XBeeModel
+from emulator.xbee.model import XBeeModel
 from protocol.profile import load_profile
 from protocol.xbee import frames as fr
 from protocol.xbee.framing import Decoder, encode

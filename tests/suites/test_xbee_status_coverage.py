@@ -2,7 +2,7 @@
 
 How each side is decided, mechanically:
 
-- **can produce**: the clean model, ``XBeeModel`` in ``emulator/xbee.py``, names every status it sends as
+- **can produce**: the clean model, ``XBeeModel`` in ``emulator/xbee/model.py``, names every status it sends as
   ``<Table>.<MEMBER>`` (``SocketConnectStatus.ALREADY_IN_PROGRESS``). Those references are read from its
   source (AST), so the set grows with the model. Fault classes are not part of it: they are not the module.
   Each table belongs to the response frame whose ``status`` field it types (``SocketConnectResponse`` →
@@ -30,7 +30,7 @@ from protocol.xbee import frames as fr
 from protocol.xbee import status as st
 from tests.helpers import ROOT, run_suite
 
-MODEL = ROOT / "emulator" / "xbee.py"
+MODEL = ROOT / "emulator" / "xbee" / "model.py"
 SUITE = ROOT / "suites" / "xbee"
 
 NOT_PROVOKABLE = {

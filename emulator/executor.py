@@ -1,9 +1,10 @@
-"""The asyncio runner: connects a device model to a byte endpoint and to real host sockets.
+"""The action executor: ``Runner`` carries out a device model's actions on real host sockets.
 
-The model (``DeviceModel``) stays sans-IO; the runner carries out its actions (UART bytes,
-listen/connect/send/close on the host network, timers) and feeds back what happened. Byte
-endpoints: an in-process socket pair (``EmulatorThread``, what the ``emulator`` driver uses), a
-pty, or a TCP port (one client at a time, like a serial port that is opened and closed).
+This module owns the host side of an emulated module: the ``DeviceModel`` protocol a family's model
+follows, the ``Runner`` that carries out its actions with asyncio (UART bytes, listen/connect/send/
+close on the host network, timers) and feeds back what happened as events, the TCP/UDP protocol
+objects of the module's sockets, and ``SerialLink``, the UART side a byte endpoint
+(``emulator.endpoints``) plugs in. The model stays sans-IO.
 
 Flow control: when the UART side cannot keep up (its write buffer is full), reading from every
 network connection pauses until it drains, so no amount of peer traffic grows memory unbounded.
@@ -14,10 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import socket
-import threading
-import tty
 from collections.abc import Callable
 from typing import Any, Protocol, cast
 
@@ -131,7 +129,7 @@ class _Udp(asyncio.DatagramProtocol):
 # --------------------------------------------------------------------------- serial side
 
 
-class _SerialLink(asyncio.Protocol):
+class SerialLink(asyncio.Protocol):
     """The UART: bytes in go to the model, the model's bytes go out."""
 
     def __init__(self, runner: Runner, on_lost: Callable[[], None] | None = None) -> None:
@@ -174,7 +172,7 @@ class Runner:
     def __init__(self, model: DeviceModel, host_ip: str = "127.0.0.1") -> None:
         self.model = model
         self.host_ip = host_ip
-        self.serial: _SerialLink | None = None
+        self.serial: SerialLink | None = None
         self.conns: dict[int, _Conn] = {}
         self.listen_socks: dict[int, socket.socket] = {}  # listening sockets the runner accepts on
         self.keepalive: dict[int, int] = {}  # listener key -> keep-alive ms for its connections
@@ -255,6 +253,10 @@ class Runner:
         # after this one can never overtake it (a peer may connect as soon as 0xC6 is out).
         try:
             sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        except OSError as exc:  # e.g. out of file descriptors
+            self.event(ListenResult(action.key, str(exc)))
+            return
+        try:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.bind((self.host_ip, action.port))
             sock.listen(max(1, action.backlog))
@@ -314,6 +316,10 @@ class Runner:
     def _bind(self, action: BindUdp) -> None:
         try:
             sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        except OSError as exc:  # e.g. out of file descriptors
+            self.event(BindResult(action.key, str(exc)))
+            return
+        try:
             sock.bind((self.host_ip, action.port))
             sock.setblocking(False)
         except OSError as exc:
@@ -371,117 +377,3 @@ def set_keepalive(sock: socket.socket, period_ms: int) -> None:
         if option is not None:
             with contextlib.suppress(OSError):
                 sock.setsockopt(socket.IPPROTO_TCP, option, value)
-
-
-# --------------------------------------------------------------------------- endpoints
-
-
-async def serve_socket(runner: Runner, sock: socket.socket, stop: asyncio.Event) -> None:
-    """Serve one connected stream socket (socket pair end) until it closes or ``stop`` is set."""
-    await runner.loop.connect_accepted_socket(lambda: _SerialLink(runner, on_lost=stop.set), sock)
-    await stop.wait()
-
-
-async def serve_pty(runner: Runner, stop: asyncio.Event, announce: Callable[[str], None]) -> None:
-    """Serve on a new pty; ``announce`` gets the slave path once it is ready."""
-    master, slave = os.openpty()
-    tty.setraw(slave)  # no echo, no line discipline: a byte-clean line like a UART
-    os.set_blocking(master, False)
-    write_fd = os.dup(master)
-    read_file = os.fdopen(master, "rb", buffering=0)
-    write_file = os.fdopen(write_fd, "wb", buffering=0)
-    link = _SerialLink(runner)
-    try:
-        await runner.loop.connect_read_pipe(lambda: link, read_file)
-        wt, _ = await runner.loop.connect_write_pipe(lambda: _PipeWriter(link), write_file)
-        link.transport = wt
-        runner.serial = link
-        announce(os.ttyname(slave))
-        await stop.wait()
-    finally:
-        await runner.aclose()
-        os.close(slave)
-
-
-class _PipeWriter(asyncio.BaseProtocol):
-    """Write half of the pty: forwards flow control to the link."""
-
-    def __init__(self, link: _SerialLink) -> None:
-        self.link = link
-
-    def pause_writing(self) -> None:
-        self.link.pause_writing()
-
-    def resume_writing(self) -> None:
-        self.link.resume_writing()
-
-
-async def serve_tcp(runner: Runner, host: str, port: int, stop: asyncio.Event, announce: Callable[[str], None]) -> None:
-    """Serve the UART on a TCP port, one client at a time (``socket://host:port`` for pyserial)."""
-
-    def factory() -> asyncio.Protocol:
-        if runner.serial is not None:
-            return _Refuse()
-        return _SerialLink(runner)
-
-    server = await runner.loop.create_server(factory, host, port, reuse_address=True)
-    bound = server.sockets[0].getsockname()
-    announce(f"socket://{bound[0]}:{bound[1]}")
-    try:
-        await stop.wait()
-    finally:
-        server.close()
-        await runner.aclose()
-
-
-class _Refuse(asyncio.Protocol):
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        transport.close()
-
-
-class EmulatorThread:
-    """An emulator in a background thread, reached through a socket pair (``self.sock``)."""
-
-    def __init__(self, model: DeviceModel, host_ip: str = "127.0.0.1") -> None:
-        self.model = model
-        self.host_ip = host_ip
-        self.sock, self._their_sock = socket.socketpair()
-        self._ready = threading.Event()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stop: asyncio.Event | None = None
-        self._error: BaseException | None = None
-        self.runner: Runner | None = None  # set once the loop runs (for inspection in tests)
-        self._thread = threading.Thread(target=self._main, name=f"emulator-{model.family}", daemon=True)
-
-    def start(self, timeout: float = 5.0) -> EmulatorThread:
-        self._thread.start()
-        if not self._ready.wait(timeout):
-            raise RuntimeError(f"the emulator did not start within {timeout:.0f} s")
-        if self._error is not None:
-            raise RuntimeError(f"the emulator failed to start: {self._error}")
-        return self
-
-    def _main(self) -> None:
-        try:
-            asyncio.run(self._amain())
-        except BaseException as exc:  # reported to the starting thread, never lost
-            self._error = exc
-            self._ready.set()
-
-    async def _amain(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._stop = asyncio.Event()
-        runner = self.runner = Runner(self.model, self.host_ip)
-        self._ready.set()
-        try:
-            await serve_socket(runner, self._their_sock, self._stop)
-        finally:
-            await runner.aclose()
-
-    def stop(self, timeout: float = 5.0) -> None:
-        with contextlib.suppress(OSError):
-            self.sock.close()
-        if self._loop is not None and self._stop is not None and not self._loop.is_closed():
-            with contextlib.suppress(RuntimeError):
-                self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(timeout)

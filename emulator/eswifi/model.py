@@ -1,8 +1,11 @@
-"""Inventek eS-WiFi (ISM43362) device model: AT transport commands and TCP servers, sans-IO.
+"""The Inventek eS-WiFi (ISM43362) device model: AT transport commands and TCP servers, sans-IO.
 
-``ESWiFiModel.serial_in(bytes)`` and ``ESWiFiModel.net_in(event)`` return actions (bytes for the
-UART, network operations for the runner). Behaviour follows ``spec/eswifi-transport.md``; where the
-spec says UNCONFIRMED the model picks the likeliest behaviour and says so in a comment:
+This module owns the module's behaviour: its sockets, their settings (one table, ``Setting``, for
+the one-value settings), their servers (``ServerMode``) and clients, and which handler answers each
+command (the ``handlers`` table). ``ESWiFiModel.serial_in(bytes)`` and ``ESWiFiModel.net_in(event)``
+return actions (bytes for the UART, network operations for the executor). Behaviour follows
+``spec/eswifi-transport.md``; where the spec says UNCONFIRMED the model picks the likeliest
+behaviour and says so in a comment:
 
 - Four sockets (``P0=0..3``), each with its own settings (``P1`` ``P2`` ``P3`` ``P4`` ``P8`` ``PK``
   ``R1`` ``R2`` ``S2``) and its own server: ``P5=1`` single, ``P5=11`` multi-accept.
@@ -28,20 +31,22 @@ spec says UNCONFIRMED the model picks the likeliest behaviour and says so in a c
   unprompted, so none is ever left to poll), ``I?`` the profile's identity line. Client mode
   (``P6``) is not emulated and answers an error.
 
-Fault profiles (``ESWiFiFault``) hook the replies, the messages and the server's decisions.
+Faults act only through the hooks of ``emulator.eswifi.faults.ESWiFiFault``: the replies, the
+messages and the server's decisions.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import itertools
-import sys
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any
 
-from emulator.faults import Fault, device_settings, register
+from emulator.eswifi.faults import ESWiFiFault
+from emulator.faults import FaultSpec, device_settings
 from emulator.net import (
     Accepted,
     Action,
@@ -73,7 +78,6 @@ from protocol.eswifi import (
     lost_reply,
     ok_reply,
 )
-from protocol.eswifi.commands import MAX_LINE
 from protocol.profile import Profile
 
 FAMILY = "eswifi"
@@ -84,8 +88,12 @@ DEFAULT_PROFILE = "ism43362"
 S3_PAYLOAD_TIMEOUT = 1.0
 _PAYLOAD_TIMER = "s3-payload"
 
-SINGLE = "single"
-MULTI = "multi"
+
+class ServerMode(Enum):
+    """The server a socket runs (``P5=1`` / ``P5=11``)."""
+
+    SINGLE = "single"
+    MULTI = "multi"
 
 
 @dataclass
@@ -113,8 +121,8 @@ class Socket:
     keepalive: tuple[int, int] = (0, 0)
     read_timeout: int = 0
     write_timeout: int = 0
-    mode: str | None = None  # None, SINGLE or MULTI
-    starting: str | None = None  # the mode asked for while the listener is being opened
+    mode: ServerMode | None = None  # None: no server
+    starting: ServerMode | None = None  # the mode asked for while the listener is being opened
     listener: int | None = None
     current: Client | None = None
     queue: deque[Client] = field(default_factory=deque)
@@ -126,66 +134,6 @@ class Socket:
         return [*current, *self.queue, *self.detached]
 
 
-class ESWiFiFault(Fault):
-    """Hook points of the eS-WiFi model; the defaults are the documented behaviour."""
-
-    def reply_out(self, cmd: Command | None, raw: bytes) -> bytes:
-        """The wire bytes of the reply to ``cmd`` (None: a line that was not a command)."""
-        return raw
-
-    def message_out(self, text: str) -> str | None:
-        """An unprompted message about to be sent; None drops it."""
-        return text
-
-    def accepted_address(self, host: str, port: int, local_port: int) -> tuple[str, int]:
-        """The address and port the Accepted message shows for a client."""
-        return host, port
-
-    def take(self, client: Client, limit: int) -> bytes | None:
-        """``R0`` on the current client: up to ``limit`` buffered bytes, or None for ``-1``."""
-        if client.buffer:
-            data = bytes(client.buffer[:limit])
-            del client.buffer[:limit]
-            return data
-        return b"" if client.connected else None
-
-    def s3_limit(self, limit: int) -> int:
-        """The largest S3 count the module accepts."""
-        return limit
-
-    def s3_count(self, written: int) -> int:
-        """The count ``S3`` answers after writing ``written`` bytes."""
-        return written
-
-    def next_client(self, queue: deque[Client]) -> Client:
-        """The pending client ``P5=10`` makes current (the queue is not empty)."""
-        return queue.popleft()
-
-    def closes_current_on_next(self) -> bool:
-        """Whether ``P5=10`` closes the current client's connection."""
-        return True
-
-    def kill_closes_listener(self) -> bool:
-        """Whether ``P5=0`` closes the listening socket."""
-        return True
-
-    def ignored_after_error(self) -> int:
-        """How many commands after an error reply the module ignores."""
-        return 0
-
-    def ignored_after_bad_line(self, bad: BadLine) -> int:
-        """How many events after ``bad`` (a line that is not a command, already answered) the module ignores."""
-        return 0
-
-    def sends_cut_short_payload(self) -> bool:
-        """Whether an S3 payload cut short is written as far as it came (answered with its count) at the timeout."""
-        return False
-
-    def s3_payload_timeout(self, timeout: float) -> float | None:
-        """How long an incomplete S3 payload is waited for; None: for ever (later commands become payload)."""
-        return timeout
-
-
 def _number(text: str, low: int, high: int) -> int | None:
     """A decimal parameter within [low, high], or None."""
     if not (text.isascii() and text.isdigit()) or len(text) > 6:
@@ -194,15 +142,54 @@ def _number(text: str, low: int, high: int) -> int | None:
     return value if low <= value <= high else None
 
 
+def _within(low: int, high: int) -> Callable[[str], int | None]:
+    """A parser for a decimal parameter within [low, high]."""
+    return lambda text: _number(text, low, high)
+
+
+def _one_of(allowed: frozenset[int]) -> Callable[[str], int | None]:
+    """A parser for a one-digit parameter that must be one of ``allowed``."""
+
+    def parse(text: str) -> int | None:
+        value = _number(text, 0, 9)
+        return value if value in allowed else None
+
+    return parse
+
+
+def _ipv4(text: str) -> str | None:
+    try:
+        return str(ipaddress.IPv4Address(text))
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A one-value setting: ``XX`` reads it, ``XX=v`` sets it when ``parse`` accepts ``v``.
+
+    It is the attribute ``field`` of the selected socket, or of the model when ``of_model``; a value
+    ``parse`` refuses (None) is answered with the error ``reason`` and the ``usage`` line.
+    """
+
+    field: str
+    parse: Callable[[str], int | str | None]
+    reason: str
+    usage: str
+    of_model: bool = False
+
+
 class ESWiFiModel:
     """One eS-WiFi module on a UART."""
 
     family = FAMILY
 
-    def __init__(self, profile: Profile, host_ip: str = "127.0.0.1", fault: ESWiFiFault | None = None) -> None:
+    def __init__(
+        self, profile: Profile, host_ip: str = "127.0.0.1", fault: FaultSpec[ESWiFiFault] | None = None
+    ) -> None:
         device = device_settings(profile.device, fault)
         self.profile = profile
-        self.fault = fault or ESWiFiFault("none", FAMILY, "no fault")
+        self.fault = fault.hooks() if fault is not None else ESWiFiFault()
         self.host_ip = host_ip
         self.max_s3 = int(device.get("max_s3", 1460))
         self.max_read_size = int(device.get("max_read_packet_size", 1460))
@@ -231,20 +218,32 @@ class ESWiFiModel:
         self.conns: dict[int, tuple[Socket, Client]] = {}
         self._keys = itertools.count(1)
         self._payload_timer = False
+        top = len(self.sockets) - 1
+        low, high = self.backlog_range
+        protocols = "/".join(str(p) for p in sorted(self.protocols))
+        self.settings: dict[str, Setting] = {
+            "P0": Setting("selected", _within(0, top), "Invalid socket", f"P0=<0-{top}>", of_model=True),
+            "P1": Setting("protocol", _one_of(self.protocols), "Invalid protocol", f"P1=<{protocols}>"),
+            "P2": Setting("local_port", _within(0, 0xFFFF), "Invalid port", "P2=<0-65535>"),
+            "P3": Setting("remote_host", _ipv4, "Invalid IP address", "P3=<a.b.c.d>"),
+            "P4": Setting("remote_port", _within(0, 0xFFFF), "Invalid port", "P4=<0-65535>"),
+            "P8": Setting("backlog", _within(low, high), "Invalid backlog", f"P8=<{low}-{high}>"),
+            "R1": Setting(
+                "read_size", _within(1, self.max_read_size), "Invalid packet size", f"R1=<1-{self.max_read_size}>"
+            ),
+            "R2": Setting(
+                "read_timeout", _within(0, self.max_timeout), "Invalid timeout", f"R2=<0-{self.max_timeout}>"
+            ),
+            "S2": Setting(
+                "write_timeout", _within(0, self.max_timeout), "Invalid timeout", f"S2=<0-{self.max_timeout}>"
+            ),
+        }
         self.handlers: dict[str, Callable[[Command, list[Action]], None]] = {
-            "P0": self._p0,
-            "P1": self._p1,
-            "P2": self._p2,
-            "P3": self._p3,
-            "P4": self._p4,
+            **dict.fromkeys(self.settings, self._setting),
             "P5": self._p5,
-            "P8": self._p8,
             "PK": self._pk,
             "P?": self._p_query,
             "R0": self._r0,
-            "R1": self._r1,
-            "R2": self._r2,
-            "S2": self._s2,
             "S3": self._s3,
             "CS": self._cs,
             "MR": self._mr,
@@ -356,148 +355,18 @@ class ESWiFiModel:
 
     # ------------------------------------------------------------------ settings
 
-    def _setting(
-        self,
-        cmd: Command,
-        out: list[Action],
-        current: str,
-        parse: Callable[[str], Any],
-        apply: Callable[[Any], None],
-        reason: str,
-        usage: str,
-    ) -> None:
-        """A one-parameter setting: bare name reads it, ``XX=v`` sets it when ``parse`` accepts ``v``."""
+    def _setting(self, cmd: Command, out: list[Action]) -> None:
+        setting = self.settings[cmd.name]
+        target: object = self if setting.of_model else self._sock
         if not cmd.params:
-            self._reply(cmd, out, current.encode("ascii"))
+            self._reply(cmd, out, str(getattr(target, setting.field)).encode("ascii"))
             return
-        value = parse(cmd.params[0]) if len(cmd.params) == 1 else None
+        value = setting.parse(cmd.params[0]) if len(cmd.params) == 1 else None
         if value is None:
-            self._error(cmd, out, reason, usage)
+            self._error(cmd, out, setting.reason, setting.usage)
             return
-        apply(value)
+        setattr(target, setting.field, value)
         self._reply(cmd, out)
-
-    def _p0(self, cmd: Command, out: list[Action]) -> None:
-        top = len(self.sockets) - 1
-        self._setting(
-            cmd,
-            out,
-            str(self.selected),
-            lambda t: _number(t, 0, top),
-            lambda v: setattr(self, "selected", v),
-            "Invalid socket",
-            f"P0=<0-{top}>",
-        )
-
-    def _p1(self, cmd: Command, out: list[Action]) -> None:
-        sock = self._sock
-
-        def parse(text: str) -> int | None:
-            value = _number(text, 0, 9)
-            return value if value in self.protocols else None
-
-        names = "/".join(str(p) for p in sorted(self.protocols))
-        self._setting(
-            cmd,
-            out,
-            str(sock.protocol),
-            parse,
-            lambda v: setattr(sock, "protocol", v),
-            "Invalid protocol",
-            f"P1=<{names}>",
-        )
-
-    def _p2(self, cmd: Command, out: list[Action]) -> None:
-        sock = self._sock
-        self._setting(
-            cmd,
-            out,
-            str(sock.local_port),
-            lambda t: _number(t, 0, 0xFFFF),
-            lambda v: setattr(sock, "local_port", v),
-            "Invalid port",
-            "P2=<0-65535>",
-        )
-
-    def _p3(self, cmd: Command, out: list[Action]) -> None:
-        sock = self._sock
-
-        def parse(text: str) -> str | None:
-            try:
-                return str(ipaddress.IPv4Address(text))
-            except ValueError:
-                return None
-
-        self._setting(
-            cmd,
-            out,
-            sock.remote_host,
-            parse,
-            lambda v: setattr(sock, "remote_host", v),
-            "Invalid IP address",
-            "P3=<a.b.c.d>",
-        )
-
-    def _p4(self, cmd: Command, out: list[Action]) -> None:
-        sock = self._sock
-        self._setting(
-            cmd,
-            out,
-            str(sock.remote_port),
-            lambda t: _number(t, 0, 0xFFFF),
-            lambda v: setattr(sock, "remote_port", v),
-            "Invalid port",
-            "P4=<0-65535>",
-        )
-
-    def _p8(self, cmd: Command, out: list[Action]) -> None:
-        sock = self._sock
-        low, high = self.backlog_range
-        self._setting(
-            cmd,
-            out,
-            str(sock.backlog),
-            lambda t: _number(t, low, high),
-            lambda v: setattr(sock, "backlog", v),
-            "Invalid backlog",
-            f"P8=<{low}-{high}>",
-        )
-
-    def _r1(self, cmd: Command, out: list[Action]) -> None:
-        sock = self._sock
-        self._setting(
-            cmd,
-            out,
-            str(sock.read_size),
-            lambda t: _number(t, 1, self.max_read_size),
-            lambda v: setattr(sock, "read_size", v),
-            "Invalid packet size",
-            f"R1=<1-{self.max_read_size}>",
-        )
-
-    def _r2(self, cmd: Command, out: list[Action]) -> None:
-        sock = self._sock
-        self._setting(
-            cmd,
-            out,
-            str(sock.read_timeout),
-            lambda t: _number(t, 0, self.max_timeout),
-            lambda v: setattr(sock, "read_timeout", v),
-            "Invalid timeout",
-            f"R2=<0-{self.max_timeout}>",
-        )
-
-    def _s2(self, cmd: Command, out: list[Action]) -> None:
-        sock = self._sock
-        self._setting(
-            cmd,
-            out,
-            str(sock.write_timeout),
-            lambda t: _number(t, 0, self.max_timeout),
-            lambda v: setattr(sock, "write_timeout", v),
-            "Invalid timeout",
-            f"S2=<0-{self.max_timeout}>",
-        )
 
     def _pk(self, cmd: Command, out: list[Action]) -> None:
         sock = self._sock
@@ -528,7 +397,7 @@ class ESWiFiModel:
             int(sock.mode is not None),
             0,
             sock.backlog,
-            int(sock.mode == MULTI),
+            int(sock.mode is ServerMode.MULTI),
             0,
         ]
         self._reply(cmd, out, ",".join(str(f) for f in fields).encode("ascii"))
@@ -560,7 +429,7 @@ class ESWiFiModel:
             elif sock.protocol != 0:
                 self._error(cmd, out, "Only TCP servers are emulated", "P1=0")
             else:
-                sock.starting = MULTI if value == 11 else SINGLE
+                sock.starting = ServerMode.MULTI if value == 11 else ServerMode.SINGLE
                 key = next(self._keys)
                 sock.listener = key
                 self.listeners[key] = sock
@@ -568,7 +437,7 @@ class ESWiFiModel:
                 keepalive = sock.keepalive[1] if sock.keepalive[0] else 0
                 out.append(Listen(key, sock.local_port, backlog=sock.backlog + 1, keepalive_ms=keepalive))
         elif value == 10:
-            if sock.mode != MULTI:
+            if sock.mode is not ServerMode.MULTI:
                 # UNCONFIRMED: what P5=10 does without a multi-accept server.
                 self._error(cmd, out, "No multi-accept server", "P5=11 first")
             else:
@@ -584,7 +453,7 @@ class ESWiFiModel:
         cmd = self.waiting_on[1]
         if event.error is None:
             sock.mode = mode
-            data = f"{self.text_setup}\r\n{self.text_waiting}".encode("ascii") if mode == MULTI else b""
+            data = f"{self.text_setup}\r\n{self.text_waiting}".encode("ascii") if mode is ServerMode.MULTI else b""
             self._reply(cmd, out, data)
         else:
             self.listeners.pop(event.key, None)
@@ -667,148 +536,3 @@ class ESWiFiModel:
             return
         out.append(Send(client.key, cmd.payload))
         self._reply(cmd, out, str(self.fault.s3_count(count)).encode("ascii"))
-
-
-# ---------------------------------------------------------------------- fault profiles
-
-_SETTERS = frozenset({"PK", "P1", "P2", "P8"})
-
-
-class _NoOk(ESWiFiFault):
-    def reply_out(self, cmd: Command | None, raw: bytes) -> bytes:
-        if cmd is not None and cmd.name in _SETTERS and cmd.params:
-            return raw.replace(b"\r\nOK\r\n> ", b"\r\n> ")
-        return raw
-
-
-class _MultiAcceptNoOk(ESWiFiFault):
-    def reply_out(self, cmd: Command | None, raw: bytes) -> bytes:
-        if cmd is not None and cmd.name == "P5" and cmd.params == ("11",):
-            return raw.replace(b"\r\nOK\r\n> ", b"\r\n> ")
-        return raw
-
-
-class _WrongPrompt(ESWiFiFault):
-    def reply_out(self, cmd: Command | None, raw: bytes) -> bytes:
-        if cmd is not None and cmd.name == "R0" and raw.endswith(b"\r\n> "):
-            return raw[:-1]  # "\r\n>" without the space
-        return raw
-
-
-class _NoAcceptedLine(ESWiFiFault):
-    def message_out(self, text: str) -> str | None:
-        return None if text.startswith(ACCEPTED_PREFIX) else text
-
-
-class _AcceptedListenPort(ESWiFiFault):
-    def accepted_address(self, host: str, port: int, local_port: int) -> tuple[str, int]:
-        return host, local_port
-
-
-class _NextKeepsClient(ESWiFiFault):
-    def closes_current_on_next(self) -> bool:
-        return False
-
-
-class _WrongS3Count(ESWiFiFault):
-    def s3_count(self, written: int) -> int:
-        return written - 1
-
-
-class _S3OverLimit(ESWiFiFault):
-    def s3_limit(self, limit: int) -> int:
-        return MAX_S3_COUNT
-
-
-class _R0NoLost(ESWiFiFault):
-    def take(self, client: Client, limit: int) -> bytes | None:
-        data = super().take(client, limit)
-        return b"" if data is None else data
-
-
-class _LostWhileConnected(ESWiFiFault):
-    def take(self, client: Client, limit: int) -> bytes | None:
-        data = super().take(client, limit)
-        return None if data == b"" else data
-
-
-class _R0LosesData(ESWiFiFault):
-    def take(self, client: Client, limit: int) -> bytes | None:
-        data = super().take(client, limit)
-        client.buffer.clear()  # what did not fit in this R0 is dropped
-        return data
-
-
-class _LifoBacklog(ESWiFiFault):
-    def next_client(self, queue: deque[Client]) -> Client:
-        return queue.pop()
-
-
-class _ListenerLeftOpen(ESWiFiFault):
-    def kill_closes_listener(self) -> bool:
-        return False
-
-
-class _StuckAfterLongLine(ESWiFiFault):
-    def ignored_after_bad_line(self, bad: BadLine) -> int:
-        # The line buffer overflowed (the reader reports an over-long line in MAX_LINE pieces) and the
-        # parser never recovers: the error is the last thing the module says.
-        return sys.maxsize if len(bad.raw) >= MAX_LINE else 0
-
-
-class _JunkAnsweredOk(ESWiFiFault):
-    def reply_out(self, cmd: Command | None, raw: bytes) -> bytes:
-        return ok_reply() if cmd is None else raw  # a line that is no command is "executed" as nothing
-
-
-class _S3WaitsForever(ESWiFiFault):
-    def s3_payload_timeout(self, timeout: float) -> float | None:
-        return None
-
-
-class _S3TimeoutSendsPartial(ESWiFiFault):
-    def sends_cut_short_payload(self) -> bool:
-        return True
-
-
-class _DeafAfterError(ESWiFiFault):
-    def ignored_after_error(self) -> int:
-        return 1
-
-
-for _fault in (
-    _NoOk("no-ok", FAMILY, "PK/P1/P2/P8 settings are answered without the OK line (\\r\\n\\r\\n> )"),
-    _MultiAcceptNoOk("multi-accept-no-ok", FAMILY, "P5=11 prints its messages and the prompt but no OK"),
-    _WrongPrompt("wrong-prompt", FAMILY, "R0's reply ends with '>' without the space"),
-    _NoAcceptedLine("no-accepted-line", FAMILY, "no [TCP SVR] Accepted message when a client is served"),
-    _AcceptedListenPort("accepted-listen-port", FAMILY, "Accepted shows the listening port, not the peer's"),
-    _NextKeepsClient("next-keeps-client", FAMILY, "P5=10 moves on but leaves the current client connected"),
-    _WrongS3Count("wrong-s3-count", FAMILY, "S3 sends n bytes and answers n-1"),
-    _S3OverLimit("s3-over-limit-accepted", FAMILY, "S3 above 1460 bytes is sent instead of refused"),
-    _R0NoLost("r0-no-lost", FAMILY, "R0 answers empty data instead of -1 after the client left"),
-    _LostWhileConnected("lost-while-connected", FAMILY, "R0 answers -1 when nothing waits from a connected client"),
-    _R0LosesData("r0-loses-data", FAMILY, "R0 drops what does not fit in R1 instead of keeping it for the next R0"),
-    _LifoBacklog("lifo-backlog", FAMILY, "P5=10 serves the newest pending client first"),
-    _ListenerLeftOpen("listener-left-open", FAMILY, "P5=0 answers Killed but leaves the listener open"),
-    _DeafAfterError("deaf-after-error", FAMILY, "the command after an error reply is ignored"),
-    _StuckAfterLongLine(
-        "stuck-after-long-line", FAMILY, "after a line longer than its buffer the module answers nothing any more"
-    ),
-    _JunkAnsweredOk("junk-answered-ok", FAMILY, "a line that is not a command (junk, over-long) is answered with OK"),
-    _S3WaitsForever(
-        "s3-waits-forever", FAMILY, "an S3 payload cut short is waited for forever: the next commands become payload"
-    ),
-    _S3TimeoutSendsPartial(
-        "s3-timeout-sends-partial",
-        FAMILY,
-        "an S3 payload cut short is sent as far as it came at the timeout: UNCONFIRMED, FAIL only under --strict",
-    ),
-    ESWiFiFault(
-        "lost-without-ok",
-        FAMILY,
-        "R0/S3 answer -1 in the error style (\\r\\n-1\\r\\n> , no OK): UNCONFIRMED, FAIL only under --strict",
-        overrides={"lost_reply_ok": False},
-    ),
-):
-    register(_fault)
-Model = ESWiFiModel

@@ -1,0 +1,229 @@
+"""The eS-WiFi fault hooks (``ESWiFiFault``) and the family's fault profiles (``PROFILES``).
+
+``ESWiFiFault`` names the points where the model lets a fault act: the replies and unprompted
+messages, what ``R0`` takes from a client, the ``S3`` limits and count, how a server moves to its
+next client or stops, how the command parser recovers from errors and over-long lines, and how long
+an ``S3`` payload is waited for. Its hooks are the documented behaviour; each profile overrides the
+hooks its bug needs, or only the profile settings (``FaultSpec.overrides``).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import deque
+from typing import TYPE_CHECKING
+
+from emulator.faults import FaultSpec
+from protocol.eswifi import ACCEPTED_PREFIX, MAX_S3_COUNT, BadLine, Command, ok_reply
+from protocol.eswifi.commands import MAX_LINE
+
+if TYPE_CHECKING:
+    # Only for annotations: the model imports this module for its hook base.
+    from emulator.eswifi.model import Client
+
+
+class ESWiFiFault:
+    """Hook points of the eS-WiFi model; the defaults are the documented behaviour."""
+
+    def reply_out(self, cmd: Command | None, raw: bytes) -> bytes:
+        """The wire bytes of the reply to ``cmd`` (None: a line that was not a command)."""
+        return raw
+
+    def message_out(self, text: str) -> str | None:
+        """An unprompted message about to be sent; None drops it."""
+        return text
+
+    def accepted_address(self, host: str, port: int, local_port: int) -> tuple[str, int]:
+        """The address and port the Accepted message shows for a client."""
+        return host, port
+
+    def take(self, client: Client, limit: int) -> bytes | None:
+        """``R0`` on the current client: up to ``limit`` buffered bytes, or None for ``-1``."""
+        if client.buffer:
+            data = bytes(client.buffer[:limit])
+            del client.buffer[:limit]
+            return data
+        return b"" if client.connected else None
+
+    def s3_limit(self, limit: int) -> int:
+        """The largest S3 count the module accepts."""
+        return limit
+
+    def s3_count(self, written: int) -> int:
+        """The count ``S3`` answers after writing ``written`` bytes."""
+        return written
+
+    def next_client(self, queue: deque[Client]) -> Client:
+        """The pending client ``P5=10`` makes current (the queue is not empty)."""
+        return queue.popleft()
+
+    def closes_current_on_next(self) -> bool:
+        """Whether ``P5=10`` closes the current client's connection."""
+        return True
+
+    def kill_closes_listener(self) -> bool:
+        """Whether ``P5=0`` closes the listening socket."""
+        return True
+
+    def ignored_after_error(self) -> int:
+        """How many commands after an error reply the module ignores."""
+        return 0
+
+    def ignored_after_bad_line(self, bad: BadLine) -> int:
+        """How many events after ``bad`` (a line that is not a command, already answered) the module ignores."""
+        return 0
+
+    def sends_cut_short_payload(self) -> bool:
+        """Whether an S3 payload cut short is written as far as it came (answered with its count) at the timeout."""
+        return False
+
+    def s3_payload_timeout(self, timeout: float) -> float | None:
+        """How long an incomplete S3 payload is waited for; None: for ever (later commands become payload)."""
+        return timeout
+
+
+_SETTERS = frozenset({"PK", "P1", "P2", "P8"})
+
+
+class _NoOk(ESWiFiFault):
+    def reply_out(self, cmd: Command | None, raw: bytes) -> bytes:
+        if cmd is not None and cmd.name in _SETTERS and cmd.params:
+            return raw.replace(b"\r\nOK\r\n> ", b"\r\n> ")
+        return raw
+
+
+class _MultiAcceptNoOk(ESWiFiFault):
+    def reply_out(self, cmd: Command | None, raw: bytes) -> bytes:
+        if cmd is not None and cmd.name == "P5" and cmd.params == ("11",):
+            return raw.replace(b"\r\nOK\r\n> ", b"\r\n> ")
+        return raw
+
+
+class _WrongPrompt(ESWiFiFault):
+    def reply_out(self, cmd: Command | None, raw: bytes) -> bytes:
+        if cmd is not None and cmd.name == "R0" and raw.endswith(b"\r\n> "):
+            return raw[:-1]  # "\r\n>" without the space
+        return raw
+
+
+class _NoAcceptedLine(ESWiFiFault):
+    def message_out(self, text: str) -> str | None:
+        return None if text.startswith(ACCEPTED_PREFIX) else text
+
+
+class _AcceptedListenPort(ESWiFiFault):
+    def accepted_address(self, host: str, port: int, local_port: int) -> tuple[str, int]:
+        return host, local_port
+
+
+class _NextKeepsClient(ESWiFiFault):
+    def closes_current_on_next(self) -> bool:
+        return False
+
+
+class _WrongS3Count(ESWiFiFault):
+    def s3_count(self, written: int) -> int:
+        return written - 1
+
+
+class _S3OverLimit(ESWiFiFault):
+    def s3_limit(self, limit: int) -> int:
+        return MAX_S3_COUNT
+
+
+class _R0NoLost(ESWiFiFault):
+    def take(self, client: Client, limit: int) -> bytes | None:
+        data = super().take(client, limit)
+        return b"" if data is None else data
+
+
+class _LostWhileConnected(ESWiFiFault):
+    def take(self, client: Client, limit: int) -> bytes | None:
+        data = super().take(client, limit)
+        return None if data == b"" else data
+
+
+class _R0LosesData(ESWiFiFault):
+    def take(self, client: Client, limit: int) -> bytes | None:
+        data = super().take(client, limit)
+        client.buffer.clear()  # what did not fit in this R0 is dropped
+        return data
+
+
+class _LifoBacklog(ESWiFiFault):
+    def next_client(self, queue: deque[Client]) -> Client:
+        return queue.pop()
+
+
+class _ListenerLeftOpen(ESWiFiFault):
+    def kill_closes_listener(self) -> bool:
+        return False
+
+
+class _StuckAfterLongLine(ESWiFiFault):
+    def ignored_after_bad_line(self, bad: BadLine) -> int:
+        # The line buffer overflowed (the reader reports an over-long line in MAX_LINE pieces) and the
+        # parser never recovers: the error is the last thing the module says.
+        return sys.maxsize if len(bad.raw) >= MAX_LINE else 0
+
+
+class _JunkAnsweredOk(ESWiFiFault):
+    def reply_out(self, cmd: Command | None, raw: bytes) -> bytes:
+        return ok_reply() if cmd is None else raw  # a line that is no command is "executed" as nothing
+
+
+class _S3WaitsForever(ESWiFiFault):
+    def s3_payload_timeout(self, timeout: float) -> float | None:
+        return None
+
+
+class _S3TimeoutSendsPartial(ESWiFiFault):
+    def sends_cut_short_payload(self) -> bool:
+        return True
+
+
+class _DeafAfterError(ESWiFiFault):
+    def ignored_after_error(self) -> int:
+        return 1
+
+
+PROFILES: tuple[FaultSpec[ESWiFiFault], ...] = (
+    FaultSpec("no-ok", "PK/P1/P2/P8 settings are answered without the OK line (\\r\\n\\r\\n> )", _NoOk),
+    FaultSpec("multi-accept-no-ok", "P5=11 prints its messages and the prompt but no OK", _MultiAcceptNoOk),
+    FaultSpec("wrong-prompt", "R0's reply ends with '>' without the space", _WrongPrompt),
+    FaultSpec("no-accepted-line", "no [TCP SVR] Accepted message when a client is served", _NoAcceptedLine),
+    FaultSpec("accepted-listen-port", "Accepted shows the listening port, not the peer's", _AcceptedListenPort),
+    FaultSpec("next-keeps-client", "P5=10 moves on but leaves the current client connected", _NextKeepsClient),
+    FaultSpec("wrong-s3-count", "S3 sends n bytes and answers n-1", _WrongS3Count),
+    FaultSpec("s3-over-limit-accepted", "S3 above 1460 bytes is sent instead of refused", _S3OverLimit),
+    FaultSpec("r0-no-lost", "R0 answers empty data instead of -1 after the client left", _R0NoLost),
+    FaultSpec("lost-while-connected", "R0 answers -1 when nothing waits from a connected client", _LostWhileConnected),
+    FaultSpec("r0-loses-data", "R0 drops what does not fit in R1 instead of keeping it for the next R0", _R0LosesData),
+    FaultSpec("lifo-backlog", "P5=10 serves the newest pending client first", _LifoBacklog),
+    FaultSpec("listener-left-open", "P5=0 answers Killed but leaves the listener open", _ListenerLeftOpen),
+    FaultSpec("deaf-after-error", "the command after an error reply is ignored", _DeafAfterError),
+    FaultSpec(
+        "stuck-after-long-line",
+        "after a line longer than its buffer the module answers nothing any more",
+        _StuckAfterLongLine,
+    ),
+    FaultSpec(
+        "junk-answered-ok", "a line that is not a command (junk, over-long) is answered with OK", _JunkAnsweredOk
+    ),
+    FaultSpec(
+        "s3-waits-forever",
+        "an S3 payload cut short is waited for forever: the next commands become payload",
+        _S3WaitsForever,
+    ),
+    FaultSpec(
+        "s3-timeout-sends-partial",
+        "an S3 payload cut short is sent as far as it came at the timeout: UNCONFIRMED, FAIL only under --strict",
+        _S3TimeoutSendsPartial,
+    ),
+    FaultSpec(
+        "lost-without-ok",
+        "R0/S3 answer -1 in the error style (\\r\\n-1\\r\\n> , no OK): UNCONFIRMED, FAIL only under --strict",
+        ESWiFiFault,
+        overrides={"lost_reply_ok": False},
+    ),
+)
