@@ -1,4 +1,7 @@
-"""The echo module: ``EC=<text>\\r`` is answered ``\\r\\n<text>\\r\\nOK\\r\\n> ``; anything else ``\\r\\nERROR\\r\\n> ``."""
+"""The echo module: ``EC=<text>`` + CR is answered CR LF, the text, CR LF, ``OK`` CR LF and the prompt ``> ``.
+
+Anything else is answered CR LF ``ERROR`` CR LF and the prompt.
+"""
 
 from __future__ import annotations
 
