@@ -283,8 +283,12 @@ def test_socket_lifecycle(request: pytest.FixtureRequest, xbee: XBeeSession, pee
         raise
 
 
+# Typed here: some hypothesis releases annotate it and some do not.
+_run_machine: Callable[..., None] = run_state_machine_as_test
+
+
 def _run(machine: type[RuleBasedStateMachine], soak: int) -> None:
-    run_state_machine_as_test(  # type: ignore[no-untyped-call]
+    _run_machine(
         machine,
         settings=settings(
             max_examples=soak or 10,
