@@ -29,6 +29,7 @@ class DriverConfig:
     profile: Profile
     port: str | None = None
     baud: int = 9600
+    flow: str = "none"  # serial flow control: none, rtscts (hardware) or xonxoff (software)
     emulator_host: str = "127.0.0.1"
     fault: str | None = None
 
@@ -62,6 +63,10 @@ class Driver(abc.ABC):
         """The DUT's network address if the driver knows it (else the suite asks the DUT)."""
         return None
 
+    def advice(self) -> str:
+        """What to try when the link cannot be used (checks for the port, server, wiring)."""
+        return ""
+
     def identity(self) -> dict[str, str]:
         """Driver, port and baud for the report."""
         return {"driver": self.name, "port": self.config.port or "", "baud": str(self.config.baud)}
@@ -87,7 +92,8 @@ class Driver(abc.ABC):
             raise LinkLost(f"reading from the DUT failed: {exc}") from exc
         if data is None:
             self.closed = True
-            raise LinkLost("the DUT closed the link (end of file on the serial line)")
+            where = self.config.port or "the serial line"
+            raise LinkLost(f"the DUT closed the link (end of file on {where})")
         if data:
             self.trace.record(RX, data)
         return data
