@@ -131,6 +131,7 @@ class SerialDriver(Driver):
         self._reader = threading.Thread(target=self._read_loop, name=f"serial-read {port}", daemon=True)
         self._reader.start()
         self._bounded_write = isinstance(self._port, _NO_WRITE_TIMEOUT)
+        self._stuck = ""  # why writes fail at once, after one did not complete in time
 
     def _open_port(self, port: str, opening: _Opening) -> None:
         try:
@@ -203,20 +204,28 @@ class SerialDriver(Driver):
     # -- writes
 
     def _send(self, data: bytes) -> None:
-        if self._bounded_write:
-            self._send_in_thread(data)
-            return
+        """Hand ``data`` to the port within WRITE_WITHIN seconds.
+
+        No flush(): on a device it is tcdrain, which waits until the bytes are on the wire and, with a
+        CTS that never asserts, forever; the OS transmits what it was handed anyway.
+        """
+        if self._stuck:
+            raise OSError(self._stuck)  # an earlier write still hangs: the link is not usable
         try:
-            self._port.write(data)
-            self._port.flush()
-        except serial.SerialTimeoutException:
-            raise OSError(
+            if self._bounded_write:
+                self._write_in_thread(data)
+            else:
+                self._port.write(data)
+        except (serial.SerialTimeoutException, TimeoutError):
+            self._stuck = (
                 f"{self.config.port} did not take the bytes within {WRITE_WITHIN:.0f} s; check flow control (--flow)"
-            ) from None
+            )
+            raise OSError(self._stuck) from None
         except Exception as exc:
             raise OSError(f"{self.config.port}: {_reason(exc)}") from None
 
-    def _send_in_thread(self, data: bytes) -> None:
+    def _write_in_thread(self, data: bytes) -> None:
+        """``write`` for handlers without write_timeout: TimeoutError when it takes over WRITE_WITHIN s."""
         done: Future[None] = Future()
 
         def write() -> None:
@@ -228,14 +237,7 @@ class SerialDriver(Driver):
                 done.set_result(None)
 
         threading.Thread(target=write, name="serial-write", daemon=True).start()
-        try:
-            done.result(timeout=WRITE_WITHIN)
-        except TimeoutError:
-            raise OSError(
-                f"{self.config.port} did not take the bytes within {WRITE_WITHIN:.0f} s; check flow control (--flow)"
-            ) from None
-        except Exception as exc:
-            raise OSError(f"{self.config.port}: {_reason(exc)}") from None
+        done.result(timeout=WRITE_WITHIN)
 
     def _close(self) -> None:
         port: Any = getattr(self, "_port", None)

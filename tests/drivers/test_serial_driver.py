@@ -122,6 +122,10 @@ def test_a_write_the_port_does_not_take_is_bounded(pty_pair):
         with pytest.raises(LinkLost, match="did not take the bytes within 5 s; check flow control"):
             drv.write(b"x" * 4_000_000)
         assert time.monotonic() - started < serial_port.WRITE_WITHIN + 5
+        started = time.monotonic()
+        with pytest.raises(LinkLost, match="did not take the bytes"):  # the next write fails at once
+            drv.write(b"y")
+        assert time.monotonic() - started < 1
 
 
 def test_a_write_through_rfc2217_the_server_does_not_take_is_bounded(pty_pair, tmp_path):
