@@ -19,6 +19,13 @@ SER2NET_MISSING = (
 )
 
 
+SER2NET_PLACES = ["/usr/sbin/ser2net", "/usr/local/sbin/ser2net"]  # sbin is not on every user's PATH
+
+
+def find_ser2net() -> str | None:
+    return shutil.which("ser2net") or next((p for p in SER2NET_PLACES if Path(p).exists()), None)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -28,20 +35,17 @@ def free_port() -> int:
 def listening(port: int) -> bool:
     """Whether something listens on 127.0.0.1:``port`` (read from /proc, without connecting to it)."""
     want = f"0100007F:{port:04X}"
-    for table in ("/proc/net/tcp",):
-        for line in Path(table).read_text().splitlines()[1:]:
-            fields = line.split()
-            if fields[1] == want and fields[3] == "0A":  # 0A: LISTEN
-                return True
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if fields[1] == want and fields[3] == "0A":  # 0A: LISTEN
+            return True
     return False
 
 
 @contextmanager
 def ser2net(device: str, tmp: Path, within: float = 10.0) -> Iterator[int]:
     """ser2net 4 serving ``device`` over telnet/RFC 2217 on a free loopback port; yields the port."""
-    exe = shutil.which("ser2net") or next(
-        (p for p in ("/usr/sbin/ser2net", "/usr/local/sbin/ser2net") if Path(p).exists()), None
-    )
+    exe = find_ser2net()
     if exe is None:
         pytest.fail(SER2NET_MISSING, pytrace=False)
     port = free_port()

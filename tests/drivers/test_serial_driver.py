@@ -18,6 +18,7 @@ from core.trace import RX, TX
 from drivers.base import DriverConfig, DriverError, LinkLost
 from drivers.serial_port import SerialDriver
 from protocol.profile import load_profile
+from tests.drivers import remote
 from tests.drivers.remote import free_port, ser2net, tcp_server
 
 PROFILE = load_profile("xbee3-lte-m")
@@ -223,3 +224,11 @@ def test_an_open_that_never_finishes_is_bounded(monkeypatch):
     finally:
         release.set()
     assert time.monotonic() - started < 5
+
+
+def test_without_ser2net_the_rfc2217_tests_fail_saying_to_install_it(monkeypatch, tmp_path):
+    monkeypatch.setattr(remote.shutil, "which", lambda name: None)
+    monkeypatch.setattr(remote, "SER2NET_PLACES", [])
+    missing = pytest.raises(pytest.fail.Exception, match=r"ser2net is not installed.*apt-get install ser2net")
+    with missing, ser2net("/dev/null", tmp_path):
+        raise AssertionError("ser2net() started without a ser2net")
