@@ -98,6 +98,10 @@ class Driver(abc.ABC):
     @abc.abstractmethod
     def _close(self) -> None: ...
 
+    def advice(self) -> str:
+        """What to try when the link cannot be used (checks for the port, server, wiring)."""
+        return ""
+
     @property
     def dut_host(self) -> str | None:
         """The DUT's network address if the driver knows it (else the suite asks the DUT)."""
@@ -128,7 +132,8 @@ class Driver(abc.ABC):
             raise LinkLost(f"reading from the DUT failed: {exc}") from exc
         if data is None:
             self.closed = True
-            raise LinkLost("the DUT closed the link (end of file on the serial line)")
+            where = self.config.option("port") or "the serial line"
+            raise LinkLost(f"the DUT closed the link (end of file on {where})")
         if data:
             self.trace.record(RX, data)
         return data
