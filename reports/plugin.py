@@ -130,7 +130,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     final = report.when == "call" or (report.when == "setup" and not report.passed)
     if not final:
         return
-    case_id, requirement, kind = marker
+    case_id, requirement, kind, verifies = marker  # noqa: RUF059 (used below)
     recorded: list[str] = item.stash.get(FINDINGS_KEY, [])
     findings = list(recorded)
     exc = call.excinfo.value if call.excinfo is not None else None
