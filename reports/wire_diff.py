@@ -3,11 +3,12 @@
 Each case's trace is reduced to its exchange: what the host sent and the DUT answered (the decoded
 rows the sessions record, ``→ …`` and ``← …``) and what the suite's network peer did. What
 legitimately differs from run to run is normalised first: timestamps (not compared at all), how
-many times a request was polled before its answer changed, IPv4 addresses, the peer's source and listening ports, the frame IDs the suite chose (numbered by first
-appearance, ``00`` kept: it means "no reply" or "unsolicited"), and socket IDs (numbered by first
-appearance, ``FF`` kept), so which client got which socket ID does not count. Then per case: the
-same, or the first differing frame or reply with a field-level diff, and the frames one run has
-and the other lacks. Reply latencies (``latency`` in the JSON) are compared against thresholds.
+many times a request was polled before its answer changed, IPv4 addresses, the peer's source and
+listening ports, the frame IDs the suite chose (numbered by first appearance, ``00`` kept: it means
+"no reply" or "unsolicited"), and socket IDs (numbered by first appearance, ``FF`` kept), so which
+client got which socket ID does not count. Then per case: the same, or the first differing frame or
+reply with a field-level diff, and the frames one run has and the other lacks. Reply latencies
+(``latency`` in the JSON) are compared against thresholds.
 
 Only the text the trace rows carry is read: reports import no codec. A long payload is compared by
 the preview and length its decoded row shows.
@@ -16,6 +17,7 @@ the preview and length its decoded row shows.
 from __future__ import annotations
 
 import difflib
+import itertools
 import re
 from dataclasses import dataclass, field
 from html import escape
@@ -127,7 +129,7 @@ def _without_polls(evs: list[Event]) -> list[Event]:
     counts once: how many polls a wait takes depends on timing. Its earlier request/reply pairs go."""
     host = [i for i, e in enumerate(evs) if e.norm.startswith("→ ")]
     drop: set[int] = set()
-    for this, nxt in zip(host, host[1:], strict=False):
+    for this, nxt in itertools.pairwise(host):
         if evs[this].norm == evs[nxt].norm:
             drop.add(this)
             drop.update(j for j in range(this + 1, nxt) if evs[j].norm.startswith("← "))
