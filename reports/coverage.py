@@ -38,11 +38,16 @@ table.sc-coverage td.v a{color:inherit;text-decoration:none}
 
 
 def coverage(
-    catalogue: list[dict[str, str]], results: list[CaseResult], suite_cases: dict[str, list[str]]
+    catalogue: list[dict[str, str]],
+    results: list[CaseResult],
+    suite_cases: dict[str, list[str]],
+    partial: bool = False,
 ) -> list[dict[str, Any]]:
     """One entry per requirement of the families that ran (all when none did): its catalogue fields,
     ``cases`` (case IDs that ran and verify it), ``suite_cases`` (every collected case that verifies
-    it), ``verdicts`` (profile -> worst verdict of those cases' items) and ``status`` (STATUSES)."""
+    it), ``verdicts`` (profile -> worst verdict of those cases' items) and ``status`` (STATUSES).
+    ``partial``: ``suite_cases`` may lack cases that were not selected, so a requirement with no case
+    in it is "not run", not "uncovered"."""
     ran: dict[str, list[CaseResult]] = defaultdict(list)
     for r in results:
         for rid in r.verifies:
@@ -68,7 +73,7 @@ def coverage(
             status = INFORMATIVE
         elif items:
             status = VERIFIED if all(v in GOOD for v in verdicts.values()) else FAILED
-        elif in_suite:
+        elif in_suite or partial:
             status = NOT_RUN
         else:
             status = UNCOVERED

@@ -91,3 +91,12 @@ def test_a_real_run_reports_coverage(tmp_path: Path) -> None:
         {r for c in data["cases"] for r in c["verifies"]}
     )
     assert "Requirements coverage" in (out / "conformance.html").read_text(encoding="utf-8")
+
+
+def test_partial_collection_says_not_run() -> None:
+    """When only the selected cases are known, a requirement none of them verifies may still have a case."""
+    results = [result("XBEE-1", "lte", "PASS", ["XBEE-A"])]
+    entries = {e["id"]: e for e in coverage(CATALOGUE, results, {}, partial=True)}
+    assert entries["XBEE-D"]["status"] == "not run"
+    entries = {e["id"]: e for e in coverage(CATALOGUE, results, {}, partial=False)}
+    assert entries["XBEE-D"]["status"] == "uncovered"
