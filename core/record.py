@@ -7,7 +7,7 @@ decides INCONCLUSIVE by type, never by matching message text. This module knows 
 
 from __future__ import annotations
 
-from typing import Any, NoReturn
+from typing import Any, NamedTuple, NoReturn
 
 import pytest
 from _pytest.outcomes import Failed  # pytest.fail's exception class (pytest.fail.Exception)
@@ -17,6 +17,10 @@ from core.trace import Trace
 TRACE_KEY = pytest.StashKey[Trace]()
 IDENTITY_KEY = pytest.StashKey[dict[str, str]]()
 FINDINGS_KEY = pytest.StashKey[list[str]]()
+# The requirement catalogue as plain data (one dict of strings per requirement: id, family, document,
+# source_file, section, step, quote, sha, informative). The fixtures plugin puts it on the config;
+# the report reads it from there, so reports never import the catalogue's loader.
+REQUIREMENTS_KEY = pytest.StashKey[list[dict[str, str]]]()
 
 
 def record_trace(item: pytest.Item, trace: Trace) -> None:
@@ -32,8 +36,24 @@ def record_finding(item: pytest.Item, text: str) -> None:
     item.stash.setdefault(FINDINGS_KEY, []).append(text)
 
 
-def case_marker(item: pytest.Item) -> tuple[str, str, str] | None:
-    """(case ID, requirement, kind) from ``@case(...)``, or None for a non-case test."""
+def record_requirements(config: pytest.Config, catalogue: list[dict[str, str]]) -> None:
+    config.stash[REQUIREMENTS_KEY] = catalogue
+
+
+def recorded_requirements(config: pytest.Config) -> list[dict[str, str]]:
+    """The requirement catalogue the fixtures put on the config (empty when none was loaded)."""
+    return config.stash.get(REQUIREMENTS_KEY, [])
+
+
+class CaseMark(NamedTuple):
+    case_id: str
+    requirement: str
+    kind: str
+    verifies: tuple[str, ...]  # the requirement IDs (fixtures/requirements) the case verifies
+
+
+def case_marker(item: pytest.Item) -> CaseMark | None:
+    """(case ID, requirement, kind, verifies) from ``@case(...)``, or None for a non-case test."""
     mark = item.get_closest_marker("case")
     if mark is None:
         return None
@@ -41,7 +61,8 @@ def case_marker(item: pytest.Item) -> tuple[str, str, str] | None:
     case_id = str(args[0]) if args else str(mark.kwargs.get("case_id", ""))
     requirement = str(args[1]) if len(args) > 1 else str(mark.kwargs.get("requirement", ""))
     kind = str(mark.kwargs.get("kind", "positive"))
-    return case_id, requirement, kind
+    verifies = tuple(str(v) for v in mark.kwargs.get("verifies", ()))
+    return CaseMark(case_id, requirement, kind, verifies)
 
 
 class Inconclusive:

@@ -1,4 +1,6 @@
-"""``python -m reports diff OLD.json NEW.json``: what changed between two runs."""
+"""``python -m reports diff OLD.json NEW.json``: what changed between two runs (verdicts);
+``python -m reports wire-diff A.json B.json``: what changed on the wire; ``sensitivity``: the suite
+against every emulator fault profile."""
 
 from __future__ import annotations
 
@@ -8,6 +10,39 @@ from pathlib import Path
 
 from reports.diff import ReportError, compare, load, render
 from reports.sensitivity import families, faults_of, measure, write
+from reports.wire_diff import compare as wire_compare
+from reports.wire_diff import render as wire_render
+from reports.wire_diff import render_html as wire_render_html
+
+
+def wire_diff(args: argparse.Namespace) -> int:
+    align: dict[str, str] = {}
+    for pair in args.align_profile or []:
+        a, sep, b = pair.partition("=")
+        if not sep or not a or not b:
+            print(
+                f"python -m reports: error: --align-profile wants A=B (two profile names), not {pair!r}",
+                file=sys.stderr,
+            )
+            return 2
+        align[b] = a
+    if args.latency_factor < 1 or args.latency_add_ms < 0:
+        print("python -m reports: error: --latency-factor wants 1 or more, --latency-add-ms 0 or more", file=sys.stderr)
+        return 2
+    try:
+        a, b = load(args.a), load(args.b)
+    except ReportError as exc:
+        print(f"python -m reports: error: {exc}", file=sys.stderr)
+        return 2
+    diff = wire_compare(a, b, align, args.latency_factor, args.latency_add_ms)
+    print(wire_render(diff, a, b))
+    if args.html:
+        try:
+            args.html.write_text(wire_render_html(diff, a, b), encoding="utf-8")
+        except OSError as exc:
+            print(f"python -m reports: error: cannot write {args.html}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
+    return 1 if diff.different else 0
 
 
 def sensitivity(args: argparse.Namespace) -> int:
@@ -52,6 +87,37 @@ def main(argv: list[str] | None = None) -> int:
     )
     d.add_argument("old", type=Path, help="the earlier run's conformance.json")
     d.add_argument("new", type=Path, help="the later run's conformance.json")
+    w = sub.add_parser(
+        "wire-diff",
+        help="what changed on the wire between two runs, case by case, even where the verdicts agree",
+        description="Aligns two conformance.json files case by case (node ID: case, parameters, profile), "
+        "normalises what differs from run to run (timestamps, the peer's addresses and ports, frame IDs the "
+        "suite chose, which client got which socket ID) and shows per case the first differing frame or reply "
+        "with a field-level diff, and frames only one run has. Reply latencies that grew beyond both "
+        "thresholds are flagged (shown, not counted in the exit status: one slow reply on a busy machine "
+        "is not a regression). Exit status: 0 same wire behaviour, 1 it differs, 2 bad input.",
+    )
+    w.add_argument("a", type=Path, help="run A's conformance.json (e.g. firmware A, or the emulator)")
+    w.add_argument("b", type=Path, help="run B's conformance.json (e.g. firmware B, or the real module)")
+    w.add_argument("--html", type=Path, metavar="OUT", help="also write the diff as an HTML page")
+    w.add_argument(
+        "--align-profile",
+        action="append",
+        metavar="A=B",
+        help="line up run B's profile B with run A's profile A (repeatable), e.g. xbee3-lte-m=xbee-cat1",
+    )
+    w.add_argument(
+        "--latency-factor",
+        type=float,
+        default=2.0,
+        help="flag a case whose median reply latency grew by more than this factor ... (default 2)",
+    )
+    w.add_argument(
+        "--latency-add-ms",
+        type=float,
+        default=50.0,
+        help="... and by more than this many milliseconds (default 50; both must be exceeded)",
+    )
     s = sub.add_parser(
         "sensitivity",
         help="run the suite against every emulator fault profile; which cases catch each",
@@ -69,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "sensitivity":
         return sensitivity(args)
+    if args.command == "wire-diff":
+        return wire_diff(args)
     try:
         old, new = load(args.old), load(args.new)
     except ReportError as exc:

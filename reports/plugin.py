@@ -21,7 +21,8 @@ from typing import Any
 import pytest
 
 from core.family import families
-from core.record import FINDINGS_KEY, IDENTITY_KEY, TRACE_KEY, Inconclusive, case_marker
+from core.record import FINDINGS_KEY, IDENTITY_KEY, TRACE_KEY, Inconclusive, case_marker, recorded_requirements
+from reports.coverage import coverage, render_coverage, summary
 from reports.html_trace import CSS, hex_cut, render_trace
 from reports.matrix import render_matrix
 from reports.results import (
@@ -33,6 +34,7 @@ from reports.results import (
     CaseResult,
     Failure,
     TraceRow,
+    reply_latency,
     totals,
     verdict_class_name,
 )
@@ -129,7 +131,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     final = report.when == "call" or (report.when == "setup" and not report.passed)
     if not final:
         return
-    case_id, requirement, kind = marker
+    case_id, requirement, kind, verifies = marker
     recorded: list[str] = item.stash.get(FINDINGS_KEY, [])
     findings = list(recorded)
     exc = call.excinfo.value if call.excinfo is not None else None
@@ -156,6 +158,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         findings=findings,
         failure=_failure_of(exc),
         trace=rows,
+        verifies=list(verifies),
+        latency=reply_latency(rows),
     )
     setattr(report, RESULT_ATTR, result.to_json())
     if result.failure is not None and exc is not None:
@@ -229,6 +233,7 @@ class ComplianceReport:
         self.json_path = json_path
         self.results: list[CaseResult] = []
         self.identities: dict[str, dict[str, str]] = {}
+        self.suite_cases: dict[str, list[str]] = {}  # every collected case ID -> requirement IDs it verifies
         self.facts = {
             "suite": "sockconf " + suite_version(),
             "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
@@ -236,6 +241,21 @@ class ComplianceReport:
             "command": "pytest " + " ".join(config.invocation_params.args),
             "strict": "yes" if config.getini("strict") else "no",
         }
+
+    def pytest_itemcollected(self, item: pytest.Item) -> None:
+        # Before --case selection, so the coverage can tell a statement no case verifies from one
+        # whose cases were not selected. (Under xdist the workers collect; then only what ran counts.)
+        mark = case_marker(item)
+        if mark is not None:
+            known = self.suite_cases.setdefault(mark.case_id, [])
+            known += [rid for rid in mark.verifies if rid not in known]
+
+    def coverage(self) -> list[dict[str, Any]]:
+        # Without the collection (an xdist controller collects nothing), a selection (--case, -k) leaves
+        # unknown which cases verify the requirements no selected case verifies.
+        selected = bool(self.config.getoption("case", None) or self.config.getoption("keyword", ""))
+        partial = not self.suite_cases and selected
+        return coverage(recorded_requirements(self.config), self.results, self.suite_cases, partial)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         data = getattr(report, RESULT_ATTR, None)
@@ -256,12 +276,14 @@ class ComplianceReport:
     def pytest_html_results_summary(self, prefix: list[str], summary: list[str], postfix: list[str]) -> None:
         prefix.append(CSS)
         prefix.append(render_matrix(self.results, self.identities, self.facts))
+        prefix.append(render_coverage(self.coverage(), self.results))
 
     def pytest_html_report_title(self, report: Any) -> None:
         report.title = "sockconf compliance report"
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        requirements = self.coverage()
         data = {
             "schema": "sockconf-report/1",
             "suite": {
@@ -275,6 +297,8 @@ class ComplianceReport:
             "duts": self.identities,
             "totals": totals(self.results),
             "cases": [r.to_json() for r in self.results],
+            "coverage": summary(requirements),
+            "requirements": requirements,
         }
         self.json_path.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
 

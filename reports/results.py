@@ -6,9 +6,12 @@ decided once, here.
 
 from __future__ import annotations
 
+import statistics
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+from core.trace import NET, RX, TX
 
 PASS = "PASS"
 FAIL = "FAIL"
@@ -57,6 +60,8 @@ class CaseResult:
     findings: list[str] = field(default_factory=list)
     failure: Failure | None = None
     trace: list[TraceRow] = field(default_factory=list)
+    verifies: list[str] = field(default_factory=list)  # requirement IDs (the catalogue's) this case verifies
+    latency: dict[str, float] | None = None  # the DUT's reply latencies, see reply_latency()
 
     @property
     def html_id(self) -> str:
@@ -73,6 +78,30 @@ class CaseResult:
         data = asdict(self)
         data["section"] = self.section
         return data
+
+
+def reply_latency(rows: list[TraceRow]) -> dict[str, float] | None:
+    """How fast the DUT answered: for each run of host writes followed by DUT bytes, the time from the
+    last write to the first byte back. Bytes that follow a peer action (a connect, the peer's data)
+    are the DUT reporting the network, not answering the host, so a peer row in between starts over.
+    ``{"count", "median_ms", "max_ms"}``, or None when the DUT never answered a write."""
+    samples: list[float] = []
+    sent: float | None = None
+    for row in rows:
+        if row.direction == TX:
+            sent = row.t_ms
+        elif row.direction == NET:
+            sent = None
+        elif row.direction == RX and sent is not None:
+            samples.append(max(0.0, row.t_ms - sent))
+            sent = None
+    if not samples:
+        return None
+    return {
+        "count": len(samples),
+        "median_ms": round(statistics.median(samples), 3),
+        "max_ms": round(max(samples), 3),
+    }
 
 
 def totals(results: list[CaseResult]) -> dict[str, int]:

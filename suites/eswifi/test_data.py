@@ -19,7 +19,11 @@ PAYLOADS = [(1, 0x00), (1, 0x0D), (1, 0x3E), (1, 0xFF), (2, 0x0D), (255, 0x01), 
 PAYLOAD_IDS = [f"{size}B-from-{start:02X}" for size, start in PAYLOADS]
 
 
-@case("ESWIFI-DATA-01", "R0 returns the client's bytes exactly, any byte values, 1 to 1460 bytes")
+@case(
+    "ESWIFI-DATA-01",
+    "R0 returns the client's bytes exactly, any byte values, 1 to 1460 bytes",
+    verifies=("ESWIFI-SEED-SINGLE-RECEIVE", "ESWIFI-SPEC-R0", "ESWIFI-SPEC-DATA"),
+)
 @pytest.mark.parametrize(("size", "start"), PAYLOADS, ids=PAYLOAD_IDS)
 def test_read_binary(eswifi: ESWiFiSession, peer: Peer, size: int, start: int) -> None:
     open_server(eswifi, PORT)
@@ -29,7 +33,11 @@ def test_read_binary(eswifi: ESWiFiSession, peer: Peer, size: int, start: int) -
     read_exactly(eswifi, payload, requirement=eswifi.requirement)
 
 
-@case("ESWIFI-DATA-02", "S3=<n> with n bytes of any values (1 to 1460) answers n and the client receives them exactly")
+@case(
+    "ESWIFI-DATA-02",
+    "S3=<n> with n bytes of any values (1 to 1460) answers n and the client receives them exactly",
+    verifies=("ESWIFI-SEED-SINGLE-SEND", "ESWIFI-SPEC-S3", "ESWIFI-SPEC-DATA"),
+)
 @pytest.mark.parametrize(("size", "start"), PAYLOADS, ids=PAYLOAD_IDS)
 def test_write_binary(eswifi: ESWiFiSession, peer: Peer, size: int, start: int) -> None:
     open_server(eswifi, PORT)
@@ -40,6 +48,7 @@ def test_write_binary(eswifi: ESWiFiSession, peer: Peer, size: int, start: int) 
 @case(
     "ESWIFI-DATA-03",
     "bytes beyond R1 stay buffered: successive R0 calls return them, at most R1 each, nothing lost or reordered",
+    verifies=("ESWIFI-SPEC-R1", "ESWIFI-SPEC-R0"),
 )
 @pytest.mark.parametrize(
     ("read_size", "size"),

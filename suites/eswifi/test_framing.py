@@ -91,6 +91,7 @@ def write_after(eswifi: ESWiFiSession, client: TcpClient, requirement: str) -> N
     "an over-long line (600 bytes, then CR) is answered with the error form or not at all, and the module "
     "answers the next command",
     kind=NEG,
+    verifies=("ESWIFI-SPEC-COMMAND", "ESWIFI-SPEC-ERROR"),
 )
 def test_overlong_line(eswifi: ESWiFiSession) -> None:
     eswifi.select(PROBE_SOCKET)
@@ -107,6 +108,7 @@ def test_overlong_line(eswifi: ESWiFiSession) -> None:
     "a line whose CR is missing runs into the next command: the merged line is answered with the error form, "
     "and a later good command is answered normally",
     kind=NEG,
+    verifies=("ESWIFI-SPEC-COMMAND", "ESWIFI-SPEC-ERROR"),
 )
 def test_missing_cr(eswifi: ESWiFiSession) -> None:
     eswifi.select(PROBE_SOCKET)
@@ -136,6 +138,7 @@ BINARY_JUNK = [
     "binary junk (NUL, 0xFF, non-ASCII bytes) ended by CR is answered with the error form, and the module "
     "answers the next command",
     kind=NEG,
+    verifies=("ESWIFI-SPEC-ERROR",),
 )
 def test_binary_junk(eswifi: ESWiFiSession) -> None:
     for junk in BINARY_JUNK:
@@ -157,6 +160,7 @@ def test_binary_junk(eswifi: ESWiFiSession) -> None:
     "S3=10 followed by only 4 bytes: after its payload timeout the module answers with the error form, "
     "sends the client nothing, and keeps working",
     kind=NEG,
+    verifies=("ESWIFI-SPEC-S3", "ESWIFI-SPEC-ERROR"),
 )
 def test_s3_payload_cut_short(eswifi: ESWiFiSession, peer: Peer) -> None:
     open_server(eswifi, PORT)
@@ -197,6 +201,7 @@ def test_s3_payload_cut_short(eswifi: ESWiFiSession, peer: Peer) -> None:
     "S3=2 followed by 4 bytes writes exactly 2 (answered 2); the 2 extra bytes start the next line, which is "
     "answered with the error form, and the module keeps working",
     kind=NEG,
+    verifies=("ESWIFI-SPEC-S3", "ESWIFI-SPEC-ERROR"),
 )
 def test_s3_payload_too_long(eswifi: ESWiFiSession, peer: Peer) -> None:
     open_server(eswifi, PORT)
@@ -222,6 +227,7 @@ def test_s3_payload_too_long(eswifi: ESWiFiSession, peer: Peer) -> None:
     "ESWIFI-FRAMING-06",
     "S3=10 whose payload arrives in two writes (4 bytes, then 6) waits for the rest: answered 10, the client "
     "receives all 10 bytes",
+    verifies=("ESWIFI-SPEC-S3",),
 )
 def test_s3_payload_in_two_writes(eswifi: ESWiFiSession, peer: Peer) -> None:
     open_server(eswifi, PORT)

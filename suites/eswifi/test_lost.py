@@ -37,6 +37,7 @@ MODES = [pytest.param(MULTI, id="P5=11"), pytest.param(SINGLE, id="P5=1")]
 @case(
     "ESWIFI-LOST-01",
     "after the client closes, R0 returns what it had sent, then -1; S3 answers -1 (with OK under --strict)",
+    verifies=("ESWIFI-SEED-R0", "ESWIFI-SEED-S3", "ESWIFI-SPEC-LOST"),
 )
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("how", ["close", "close-after-data", "reset"])
@@ -58,6 +59,7 @@ def test_lost_connection(eswifi: ESWiFiSession, peer: Peer, mode: int, how: str)
 @case(
     "ESWIFI-LOST-02",
     "a lost client does not stall the module: -1 stays -1, other commands are answered, P5=10 serves the next client",
+    verifies=("ESWIFI-SPEC-LOST", "ESWIFI-SEED-P5-10"),
 )
 def test_lost_client_then_next(eswifi: ESWiFiSession, peer: Peer) -> None:
     open_server(eswifi, PORT, MULTI)

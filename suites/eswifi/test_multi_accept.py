@@ -48,11 +48,77 @@ def send_seed(eswifi: ESWiFiSession, step: str) -> bytes:
     "step",
     [
         pytest.param(
-            "keepalive", marks=case("ESWIFI-MA-01", "PK=1,3000 (TCP keep-alive) is answered with OK"), id="PK"
+            "keepalive",
+            marks=case(
+                "ESWIFI-MA-01",
+                "PK=1,3000 (TCP keep-alive) is answered with OK",
+                verifies=(
+                    "ESWIFI-SEED-MA",
+                    "ESWIFI-SEED-PK-1-3000",
+                    "ESWIFI-SEED-SEQ-PK",
+                    "ESWIFI-SEED-SEQ-P0",
+                    "ESWIFI-SEED-SETUP",
+                    "ESWIFI-SEED-SETUP-P0",
+                    "ESWIFI-SEED-FUNC-SETSOCKETOPTS",
+                    "ESWIFI-SPEC-SUCCESS",
+                ),
+            ),
+            id="PK",
         ),
-        pytest.param("protocol", marks=case("ESWIFI-MA-02", "P1=0 (protocol TCP) is answered with OK"), id="P1"),
-        pytest.param("port", marks=case("ESWIFI-MA-03", "P2=5024 (local port) is answered with OK"), id="P2"),
-        pytest.param("backlog", marks=case("ESWIFI-MA-04", "P8=6 (listen backlog) is answered with OK"), id="P8"),
+        pytest.param(
+            "protocol",
+            marks=case(
+                "ESWIFI-MA-02",
+                "P1=0 (protocol TCP) is answered with OK",
+                verifies=(
+                    "ESWIFI-SEED-MA",
+                    "ESWIFI-SEED-P1-0",
+                    "ESWIFI-SEED-SEQ-P1",
+                    "ESWIFI-SEED-SEQ-P0",
+                    "ESWIFI-SEED-SETUP",
+                    "ESWIFI-SEED-SETUP-P0",
+                    "ESWIFI-SEED-SETUP-P1",
+                    "ESWIFI-SPEC-SUCCESS",
+                ),
+            ),
+            id="P1",
+        ),
+        pytest.param(
+            "port",
+            marks=case(
+                "ESWIFI-MA-03",
+                "P2=5024 (local port) is answered with OK",
+                verifies=(
+                    "ESWIFI-SEED-MA",
+                    "ESWIFI-SEED-P2-5024",
+                    "ESWIFI-SEED-SEQ-P2",
+                    "ESWIFI-SEED-SEQ-P0",
+                    "ESWIFI-SEED-SETUP",
+                    "ESWIFI-SEED-SETUP-P0",
+                    "ESWIFI-SEED-SETUP-P2",
+                    "ESWIFI-SPEC-SUCCESS",
+                ),
+            ),
+            id="P2",
+        ),
+        pytest.param(
+            "backlog",
+            marks=case(
+                "ESWIFI-MA-04",
+                "P8=6 (listen backlog) is answered with OK",
+                verifies=(
+                    "ESWIFI-SEED-MA",
+                    "ESWIFI-SEED-P8-6",
+                    "ESWIFI-SEED-SEQ-P8",
+                    "ESWIFI-SEED-SEQ-P0",
+                    "ESWIFI-SEED-SETUP",
+                    "ESWIFI-SEED-SETUP-P0",
+                    "ESWIFI-SEED-SETUP-P8",
+                    "ESWIFI-SPEC-SUCCESS",
+                ),
+            ),
+            id="P8",
+        ),
     ],
 )
 @pytest.mark.parametrize("socket_number", SOCKETS)
@@ -66,6 +132,14 @@ def test_setting(eswifi: ESWiFiSession, step: str, socket_number: int) -> None:
 @case(
     "ESWIFI-MA-05",
     "P5=11 answers [TCP TSK] Multi-Accept Setup, [TCP SVR] Waiting on connection ... and OK; the port then accepts",
+    verifies=(
+        "ESWIFI-SEED-MA",
+        "ESWIFI-SEED-P5-11",
+        "ESWIFI-SEED-SEQ-P5-11",
+        "ESWIFI-SEED-FUNC-BIND",
+        "ESWIFI-SEED-FUNC-LISTEN",
+        "ESWIFI-SPEC-P5",
+    ),
 )
 @pytest.mark.parametrize(
     ("socket_number", "port"),
@@ -83,7 +157,17 @@ def test_start_multi_accept(eswifi: ESWiFiSession, peer: Peer, socket_number: in
     peer.connect(port)
 
 
-@case("ESWIFI-MA-06", "a connecting client is announced unprompted by [TCP SVR] Accepted <its ip>:<its source port>")
+@case(
+    "ESWIFI-MA-06",
+    "a connecting client is announced unprompted by [TCP SVR] Accepted <its ip>:<its source port>",
+    verifies=(
+        "ESWIFI-SEED-SEQ-ACCEPT-1",
+        "ESWIFI-SEED-SEQ-ACCEPT-2",
+        "ESWIFI-SEED-FUNC-ACCEPT",
+        "ESWIFI-SPEC-ASYNC",
+        "ESWIFI-SPEC-ACCEPTED",
+    ),
+)
 @pytest.mark.parametrize("socket_number", [0, 2], ids=["P0=0", "P0=2"])
 def test_accept(eswifi: ESWiFiSession, peer: Peer, socket_number: int) -> None:
     open_server(eswifi, PORT, socket_number=socket_number)
@@ -98,6 +182,14 @@ def test_accept(eswifi: ESWiFiSession, peer: Peer, socket_number: int) -> None:
 @case(
     "ESWIFI-MA-07",
     "R0 answers the current client's bytes then OK, empty data when nothing waits, -1 once the client has gone",
+    verifies=(
+        "ESWIFI-SEED-R0",
+        "ESWIFI-SEED-SEQ-R0-1",
+        "ESWIFI-SEED-SEQ-R0-2",
+        "ESWIFI-SEED-FUNC-RECV",
+        "ESWIFI-SPEC-R0",
+        "ESWIFI-SPEC-LOST",
+    ),
 )
 @pytest.mark.parametrize("state", ["data", "nothing-waiting", "client-closed", "client-reset"])
 def test_read(eswifi: ESWiFiSession, peer: Peer, state: str) -> None:
@@ -125,6 +217,14 @@ def test_read(eswifi: ESWiFiSession, peer: Peer, state: str) -> None:
 @case(
     "ESWIFI-MA-08",
     "S3=<n> + n bytes answers n then OK and the client receives the bytes; S3 answers -1 once the client has gone",
+    verifies=(
+        "ESWIFI-SEED-S3",
+        "ESWIFI-SEED-SEQ-S3-1",
+        "ESWIFI-SEED-SEQ-S3-2",
+        "ESWIFI-SEED-FUNC-SEND",
+        "ESWIFI-SPEC-S3",
+        "ESWIFI-SPEC-LOST",
+    ),
 )
 @pytest.mark.parametrize("state", ["write", "write_next", "client-closed"], ids=["S3=1-1", "S3=1-2", "client-closed"])
 def test_write(eswifi: ESWiFiSession, peer: Peer, state: str) -> None:
@@ -148,6 +248,14 @@ def test_write(eswifi: ESWiFiSession, peer: Peer, state: str) -> None:
 @case(
     "ESWIFI-MA-09",
     "P5=10 answers [TCP SVR] Waiting on connection ... and OK, closes the current client and serves the next one",
+    verifies=(
+        "ESWIFI-SEED-P5-10",
+        "ESWIFI-SEED-SEQ-P5-10",
+        "ESWIFI-SEED-SEQ-INTRO",
+        "ESWIFI-SEED-SEQ-ACCEPT-2",
+        "ESWIFI-SPEC-NEXT-CLIENT",
+        "ESWIFI-SPEC-P5",
+    ),
 )
 @pytest.mark.parametrize("next_arrives", ["queued", "later"])
 def test_next_client(eswifi: ESWiFiSession, peer: Peer, next_arrives: str) -> None:
@@ -177,7 +285,15 @@ def test_next_client(eswifi: ESWiFiSession, peer: Peer, next_arrives: str) -> No
 
 
 @case(
-    "ESWIFI-MA-10", "P5=0 answers [TCP TSK] Killed and OK, and closes the current client, the waiting ones and the port"
+    "ESWIFI-MA-10",
+    "P5=0 answers [TCP TSK] Killed and OK, and closes the current client, the waiting ones and the port",
+    verifies=(
+        "ESWIFI-SEED-P5-0",
+        "ESWIFI-SEED-SEQ-P5-0",
+        "ESWIFI-SEED-FUNC-CLOSE",
+        "ESWIFI-SPEC-STOP",
+        "ESWIFI-SPEC-P5",
+    ),
 )
 @pytest.mark.parametrize("clients", [0, 1, 3], ids=["no-client", "current", "current+2-waiting"])
 def test_stop(eswifi: ESWiFiSession, peer: Peer, clients: int) -> None:

@@ -21,7 +21,7 @@ PORT = ESWIFI_SEED_PORT
 NEG = "negative"
 
 
-# case ID -> (requirement, the bad inputs it sends)
+# case ID -> (requirement, the bad inputs it sends); VERIFIES: the documented statements each checks
 BAD: dict[str, tuple[str, list[bytes]]] = {
     "ESWIFI-NEG-01": (
         "P0 with a socket out of range (not 0-3) is answered with ERROR",
@@ -51,6 +51,17 @@ BAD: dict[str, tuple[str, list[bytes]]] = {
     ),
 }
 
+VERIFIES: dict[str, tuple[str, ...]] = {
+    "ESWIFI-NEG-01": ("ESWIFI-SEED-SETUP-P0", "ESWIFI-SPEC-P0", "ESWIFI-SPEC-ERROR"),
+    "ESWIFI-NEG-02": ("ESWIFI-SEED-SETUP-P1", "ESWIFI-SPEC-P1", "ESWIFI-SPEC-ERROR"),
+    "ESWIFI-NEG-03": ("ESWIFI-SPEC-P2", "ESWIFI-SPEC-ERROR"),
+    "ESWIFI-NEG-04": ("ESWIFI-SEED-SETUP-P8", "ESWIFI-SEED-SEQ-P8", "ESWIFI-SPEC-P8", "ESWIFI-SPEC-ERROR"),
+    "ESWIFI-NEG-05": ("ESWIFI-SPEC-S3", "ESWIFI-SPEC-ERROR"),
+    "ESWIFI-NEG-06": ("ESWIFI-SPEC-ERROR",),
+    "ESWIFI-NEG-07": ("ESWIFI-SPEC-P5", "ESWIFI-SPEC-ERROR"),
+    "ESWIFI-NEG-08": ("ESWIFI-SPEC-PK", "ESWIFI-SPEC-ERROR"),
+}
+
 
 def _label(wire: bytes) -> str:
     line = wire.split(b"\r", 1)[0].decode("ascii", "replace")
@@ -58,7 +69,7 @@ def _label(wire: bytes) -> str:
 
 
 BAD_INPUT: list[Any] = [
-    pytest.param(wire, marks=case(case_id, requirement, kind=NEG), id=_label(wire))
+    pytest.param(wire, marks=case(case_id, requirement, kind=NEG, verifies=VERIFIES[case_id]), id=_label(wire))
     for case_id, (requirement, wires) in BAD.items()
     for wire in wires
 ]
@@ -88,6 +99,7 @@ def test_bad_input_is_refused(eswifi: ESWiFiSession, wire: bytes) -> None:
     "ESWIFI-NEG-09",
     "a refused S3 sends nothing to the client, and a running server keeps serving after errors",
     kind=NEG,
+    verifies=("ESWIFI-SPEC-S3", "ESWIFI-SPEC-ERROR"),
 )
 def test_errors_leave_the_server_running(eswifi: ESWiFiSession, peer: Peer) -> None:
     open_server(eswifi, PORT)

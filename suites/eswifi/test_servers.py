@@ -40,7 +40,11 @@ def refused(eswifi: ESWiFiSession, peer: Peer, port: int, requirement: str) -> N
         eswifi.fail(requirement, ["connection refused"], ["a connection was accepted"], ["the listener is still open"])
 
 
-@case("ESWIFI-SRV-01", "the Accepted message names the connecting peer's own IPv4 address and TCP source port")
+@case(
+    "ESWIFI-SRV-01",
+    "the Accepted message names the connecting peer's own IPv4 address and TCP source port",
+    verifies=("ESWIFI-SEED-SEQ-ACCEPT-1", "ESWIFI-SEED-SINGLE-ACCEPT", "ESWIFI-SPEC-ACCEPTED"),
+)
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("source", ["ephemeral", "fixed"], ids=["src-ephemeral", "src-fixed"])
 def test_accepted_names_the_peer(eswifi: ESWiFiSession, peer: Peer, mode: int, source: str) -> None:
@@ -54,6 +58,14 @@ def test_accepted_names_the_peer(eswifi: ESWiFiSession, peer: Peer, mode: int, s
     "ESWIFI-SRV-02",
     "with P8=6 the P5=10 loop serves 1 to 7 clients in arrival order: each one's bytes reach R0, "
     "each S3 reaches it, each is closed at P5=10",
+    verifies=(
+        "ESWIFI-SEED-SEQ-INTRO",
+        "ESWIFI-SEED-SEQ-OUTRO",
+        "ESWIFI-SEED-P8-6",
+        "ESWIFI-SEED-P5-10",
+        "ESWIFI-SPEC-NEXT-CLIENT",
+        "ESWIFI-SPEC-BACKLOG",
+    ),
 )
 @pytest.mark.parametrize("clients", [1, 2, 6, 7], ids=lambda n: f"{n}-clients")
 def test_multi_accept_loop(eswifi: ESWiFiSession, peer: Peer, clients: int) -> None:
@@ -82,6 +94,7 @@ def fate_of(eswifi: ESWiFiSession, extra: TcpClient | None) -> str:
     "ESWIFI-SRV-03",
     "with P8=n, n clients wait behind the current one and are served in order; "
     "what a client beyond the backlog sees is reported (UNCONFIRMED)",
+    verifies=("ESWIFI-SEED-SETUP-P8", "ESWIFI-SEED-SINGLE-LISTEN", "ESWIFI-SPEC-P8", "ESWIFI-SPEC-BACKLOG"),
 )
 @pytest.mark.parametrize("backlog", [1, 6], ids=lambda n: f"P8={n}")
 def test_beyond_the_backlog(eswifi: ESWiFiSession, peer: Peer, backlog: int) -> None:
@@ -104,7 +117,11 @@ def test_beyond_the_backlog(eswifi: ESWiFiSession, peer: Peer, backlog: int) -> 
     stop(eswifi)
 
 
-@case("ESWIFI-SRV-04", "after P5=0 a new connection to the port is refused, and the socket can serve again")
+@case(
+    "ESWIFI-SRV-04",
+    "after P5=0 a new connection to the port is refused, and the socket can serve again",
+    verifies=("ESWIFI-SEED-SINGLE-CLOSE", "ESWIFI-SEED-P5-0", "ESWIFI-SPEC-STOP", "ESWIFI-SPEC-SINGLE"),
+)
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("socket_number", [0, 3], ids=["P0=0", "P0=3"])
 def test_refused_after_stop(eswifi: ESWiFiSession, peer: Peer, mode: int, socket_number: int) -> None:
@@ -122,6 +139,18 @@ def test_refused_after_stop(eswifi: ESWiFiSession, peer: Peer, mode: int, socket
 @case(
     "ESWIFI-SRV-05",
     "P5=1 serves one client (Accepted, R0, S3); a second client waits unannounced; P5=0 closes both and the port",
+    verifies=(
+        "ESWIFI-SEED-SINGLE",
+        "ESWIFI-SEED-SINGLE-OPEN",
+        "ESWIFI-SEED-SINGLE-BIND",
+        "ESWIFI-SEED-SINGLE-LISTEN",
+        "ESWIFI-SEED-SINGLE-ACCEPT",
+        "ESWIFI-SEED-SINGLE-SEND",
+        "ESWIFI-SEED-SINGLE-RECEIVE",
+        "ESWIFI-SEED-SINGLE-CLOSE",
+        "ESWIFI-SPEC-SINGLE",
+        "ESWIFI-SPEC-BACKLOG",
+    ),
 )
 @pytest.mark.parametrize("second", [False, True], ids=["one-client", "second-waits"])
 def test_single_server(eswifi: ESWiFiSession, peer: Peer, second: bool) -> None:
@@ -148,6 +177,7 @@ def test_single_server(eswifi: ESWiFiSession, peer: Peer, second: bool) -> None:
     "ESWIFI-SRV-06",
     "servers on two sockets and ports run at once: each announces its own client, R0/S3 follow P0, "
     "P5=0 on one leaves the other serving",
+    verifies=("ESWIFI-SEED-SETUP-P0", "ESWIFI-SEED-SEQ-P0", "ESWIFI-SPEC-P0"),
 )
 @pytest.mark.parametrize(
     ("sockets", "modes"),
@@ -177,7 +207,11 @@ def test_two_servers(eswifi: ESWiFiSession, peer: Peer, sockets: tuple[int, int]
     write(eswifi, clients[1], b"still serving", requirement=f"S3 on P0={sockets[1]} still reaches its client")
 
 
-@case("ESWIFI-SRV-07", "each socket keeps its own settings: P? on each shows its own protocol (field 1) and port (3)")
+@case(
+    "ESWIFI-SRV-07",
+    "each socket keeps its own settings: P? on each shows its own protocol (field 1) and port (3)",
+    verifies=("ESWIFI-SEED-SETUP-P0", "ESWIFI-SEED-SETUP-P1", "ESWIFI-SEED-SETUP-P2", "ESWIFI-SPEC-P?"),
+)
 def test_settings_per_socket(eswifi: ESWiFiSession) -> None:
     numbers = range(eswifi.sockets)
     settings = {n: (n % 2, 6000 + 11 * n) for n in numbers}

@@ -86,6 +86,7 @@ def restored(xbee: XBeeSession, command: bytes) -> Iterator[bytes]:
     "XBEE-AT-01",
     "an AT query (0x08, no parameter) is answered 0x88: frame ID, command, status 00 and the value "
     "(AP 01/02, MY/SH/SL 4 bytes, AI 00, IM 15 digits, ...)",
+    verifies=("XBEE-SEED-STEP-5-ATMY", "XBEE-SPEC-AT-0x08", "XBEE-SPEC-AT-0x88", "XBEE-SPEC-IDENTITY"),
 )
 @pytest.mark.parametrize("command", sorted(IDENTITY))
 def test_query(request: pytest.FixtureRequest, xbee: XBeeSession, api_mode: int, command: str) -> None:
@@ -113,6 +114,7 @@ def test_query(request: pytest.FixtureRequest, xbee: XBeeSession, api_mode: int,
 @case(
     "XBEE-AT-02",
     "an AT set (0x08 with a parameter) is answered 0x88 status 00 without a value; a query then returns the new value",
+    verifies=("XBEE-SPEC-AT-0x08", "XBEE-SPEC-AT-0x88"),
 )
 def test_set(xbee: XBeeSession, api_mode: int) -> None:
     value = b"sockconf \x7e\x7d set"
@@ -126,6 +128,7 @@ def test_set(xbee: XBeeSession, api_mode: int) -> None:
 @case(
     "XBEE-AT-03",
     "a queued set (0x09) is answered 0x88 status 00 but applied only by AC: a 0x09 query still answers the old value",
+    verifies=("XBEE-SPEC-AT-0x09", "XBEE-SPEC-AT-0x88"),
 )
 def test_queue_then_apply(xbee: XBeeSession, api_mode: int) -> None:
     value = b"sockconf queued"
@@ -147,6 +150,7 @@ def test_queue_then_apply(xbee: XBeeSession, api_mode: int) -> None:
     "XBEE-AT-04",
     "an AT command the module does not have is answered 0x88 status 02 (invalid command)",
     kind="negative",
+    verifies=("XBEE-SPEC-AT-0x88",),
 )
 @pytest.mark.parametrize("queue", [False, True], ids=["0x08", "0x09"])
 @pytest.mark.parametrize("command", [b"ZZ", b"Q9"], ids=lambda c: c.decode())
@@ -165,6 +169,7 @@ BAD_PARAMETERS = {"AP-FF": (b"AP", b"\xff"), "NI-21-chars": (b"NI", b"N" * 21)}
     "XBEE-AT-05",
     "an AT set with a value out of range is answered 0x88 status 03 (invalid parameter) and changes nothing",
     kind="negative",
+    verifies=("XBEE-SPEC-AT-0x88",),
 )
 @pytest.mark.parametrize("bad", sorted(BAD_PARAMETERS))
 def test_invalid_parameter(xbee: XBeeSession, bad: str) -> None:
@@ -186,6 +191,7 @@ def test_invalid_parameter(xbee: XBeeSession, bad: str) -> None:
     "XBEE-AT-06",
     "setting the read-only MY is refused with an error status (likely 01 ERROR; UNCONFIRMED) and MY keeps its value",
     kind="negative",
+    verifies=("XBEE-SPEC-AT-0x88", "XBEE-SPEC-IDENTITY"),
 )
 def test_read_only(request: pytest.FixtureRequest, xbee: XBeeSession) -> None:
     before = _query(xbee, b"MY", requirement="precondition: MY can be queried")
@@ -203,6 +209,7 @@ def test_read_only(request: pytest.FixtureRequest, xbee: XBeeSession) -> None:
 @case(
     "XBEE-AT-07",
     "MY is the module's IPv4 address as 4 bytes: the peer reaches a listener of the module at that address",
+    verifies=("XBEE-SEED-STEP-5-TEXT-1", "XBEE-SEED-STEP-5-ATMY", "XBEE-SPEC-IDENTITY"),
 )
 def test_my_is_reachable(request: pytest.FixtureRequest, xbee: XBeeSession, api_mode: int) -> None:
     fid = xbee.next_frame_id()

@@ -36,6 +36,7 @@ UDP_PORT = 10042
     "XBEE-CLOSE-01",
     "Socket Close is answered 0xC3 with its frame ID, the socket ID and status 00 (Digi: 7E 00 04 C3 01 00 00 3B), "
     "and the ID is freed",
+    verifies=("XBEE-SPEC-CLOSE-0x43", "XBEE-SPEC-CLOSE-STATUS", "XBEE-SPEC-UDP-EXAMPLE", "XBEE-SPEC-ECHO"),
 )
 @pytest.mark.parametrize("protocol", [Protocol.TCP, Protocol.UDP], ids=["TCP", "UDP"])
 def test_close(xbee: XBeeSession, api_mode: int, protocol: Protocol) -> None:
@@ -55,6 +56,7 @@ def test_close(xbee: XBeeSession, api_mode: int, protocol: Protocol) -> None:
 @case(
     "XBEE-CLOSE-02",
     "Socket Close with socket ID FF closes every socket: listeners stop listening, connections close, IDs are freed",
+    verifies=("XBEE-SPEC-CLOSE-0x43", "XBEE-SPEC-CLOSE-LISTENER"),
 )
 def test_close_all(request: pytest.FixtureRequest, xbee: XBeeSession, peer: Peer, api_mode: int) -> None:
     listener = open_listener(xbee, PORT)
@@ -83,7 +85,11 @@ def test_close_all(request: pytest.FixtureRequest, xbee: XBeeSession, peer: Peer
         freed(xbee, sid, f"after 0x43 FF socket {sid:02X} is freed: closing it answers 20 (bad socket ID)")
 
 
-@case("XBEE-CLOSE-03", "after Socket Close on a listener, its port refuses connections")
+@case(
+    "XBEE-CLOSE-03",
+    "after Socket Close on a listener, its port refuses connections",
+    verifies=("XBEE-SPEC-CLOSE-0x43", "XBEE-SPEC-CLOSE-LISTENER"),
+)
 def test_close_listener(xbee: XBeeSession, peer: Peer, api_mode: int) -> None:
     listener = open_listener(xbee, PORT)
     close(xbee, listener, xbee.requirement)
@@ -94,6 +100,7 @@ def test_close_listener(xbee: XBeeSession, peer: Peer, api_mode: int) -> None:
     "XBEE-CLOSE-04",
     "Socket Close on a socket ID that is not open is answered 0xC3 status 20 (bad socket ID)",
     kind="negative",
+    verifies=("XBEE-SPEC-CLOSE-STATUS",),
 )
 @pytest.mark.parametrize("socket_id", [0x00, 0x07, 0xFE], ids=lambda s: f"sock{s:02X}")
 def test_bad_socket(xbee: XBeeSession, socket_id: int) -> None:
@@ -104,7 +111,11 @@ def test_bad_socket(xbee: XBeeSession, socket_id: int) -> None:
     )
 
 
-@case("XBEE-CLOSE-05", "Socket Close on a connected socket closes the TCP connection: the peer sees it closed")
+@case(
+    "XBEE-CLOSE-05",
+    "Socket Close on a connected socket closes the TCP connection: the peer sees it closed",
+    verifies=("XBEE-SPEC-CLOSE-0x43", "XBEE-SPEC-ACCEPT"),
+)
 @pytest.mark.parametrize("via", ["connect", "accept"])
 def test_close_connection(xbee: XBeeSession, peer: Peer, api_mode: int, via: str) -> None:
     sid, conn = connection_to(xbee, peer, via, PORT)

@@ -41,6 +41,7 @@ def _ipv4(host: str) -> bytes:
 @case(
     "XBEE-CONNECT-01",
     "Socket Connect by binary IPv4 (type 00) is answered 0xC2 status 00, then 0xCF 00, and reaches the peer",
+    verifies=("XBEE-SPEC-CONNECT-0x42", "XBEE-SPEC-CONNECT-SEQUENCE", "XBEE-SPEC-CONNECT-STATUS"),
 )
 def test_connect_ipv4(xbee: XBeeSession, peer: Peer, api_mode: int) -> None:
     connect_to_peer(xbee, peer, AddressType.IPV4, requirement=xbee.requirement)
@@ -49,6 +50,7 @@ def test_connect_ipv4(xbee: XBeeSession, peer: Peer, api_mode: int) -> None:
 @case(
     "XBEE-CONNECT-02",
     "Socket Connect by string (type 01, a dotted quad) is answered 0xC2 status 00, then 0xCF 00, and reaches the peer",
+    verifies=("XBEE-SPEC-CONNECT-0x42", "XBEE-SPEC-CONNECT-SEQUENCE"),
 )
 def test_connect_string(xbee: XBeeSession, peer: Peer, api_mode: int) -> None:
     connect_to_peer(xbee, peer, AddressType.STRING, requirement=xbee.requirement)
@@ -57,6 +59,7 @@ def test_connect_string(xbee: XBeeSession, peer: Peer, api_mode: int) -> None:
 @case(
     "XBEE-CONNECT-03",
     "after 0xCF 00 the connection carries data both ways: 0x44 reaches the peer, the peer's bytes arrive as 0xCD",
+    verifies=("XBEE-SPEC-CONNECT-SEQUENCE", "XBEE-SPEC-SEND-0x44", "XBEE-SEED-STEP-7-TEXT"),
 )
 def test_connected_carries_data(xbee: XBeeSession, peer: Peer, api_mode: int) -> None:
     sid, _, conn = connect_to_peer(xbee, peer)
@@ -71,6 +74,7 @@ def test_connected_carries_data(xbee: XBeeSession, peer: Peer, api_mode: int) ->
     "XBEE-CONNECT-04",
     "a connect to a closed port: 0xC2 status 00, then fatal 0xCF 02 (connection refused); the socket ID is freed",
     kind="negative",
+    verifies=("XBEE-SPEC-CONNECT-SEQUENCE", "XBEE-SPEC-SOCKET-STATUS-CODES", "XBEE-SPEC-SOCKET-STATUS-FATAL"),
 )
 def test_connect_refused(xbee: XBeeSession, peer: Peer, api_mode: int) -> None:
     port = peer.unused_port()
@@ -91,6 +95,7 @@ def test_connect_refused(xbee: XBeeSession, peer: Peer, api_mode: int) -> None:
     "XBEE-CONNECT-05",
     "Socket Connect with an undefined address type is answered 0xC2 status 01 (bad address type)",
     kind="negative",
+    verifies=("XBEE-SPEC-CONNECT-0x42", "XBEE-SPEC-CONNECT-STATUS"),
 )
 @pytest.mark.parametrize("address_type", [0x02, 0x7E, 0xFF], ids=lambda t: f"type{t:02X}")
 def test_bad_address_type(xbee: XBeeSession, peer: Peer, address_type: int) -> None:
@@ -114,6 +119,7 @@ BAD_DESTINATIONS = {
     "XBEE-CONNECT-06",
     "Socket Connect to port 0 or a malformed address is answered 0xC2 status 02 (bad address or port)",
     kind="negative",
+    verifies=("XBEE-SPEC-CONNECT-STATUS",),
 )
 @pytest.mark.parametrize("bad", sorted(BAD_DESTINATIONS))
 def test_bad_address_or_port(xbee: XBeeSession, peer: Peer, bad: str) -> None:
@@ -130,6 +136,7 @@ def test_bad_address_or_port(xbee: XBeeSession, peer: Peer, bad: str) -> None:
     "XBEE-CONNECT-07",
     "Socket Connect on a socket that is already connected is answered 0xC2 status 04 (already connected)",
     kind="negative",
+    verifies=("XBEE-SPEC-CONNECT-STATUS",),
 )
 def test_already_connected(xbee: XBeeSession, peer: Peer) -> None:
     sid, server, _ = connect_to_peer(xbee, peer)
@@ -144,6 +151,7 @@ def test_already_connected(xbee: XBeeSession, peer: Peer) -> None:
     "XBEE-CONNECT-08",
     "a second Socket Connect while the first is in progress is answered 0xC2 status 03 (04 once it is connected)",
     kind="negative",
+    verifies=("XBEE-SPEC-CONNECT-STATUS",),
 )
 def test_already_in_progress(xbee: XBeeSession, peer: Peer, api_mode: int) -> None:
     server = peer.tcp_server()
@@ -173,6 +181,7 @@ def test_already_in_progress(xbee: XBeeSession, peer: Peer, api_mode: int) -> No
     "XBEE-CONNECT-09",
     "Socket Connect on a socket ID that was never created is answered 0xC2 status 20 (invalid socket ID)",
     kind="negative",
+    verifies=("XBEE-SPEC-CONNECT-STATUS",),
 )
 @pytest.mark.parametrize("socket_id", [0x00, 0x07, 0xFE], ids=lambda s: f"sock{s:02X}")
 def test_invalid_socket(xbee: XBeeSession, peer: Peer, socket_id: int) -> None:
@@ -189,6 +198,7 @@ def test_invalid_socket(xbee: XBeeSession, peer: Peer, socket_id: int) -> None:
     "XBEE-CONNECT-10",
     "Socket Connect on a listening socket is refused with an error status (code UNCONFIRMED; likely 05 unknown)",
     kind="negative",
+    verifies=("XBEE-SPEC-CONNECT-STATUS",),
 )
 def test_connect_on_listener(request: pytest.FixtureRequest, xbee: XBeeSession, peer: Peer) -> None:
     server = peer.tcp_server()
@@ -211,6 +221,7 @@ def test_connect_on_listener(request: pytest.FixtureRequest, xbee: XBeeSession, 
     "XBEE-CONNECT-11",
     "a connect by a host name that does not resolve: 0xC2 status 00, then fatal 0xCF 01 (DNS lookup failed)",
     kind="negative",
+    verifies=("XBEE-SPEC-CONNECT-SEQUENCE", "XBEE-SPEC-SOCKET-STATUS-CODES", "XBEE-SPEC-SOCKET-STATUS-FATAL"),
 )
 def test_connect_unresolvable(xbee: XBeeSession) -> None:
     sid = create_tcp(xbee)
@@ -229,6 +240,12 @@ def test_connect_unresolvable(xbee: XBeeSession) -> None:
 @case(
     "XBEE-CONNECT-12",
     "when the peer closes the connection: 0xCF 07 (connection lost; 0C also for a reset) and the ID is freed",
+    verifies=(
+        "XBEE-SEED-STEP-8-TEXT-1",
+        "XBEE-SEED-STEP-8-TEXT-2",
+        "XBEE-SPEC-PEER-CLOSES",
+        "XBEE-SPEC-SOCKET-STATUS-FATAL",
+    ),
 )
 @pytest.mark.parametrize("how", ["FIN", "RST"])
 def test_peer_closes(xbee: XBeeSession, peer: Peer, how: str) -> None:
@@ -246,6 +263,7 @@ def test_peer_closes(xbee: XBeeSession, peer: Peer, how: str) -> None:
 @case(
     "XBEE-CONNECT-13",
     "with frame ID 0, Socket Connect sends no 0xC2 but the connection is still made and reported by 0xCF 00",
+    verifies=("XBEE-SPEC-FRAME-ID-0", "XBEE-SPEC-CONNECT-SEQUENCE"),
 )
 def test_frame_id_zero(xbee: XBeeSession, peer: Peer, api_mode: int) -> None:
     server = peer.tcp_server()

@@ -39,7 +39,11 @@ def _fill(xbee: XBeeSession, mix: str) -> tuple[list[int], Protocol]:
     return ids, next(p for p in order if room[p])
 
 
-@case("XBEE-CREATE-01", "Socket Create for UDP, TCP and TLS is answered by 0xC0: frame ID, status 00, a socket ID")
+@case(
+    "XBEE-CREATE-01",
+    "Socket Create for UDP, TCP and TLS is answered by 0xC0: frame ID, status 00, a socket ID",
+    verifies=("XBEE-SPEC-CREATE-0x40", "XBEE-SPEC-CREATE-STATUS"),
+)
 @pytest.mark.parametrize("protocol", PROTOCOLS)
 def test_create_each_protocol(xbee: XBeeSession, api_mode: int, protocol: Protocol) -> None:
     if protocol == Protocol.UDP:
@@ -51,6 +55,7 @@ def test_create_each_protocol(xbee: XBeeSession, api_mode: int, protocol: Protoc
     "XBEE-CREATE-02",
     "Socket Create with an undefined protocol is answered by 0xC0 status 7B (invalid protocol), socket ID FF",
     kind="negative",
+    verifies=("XBEE-SPEC-CREATE-0x40", "XBEE-SPEC-CREATE-STATUS"),
 )
 @pytest.mark.parametrize("protocol", [0x02, 0x03, 0x05, 0x7E, 0xFF], ids=lambda p: f"proto{p:02X}")
 def test_invalid_protocol(xbee: XBeeSession, protocol: int) -> None:
@@ -65,6 +70,7 @@ def test_invalid_protocol(xbee: XBeeSession, protocol: int) -> None:
     "XBEE-CREATE-03",
     "at the profile's socket limit (total or per protocol) Socket Create answers 0xC0 status 32, socket ID FF",
     kind="negative",
+    verifies=("XBEE-SPEC-CREATE-STATUS", "XBEE-SPEC-SOCKET-LIMIT"),
 )
 @pytest.mark.parametrize("mix", ["TCP", "UDP", "TLS", "total"])
 def test_no_free_socket(xbee: XBeeSession, mix: str) -> None:
@@ -78,7 +84,11 @@ def test_no_free_socket(xbee: XBeeSession, mix: str) -> None:
     )
 
 
-@case("XBEE-CREATE-04", "every open socket has its own socket ID: no ID is handed out while it is in use")
+@case(
+    "XBEE-CREATE-04",
+    "every open socket has its own socket ID: no ID is handed out while it is in use",
+    verifies=("XBEE-SPEC-SOCKET-IDS",),
+)
 def test_ids_distinct(xbee: XBeeSession) -> None:
     mix = "total" if xbee.profile.has("udp") and _total_reached_first(xbee) else "TCP"
     ids, _ = _fill(xbee, mix)
@@ -98,6 +108,7 @@ def _total_reached_first(xbee: XBeeSession) -> bool:
 @case(
     "XBEE-CREATE-05",
     "a socket ID freed by Socket Close is reusable: at the limit, after one 0x43 the next 0x40 succeeds",
+    verifies=("XBEE-SPEC-SOCKET-IDS", "XBEE-SPEC-SOCKET-LIMIT", "XBEE-SPEC-CLOSE-0x43"),
 )
 def test_freed_id_is_reusable(xbee: XBeeSession) -> None:
     ids, _ = _fill(xbee, "TCP")

@@ -60,6 +60,7 @@ BAD_CHECKSUMS = {
     "XBEE-FRAMING-01",
     "a frame with a bad checksum is discarded (no answer; UNCONFIRMED on cellular) and the next good frame is answered",
     kind="negative",
+    verifies=("XBEE-SPEC-BAD-CHECKSUM",),
 )
 @pytest.mark.parametrize("bad", sorted(BAD_CHECKSUMS))
 def test_bad_checksum(request: pytest.FixtureRequest, xbee: XBeeSession, api_mode: int, bad: str) -> None:
@@ -92,6 +93,7 @@ GARBAGE = {
     "XBEE-FRAMING-02",
     "bytes before a 7E are skipped: garbage then a good frame in one write, and only the good frame is answered",
     kind="negative",
+    verifies=("XBEE-SPEC-GARBAGE",),
 )
 @pytest.mark.parametrize("garbage", sorted(GARBAGE))
 def test_garbage_before_frame(xbee: XBeeSession, api_mode: int, garbage: str) -> None:
@@ -135,6 +137,7 @@ def _then_good(request: pytest.FixtureRequest, xbee: XBeeSession, bad: bytes, de
     "XBEE-FRAMING-03",
     "a frame cut short, followed by a good frame: the good frame is answered (AP=1: after an idle gap; UNCONFIRMED)",
     kind="negative",
+    verifies=("XBEE-SPEC-FRAME-LAYOUT", "XBEE-SPEC-GARBAGE"),
 )
 def test_truncated_frame(request: pytest.FixtureRequest, xbee: XBeeSession, api_mode: int) -> None:
     declared = 0x100  # a Socket Send that announces 256 bytes and stops after a few
@@ -146,6 +149,7 @@ def test_truncated_frame(request: pytest.FixtureRequest, xbee: XBeeSession, api_
     "XBEE-FRAMING-04",
     "a frame whose length exceeds its data, then a good frame: the good frame is answered (AP=1: UNCONFIRMED)",
     kind="negative",
+    verifies=("XBEE-SPEC-FRAME-LAYOUT", "XBEE-SPEC-GARBAGE"),
 )
 def test_length_longer_than_data(request: pytest.FixtureRequest, xbee: XBeeSession, api_mode: int) -> None:
     data = fr.ATCommand(BAD_FRAME_ID, b"AI").to_data()
@@ -166,6 +170,7 @@ def _frame_id_for(make: Callable[[int], fr.Frame], wanted: int) -> int:
     "XBEE-FRAMING-05",
     "AP=2: a checksum byte that needs escaping (7E 7D 11 13) is escaped both ways: such a request is answered, "
     "such a reply is escaped",
+    verifies=("XBEE-SPEC-FRAME-AP2",),
 )
 @pytest.mark.parametrize("api_mode", [2], ids=["AP2"])
 @pytest.mark.parametrize("value", sorted(ESCAPED_BYTES), ids=lambda b: f"cs{b:02X}")
@@ -202,6 +207,7 @@ UNKNOWN_TYPES = {
     "XBEE-FRAMING-06",
     "a frame of a type the module does not take is ignored (UNCONFIRMED) and the module still answers the next frame",
     kind="negative",
+    verifies=("XBEE-SPEC-FRAME-LAYOUT",),
 )
 @pytest.mark.parametrize("kind", sorted(UNKNOWN_TYPES))
 def test_unknown_frame_type(request: pytest.FixtureRequest, xbee: XBeeSession, api_mode: int, kind: str) -> None:
@@ -236,7 +242,11 @@ SPLIT_REQUESTS = {
 }
 
 
-@case("XBEE-FRAMING-07", "a frame written one byte at a time is answered like one written whole")
+@case(
+    "XBEE-FRAMING-07",
+    "a frame written one byte at a time is answered like one written whole",
+    verifies=("XBEE-SPEC-FRAME-LAYOUT",),
+)
 @pytest.mark.parametrize("name", sorted(SPLIT_REQUESTS))
 def test_one_byte_writes(xbee: XBeeSession, api_mode: int, name: str) -> None:
     frame, reply = SPLIT_REQUESTS[name]
@@ -250,6 +260,7 @@ def test_one_byte_writes(xbee: XBeeSession, api_mode: int, name: str) -> None:
 @case(
     "XBEE-FRAMING-08",
     "many frames in one write are each answered, in order, with their own frame IDs",
+    verifies=("XBEE-SPEC-FRAME-LAYOUT", "XBEE-SPEC-ECHO"),
 )
 def test_many_frames_in_one_write(xbee: XBeeSession, api_mode: int) -> None:
     commands = [b"AP", b"AI", b"MY", b"SH", b"SL", b"VR"]

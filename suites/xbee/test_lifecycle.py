@@ -266,7 +266,19 @@ class LifecycleMachine(RuleBasedStateMachine):
             )
 
 
-@case("XBEE-LIFECYCLE-01", "any sequence of socket operations is answered as the socket model predicts")
+@case(
+    "XBEE-LIFECYCLE-01",
+    "any sequence of socket operations is answered as the socket model predicts",
+    verifies=(
+        "XBEE-SPEC-CREATE-0x40",
+        "XBEE-SPEC-LISTEN-0x46",
+        "XBEE-SPEC-ACCEPT",
+        "XBEE-SPEC-PEER-CLOSES",
+        "XBEE-SPEC-CLOSE-0x43",
+        "XBEE-SPEC-SEND-0x44",
+        "XBEE-SPEC-SOCKET-IDS",
+    ),
+)
 def test_socket_lifecycle(request: pytest.FixtureRequest, xbee: XBeeSession, peer: Peer) -> None:
     soak = request.config.getoption("soak")
     machine = type("Lifecycle", (LifecycleMachine,), {"xbee": xbee, "peer": peer})

@@ -22,6 +22,7 @@ PORT = 10061
     "XBEE-LISTEN-08",
     "Bind/Listen on a socket that already listens (TCP) or is bound (UDP) is answered 0xC6 status 03",
     kind="negative",
+    verifies=("XBEE-SEED-STEP-4-TEXT", "XBEE-SPEC-LISTEN-STATUS", "XBEE-SPEC-UDP"),
 )
 @pytest.mark.parametrize(
     ("protocol", "second_port"),
@@ -51,6 +52,7 @@ def test_already_listening(xbee: XBeeSession, peer: Peer, protocol: Protocol, se
     "XBEE-LISTEN-09",
     "Bind/Listen on a socket ID that is not open is answered 0xC6 status 20 (invalid socket ID)",
     kind="negative",
+    verifies=("XBEE-SEED-STEP-4-TEXT", "XBEE-SPEC-LISTEN-STATUS"),
 )
 @pytest.mark.parametrize("socket_id", [0x00, 0x07, 0xFE], ids=lambda s: f"sock{s:02X}")
 def test_invalid_socket(xbee: XBeeSession, socket_id: int) -> None:
@@ -65,6 +67,7 @@ def test_invalid_socket(xbee: XBeeSession, socket_id: int) -> None:
     "XBEE-LISTEN-10",
     "Bind/Listen on port 0 is answered 0xC6 status 01 (invalid port; UNCONFIRMED, the spec leaves port 0 open)",
     kind="negative",
+    verifies=("XBEE-SEED-STEP-4-TEXT", "XBEE-SPEC-LISTEN-STATUS", "XBEE-SPEC-LISTEN-PORT-0"),
 )
 @pytest.mark.parametrize("protocol", [Protocol.TCP, Protocol.UDP], ids=["TCP", "UDP"])
 def test_port_zero(request: pytest.FixtureRequest, xbee: XBeeSession, protocol: Protocol) -> None:
@@ -89,6 +92,7 @@ def test_port_zero(request: pytest.FixtureRequest, xbee: XBeeSession, protocol: 
     "XBEE-LISTEN-11",
     "Bind/Listen on a TLS socket is refused with an error status (no incoming TLS; code UNCONFIRMED, likely 02)",
     kind="negative",
+    verifies=("XBEE-SEED-NOTE-2", "XBEE-SPEC-LISTEN-0x46"),
 )
 def test_tls_listen(request: pytest.FixtureRequest, xbee: XBeeSession) -> None:
     sid = create(xbee, Protocol.TLS)

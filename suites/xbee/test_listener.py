@@ -43,6 +43,19 @@ PORTS = [XBEE_LISTENER_PORT, 0x7E7D, 0x1113, 1024, 65535]
 @case(
     "XBEE-LISTEN-01",
     "Socket Create (0x40, TCP) is answered by 0xC0 with its frame ID, status 00 and a socket ID",
+    verifies=(
+        "XBEE-SEED-STEP-1",
+        "XBEE-SEED-STEP-1-FRAME-TYPE",
+        "XBEE-SEED-STEP-1-FRAME-ID",
+        "XBEE-SEED-STEP-1-PROTOCOL",
+        "XBEE-SEED-STEP-2",
+        "XBEE-SEED-STEP-2-TEXT",
+        "XBEE-SEED-STEP-2-FRAME-TYPE",
+        "XBEE-SEED-STEP-2-FRAME-ID",
+        "XBEE-SEED-STEP-2-STATUS",
+        "XBEE-SPEC-CREATE-0x40",
+        "XBEE-SPEC-ECHO",
+    ),
 )
 @pytest.mark.parametrize("frame_id", FRAME_IDS, ids=[f"fid{f:02X}" for f in FRAME_IDS])
 def test_create(xbee: XBeeSession, api_mode: int, frame_id: int) -> None:
@@ -61,7 +74,16 @@ def test_create(xbee: XBeeSession, api_mode: int, frame_id: int) -> None:
     )
 
 
-@case("XBEE-LISTEN-02", "the Socket Create Response for socket 0 is byte for byte 7E 00 04 C0 01 00 00 3E")
+@case(
+    "XBEE-LISTEN-02",
+    "the Socket Create Response for socket 0 is byte for byte 7E 00 04 C0 01 00 00 3E",
+    verifies=(
+        "XBEE-SEED-STEP-1-BYTES",
+        "XBEE-SEED-STEP-2-TEXT",
+        "XBEE-SEED-STEP-2-SOCKET-ID",
+        "XBEE-SEED-STEP-2-BYTES",
+    ),
+)
 def test_create_response_bytes(request: pytest.FixtureRequest, xbee: XBeeSession, api_mode: int) -> None:
     xbee.send_raw(xbee.wire(SEED["create"]), note="the seed's Socket Create")
     reply = xbee.expect(Expect(fr.SocketCreateResponse, frame_id=1, status=SocketCreateStatus.SUCCESS))
@@ -76,6 +98,21 @@ def test_create_response_bytes(request: pytest.FixtureRequest, xbee: XBeeSession
 @case(
     "XBEE-LISTEN-03",
     "Socket Bind/Listen (0x46) is answered by 0xC6 status 00 and the port accepts TCP connections",
+    verifies=(
+        "XBEE-SEED-INTRO",
+        "XBEE-SEED-STEP-3",
+        "XBEE-SEED-STEP-3-TEXT",
+        "XBEE-SEED-STEP-3-FRAME-TYPE",
+        "XBEE-SEED-STEP-3-FRAME-ID",
+        "XBEE-SEED-STEP-3-SOCKET-ID",
+        "XBEE-SEED-STEP-3-SOURCE-PORT",
+        "XBEE-SEED-STEP-4",
+        "XBEE-SEED-STEP-4-TEXT",
+        "XBEE-SEED-STEP-4-FRAME-TYPE",
+        "XBEE-SEED-STEP-4-FRAME-ID",
+        "XBEE-SEED-STEP-4-STATUS",
+        "XBEE-SPEC-LISTEN-0x46",
+    ),
 )
 @pytest.mark.parametrize("port", PORTS, ids=[f"port{p}" for p in PORTS])
 @pytest.mark.parametrize("frame_id", [0x01, 0x7E, 0x00], ids=["fid01", "fid7E", "fid00"])
@@ -101,7 +138,11 @@ def test_listen(xbee: XBeeSession, peer: Peer, api_mode: int, port: int, frame_i
     peer.connect(port)
 
 
-@case("XBEE-LISTEN-04", "the Socket Listen Response for socket 0 is byte for byte 7E 00 04 C6 01 00 00 38")
+@case(
+    "XBEE-LISTEN-04",
+    "the Socket Listen Response for socket 0 is byte for byte 7E 00 04 C6 01 00 00 38",
+    verifies=("XBEE-SEED-STEP-3-BYTES", "XBEE-SEED-STEP-4-SOCKET-ID", "XBEE-SEED-STEP-4-BYTES"),
+)
 def test_listen_response_bytes(request: pytest.FixtureRequest, xbee: XBeeSession, api_mode: int) -> None:
     sid = create_tcp(xbee, frame_id=1)
     if sid != 0:
@@ -119,6 +160,21 @@ def test_listen_response_bytes(request: pytest.FixtureRequest, xbee: XBeeSession
 @case(
     "XBEE-LISTEN-05",
     "a connection to the listener is presented by 0xCC: listener ID, a new client ID, the peer's own IPv4 and port",
+    verifies=(
+        "XBEE-SEED-STEP-5",
+        "XBEE-SEED-STEP-5-TEXT-2",
+        "XBEE-SEED-STEP-5-NC",
+        "XBEE-SEED-STEP-6-TEXT",
+        "XBEE-SEED-STEP-6-FRAME-TYPE",
+        "XBEE-SEED-STEP-6-SOCKET-ID",
+        "XBEE-SEED-STEP-6-CLIENT-SOCKET-ID",
+        "XBEE-SEED-STEP-6-REMOTE-ADDRESS",
+        "XBEE-SEED-STEP-6-REMOTE-PORT",
+        "XBEE-SEED-STEP-6-BYTES",
+        "XBEE-SEED-NOTE-3",
+        "XBEE-SPEC-ACCEPT",
+        "XBEE-SPEC-CAT1",
+    ),
 )
 @pytest.mark.parametrize("clients", ["1", "2", "max"])
 @pytest.mark.parametrize("source", ["ephemeral", "fixed"], ids=["src-ephemeral", "src-fixed"])
@@ -164,6 +220,19 @@ def test_new_client(xbee: XBeeSession, peer: Peer, api_mode: int, clients: str, 
 @case(
     "XBEE-LISTEN-06",
     "the peer's bytes arrive as 0xCD: frame ID 00, the client's socket ID, status 00, payload whole and in order",
+    verifies=(
+        "XBEE-SEED-INTRO",
+        "XBEE-SEED-STEP-5-NC",
+        "XBEE-SEED-STEP-7",
+        "XBEE-SEED-STEP-7-TEXT",
+        "XBEE-SEED-STEP-7-FRAME-TYPE",
+        "XBEE-SEED-STEP-7-SOCKET-ID",
+        "XBEE-SEED-STEP-7-STATUS",
+        "XBEE-SEED-STEP-7-PAYLOAD",
+        "XBEE-SEED-STEP-7-BYTES",
+        "XBEE-SPEC-UNSOLICITED-FRAME-ID",
+        "XBEE-SEED-NOTE-3",
+    ),
 )
 @pytest.mark.parametrize(
     "size", [0, 1, 255, 1499, 1500, 4000], ids=["seed", "1B", "255B", "1499B", "1500B", "4000B-split"]
@@ -181,6 +250,17 @@ def test_receive(xbee: XBeeSession, peer: Peer, api_mode: int, size: int) -> Non
 @case(
     "XBEE-LISTEN-07",
     "when the peer closes, 0xCF reports 07 (connection lost) for the client and its ID is freed (0x43 on it: 20)",
+    verifies=(
+        "XBEE-SEED-STEP-8",
+        "XBEE-SEED-STEP-8-TEXT-1",
+        "XBEE-SEED-STEP-8-FRAME-TYPE",
+        "XBEE-SEED-STEP-8-SOCKET-ID",
+        "XBEE-SEED-STEP-8-STATUS",
+        "XBEE-SEED-STEP-8-BYTES",
+        "XBEE-SEED-STEP-8-TEXT-2",
+        "XBEE-SPEC-PEER-CLOSES",
+        "XBEE-SPEC-SOCKET-STATUS-FATAL",
+    ),
 )
 def test_connection_lost(xbee: XBeeSession, peer: Peer, api_mode: int) -> None:
     listener = open_listener(xbee, XBEE_LISTENER_PORT)

@@ -171,6 +171,7 @@ def _query(xbee: XBeeSession, command: bytes, requirement: str) -> bytes:
     "XBEE-MODEM-01",
     "AT FR is answered 0x88 status 00, then the module restarts and sends 0x8A 00 (power up) or 01 (watchdog "
     "reset; which one is UNCONFIRMED) within the reset deadline",
+    verifies=("XBEE-SPEC-AT-0x88", "XBEE-SPEC-MODEM-0x8A"),
 )
 def test_reset_is_announced(xbee: XBeeSession, reset: Reset, api_mode: int) -> None:
     reset.force(xbee.requirement)
@@ -181,6 +182,7 @@ def test_reset_is_announced(xbee: XBeeSession, reset: Reset, api_mode: int) -> N
     "XBEE-MODEM-02",
     "after FR the module reports 0x8A 02 (registered) within the reset deadline and then answers AT queries "
     "again, with the same firmware (VR)",
+    verifies=("XBEE-SPEC-MODEM-0x8A", "XBEE-SPEC-IDENTITY"),
 )
 def test_registered_again(xbee: XBeeSession, reset: Reset, api_mode: int) -> None:
     firmware = _query(xbee, b"VR", "precondition: VR can be queried")
@@ -198,6 +200,7 @@ def test_registered_again(xbee: XBeeSession, reset: Reset, api_mode: int) -> Non
     "XBEE-MODEM-03",
     "sockets created before FR are gone after it: 0x43 on their IDs answers 20 (bad socket ID) and the "
     "listener's port accepts no connection",
+    verifies=("XBEE-SPEC-MODEM-0x8A", "XBEE-SPEC-CLOSE-STATUS"),
 )
 def test_sockets_gone_after_reset(xbee: XBeeSession, reset: Reset, peer: Peer, api_mode: int) -> None:
     listener = open_listener(xbee, PORT)
@@ -216,6 +219,7 @@ def test_sockets_gone_after_reset(xbee: XBeeSession, reset: Reset, peer: Peer, a
 @case(
     "XBEE-MODEM-04",
     "an AT setting changed without WR (NI, set by 0x08 or queued by 0x09) does not survive FR",
+    verifies=("XBEE-SPEC-AT-0x08", "XBEE-SPEC-AT-0x09", "XBEE-SPEC-MODEM-0x8A"),
 )
 @pytest.mark.parametrize("queue", [False, True], ids=["0x08", "0x09"])
 def test_unsaved_setting_reverts(xbee: XBeeSession, reset: Reset, api_mode: int, queue: bool) -> None:

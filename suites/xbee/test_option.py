@@ -45,6 +45,7 @@ def _query(xbee: XBeeSession, sid: int, value: Any = ONE_BYTE, requirement: str 
     "XBEE-OPT-01",
     "a TLS profile query (0x41, option 00, no data) is answered 0xC1: frame ID, socket ID, option 00, status 00, "
     "one byte of value",
+    verifies=("XBEE-SPEC-OPTION-0x41", "XBEE-SPEC-OPTION-STATUS", "XBEE-SPEC-ECHO"),
 )
 def test_query(xbee: XBeeSession, api_mode: int) -> None:
     _query(xbee, _tls_socket(xbee))
@@ -53,6 +54,7 @@ def test_query(xbee: XBeeSession, api_mode: int) -> None:
 @case(
     "XBEE-OPT-02",
     "a TLS profile set (0x41, option 00, one byte) is answered 0xC1 status 00 with no data; a query then returns it",
+    verifies=("XBEE-SPEC-OPTION-0x41", "XBEE-SPEC-OPTION-STATUS"),
 )
 @pytest.mark.parametrize("value", [1, 2], ids=lambda v: f"profile{v}")
 def test_set(xbee: XBeeSession, api_mode: int, value: int) -> None:
@@ -76,6 +78,7 @@ def test_set(xbee: XBeeSession, api_mode: int, value: int) -> None:
     "XBEE-OPT-03",
     "a Socket Option Request on a socket ID that is not open is answered 0xC1 status 20 (bad socket ID)",
     kind="negative",
+    verifies=("XBEE-SPEC-OPTION-STATUS",),
 )
 @pytest.mark.parametrize("data", [b"", b"\x01"], ids=["query", "set"])
 @pytest.mark.parametrize("socket_id", [0x00, 0xFE], ids=lambda s: f"sock{s:02X}")
@@ -101,6 +104,7 @@ BAD_OPTIONS = {
     "a Socket Option Request for an undefined option, or with a malformed value, is answered 0xC1 status 01 "
     "(invalid parameters)",
     kind="negative",
+    verifies=("XBEE-SPEC-OPTION-0x41", "XBEE-SPEC-OPTION-STATUS"),
 )
 @pytest.mark.parametrize("bad", sorted(BAD_OPTIONS))
 def test_bad_option(xbee: XBeeSession, bad: str) -> None:

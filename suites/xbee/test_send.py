@@ -33,6 +33,7 @@ VIA = ["connect", "accept"]
 @case(
     "XBEE-SEND-01",
     "Socket Send of 1 to 1500 bytes is answered 0x89 status 00 with its frame ID, and the bytes reach the peer whole",
+    verifies=("XBEE-SPEC-SEND-0x44", "XBEE-SPEC-MAX-PAYLOAD", "XBEE-SPEC-TX-STATUS", "XBEE-SPEC-ECHO"),
 )
 @pytest.mark.parametrize("size", [1, 255, 1500], ids=lambda n: f"{n}B")
 @pytest.mark.parametrize("via", VIA)
@@ -48,6 +49,7 @@ def test_send(xbee: XBeeSession, peer: Peer, api_mode: int, via: str, size: int)
 @case(
     "XBEE-SEND-02",
     "Socket Sends written back to back are each answered 0x89 00, in order, and their bytes reach the peer in order",
+    verifies=("XBEE-SPEC-SEND-0x44", "XBEE-SPEC-ECHO"),
 )
 @pytest.mark.parametrize("via", VIA)
 def test_sends_in_order(xbee: XBeeSession, peer: Peer, api_mode: int, via: str) -> None:
@@ -74,6 +76,7 @@ def test_sends_in_order(xbee: XBeeSession, peer: Peer, api_mode: int, via: str) 
     "XBEE-SEND-03",
     "Socket Send of one byte more than the payload limit (1501) is answered 0x89 status 74 and sends nothing",
     kind="negative",
+    verifies=("XBEE-SPEC-MAX-PAYLOAD", "XBEE-SPEC-TX-STATUS"),
 )
 @pytest.mark.parametrize("via", VIA)
 def test_too_long(xbee: XBeeSession, peer: Peer, api_mode: int, via: str) -> None:
@@ -101,6 +104,7 @@ def test_too_long(xbee: XBeeSession, peer: Peer, api_mode: int, via: str) -> Non
     "Socket Send on a socket that is not connected (listening, or only created) answers 0x89 with an error "
     "(code UNCONFIRMED; likely 87)",
     kind="negative",
+    verifies=("XBEE-SPEC-SEND-NOT-CONNECTED", "XBEE-SPEC-TX-STATUS"),
 )
 @pytest.mark.parametrize("state", ["listening", "created"])
 def test_not_connected(request: pytest.FixtureRequest, xbee: XBeeSession, state: str) -> None:
@@ -117,6 +121,7 @@ def test_not_connected(request: pytest.FixtureRequest, xbee: XBeeSession, state:
     "XBEE-SEND-05",
     "Socket Send on a socket ID that was never created answers 0x89 status 20 (connection not found)",
     kind="negative",
+    verifies=("XBEE-SPEC-TX-STATUS",),
 )
 @pytest.mark.parametrize("socket_id", [0x00, 0x07, 0xFE], ids=lambda s: f"sock{s:02X}")
 def test_unknown_socket(xbee: XBeeSession, socket_id: int) -> None:
@@ -130,6 +135,7 @@ def test_unknown_socket(xbee: XBeeSession, socket_id: int) -> None:
 @case(
     "XBEE-SEND-06",
     "with frame ID 0, Socket Send sends no 0x89, and the bytes still reach the peer",
+    verifies=("XBEE-SPEC-FRAME-ID-0", "XBEE-SPEC-SEND-0x44"),
 )
 @pytest.mark.parametrize("via", VIA)
 def test_frame_id_zero(xbee: XBeeSession, peer: Peer, api_mode: int, via: str) -> None:

@@ -61,6 +61,7 @@ def _receive_from(xbee: XBeeSession, sid: int, udp: UdpPeer, payload: bytes, req
     "XBEE-UDP-01",
     "Digi's UDP example: Socket Create UDP (7E 00 03 40 01 00 BE) and Bind port 0x1234 (7E 00 05 46 01 00 12 34 72) "
     "are answered 0xC0 and 0xC6 status 00",
+    verifies=("XBEE-SPEC-UDP-EXAMPLE", "XBEE-SPEC-CREATE-0x40", "XBEE-SPEC-LISTEN-0x46", "XBEE-SPEC-UDP"),
 )
 def test_create_and_bind(has_udp: None, xbee: XBeeSession, peer: Peer, api_mode: int) -> None:
     xbee.send_raw(xbee.wire(XBEE_UDP_EXAMPLE["create_udp"]), note="Digi's Socket Create (UDP)")
@@ -87,6 +88,7 @@ def test_create_and_bind(has_udp: None, xbee: XBeeSession, peer: Peer, api_mode:
     "XBEE-UDP-02",
     "a datagram to the bound port arrives as 0xCE: frame ID 00, the socket ID, the peer's IPv4 and port, "
     "status 00, the payload whole",
+    verifies=("XBEE-SPEC-UDP", "XBEE-SPEC-RECEIVE-FROM-0xCE", "XBEE-SPEC-UNSOLICITED-FRAME-ID"),
 )
 @pytest.mark.parametrize("size", SIZES)
 def test_receive_from(has_udp: None, xbee: XBeeSession, peer: Peer, api_mode: int, size: int) -> None:
@@ -101,6 +103,7 @@ def test_receive_from(has_udp: None, xbee: XBeeSession, peer: Peer, api_mode: in
     "XBEE-UDP-03",
     "Socket SendTo (0x45) is answered 0x89 status 00 and the datagram reaches the peer's UDP socket whole; "
     "a reply to its source arrives as 0xCE",
+    verifies=("XBEE-SPEC-SENDTO-0x45", "XBEE-SPEC-TX-STATUS", "XBEE-SPEC-RECEIVE-FROM-0xCE"),
 )
 @pytest.mark.parametrize("size", SIZES)
 def test_send_to(has_udp: None, xbee: XBeeSession, peer: Peer, api_mode: int, size: int) -> None:
@@ -125,6 +128,7 @@ def test_send_to(has_udp: None, xbee: XBeeSession, peer: Peer, api_mode: int, si
     "XBEE-UDP-04",
     "Socket SendTo on a UDP socket that is not bound answers 0x89 88 (socket not bound; UNCONFIRMED)",
     kind="negative",
+    verifies=("XBEE-SPEC-UDP", "XBEE-SPEC-TX-STATUS"),
 )
 def test_send_to_unbound(request: pytest.FixtureRequest, has_udp: None, xbee: XBeeSession, peer: Peer) -> None:
     sid = create(xbee, Protocol.UDP)
@@ -147,6 +151,7 @@ def test_send_to_unbound(request: pytest.FixtureRequest, has_udp: None, xbee: XB
     "XBEE-UDP-05",
     "Socket SendTo to port 0 answers 0x89 status 78 (invalid UDP port)",
     kind="negative",
+    verifies=("XBEE-SPEC-TX-STATUS",),
 )
 def test_send_to_port_zero(has_udp: None, xbee: XBeeSession, peer: Peer) -> None:
     sid = _bound(xbee)
@@ -161,6 +166,7 @@ def test_send_to_port_zero(has_udp: None, xbee: XBeeSession, peer: Peer) -> None
     "XBEE-UDP-06",
     "Socket SendTo of one byte more than the payload limit answers 0x89 status 74 (message too long)",
     kind="negative",
+    verifies=("XBEE-SPEC-MAX-PAYLOAD", "XBEE-SPEC-TX-STATUS"),
 )
 def test_send_to_too_long(has_udp: None, xbee: XBeeSession, peer: Peer) -> None:
     sid = _bound(xbee)
@@ -176,6 +182,7 @@ def test_send_to_too_long(has_udp: None, xbee: XBeeSession, peer: Peer) -> None:
     "XBEE-UDP-07",
     "Socket SendTo on a TCP socket answers 0x89 with an error (code UNCONFIRMED; likely 2C invalid frame values)",
     kind="negative",
+    verifies=("XBEE-SPEC-SENDTO-0x45", "XBEE-SPEC-TX-STATUS"),
 )
 def test_send_to_on_tcp(request: pytest.FixtureRequest, has_udp: None, xbee: XBeeSession, peer: Peer) -> None:
     sid = create_tcp(xbee)
