@@ -7,6 +7,7 @@ decides INCONCLUSIVE by type, never by matching message text. This module knows 
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
 from typing import Any, NoReturn
 
 import pytest
@@ -17,6 +18,7 @@ from core.trace import Trace
 TRACE_KEY = pytest.StashKey[Trace]()
 IDENTITY_KEY = pytest.StashKey[dict[str, str]]()
 FINDINGS_KEY = pytest.StashKey[list[str]]()
+PREFLIGHT_KEY = pytest.StashKey[list["PreflightCheck"]]()
 
 
 def record_trace(item: pytest.Item, trace: Trace) -> None:
@@ -30,6 +32,42 @@ def record_identity(item: pytest.Item, identity: dict[str, str]) -> None:
 def record_finding(item: pytest.Item, text: str) -> None:
     """A deviation on a detail the spec marks UNCONFIRMED (a NON-STRICT finding)."""
     item.stash.setdefault(FINDINGS_KEY, []).append(text)
+
+
+@dataclass(frozen=True)
+class PreflightCheck:
+    """One check of a DUT's readiness before its first case (not a verdict on the firmware).
+
+    ``ok`` is None when the check was not made (an earlier one failed); ``advice`` says what the
+    user should do when it failed.
+    """
+
+    name: str
+    ok: bool | None
+    detail: str
+    advice: str = ""
+    seconds: float = 0.0
+
+    @property
+    def status(self) -> str:
+        return {True: "passed", False: "failed", None: "not checked"}[self.ok]
+
+    def line(self) -> str:
+        """One line for the terminal: the check, what was found and what to do."""
+        text = f"{self.name}: {self.detail}"
+        return f"{text} -> {self.advice}" if self.advice and self.ok is False else text
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "status": self.status}
+
+
+def record_preflight(item: pytest.Item, checks: list[PreflightCheck]) -> None:
+    """The preflight of the item's DUT (the same list for every case of that DUT)."""
+    item.stash[PREFLIGHT_KEY] = checks
+
+
+def preflight_failed(checks: list[PreflightCheck]) -> list[PreflightCheck]:
+    return [c for c in checks if c.ok is False]
 
 
 def case_marker(item: pytest.Item) -> tuple[str, str, str] | None:
