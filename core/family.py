@@ -39,6 +39,7 @@ class Family:
     faults: str  # "package.module:CATALOGUE", the emulator's fault profiles (name -> spec)
     host: str  # "package.module:Class", the host side: session, per-case setup, identity
     variants: str = ""  # "package.module:CATALOGUE", conformant variants (empty: none yet)
+    states: str = ""  # "package.module:CATALOGUE", states of a correct module not ready yet (empty: none)
     vectors: str = ""  # "package.module", the documented bytes as data
 
     def load(self, part: str) -> Any:

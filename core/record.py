@@ -7,6 +7,7 @@ decides INCONCLUSIVE by type, never by matching message text. This module knows 
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
 from typing import Any, NamedTuple, NoReturn
 
 import pytest
@@ -21,6 +22,7 @@ FINDINGS_KEY = pytest.StashKey[list[str]]()
 # source_file, section, step, quote, sha, informative). The fixtures plugin puts it on the config;
 # the report reads it from there, so reports never import the catalogue's loader.
 REQUIREMENTS_KEY = pytest.StashKey[list[dict[str, str]]]()
+PREFLIGHT_KEY = pytest.StashKey[list["PreflightCheck"]]()
 
 
 def record_trace(item: pytest.Item, trace: Trace) -> None:
@@ -52,8 +54,45 @@ class CaseMark(NamedTuple):
     verifies: tuple[str, ...]  # the requirement IDs (fixtures/requirements) the case verifies
 
 
+@dataclass(frozen=True)
+class PreflightCheck:
+    """One check of a DUT's readiness before its first case (not a verdict on the firmware).
+
+    ``ok`` is None when the check was not made (an earlier one failed); ``advice`` says what the
+    user should do when it failed.
+    """
+
+    name: str
+    ok: bool | None
+    detail: str
+    advice: str = ""
+    seconds: float = 0.0
+
+    @property
+    def status(self) -> str:
+        return {True: "passed", False: "failed", None: "not checked"}[self.ok]
+
+    def line(self) -> str:
+        """One line for the terminal: the check, what was found and what to do."""
+        text = f"{self.name}: {self.detail}"
+        return f"{text} -> {self.advice}" if self.advice and self.ok is False else text
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "status": self.status}
+
+
+def record_preflight(item: pytest.Item, checks: list[PreflightCheck]) -> None:
+    """The preflight of the item's DUT (the same list for every case of that DUT)."""
+    item.stash[PREFLIGHT_KEY] = checks
+
+
+def preflight_failed(checks: list[PreflightCheck]) -> list[PreflightCheck]:
+    return [c for c in checks if c.ok is False]
+
+
 def case_marker(item: pytest.Item) -> CaseMark | None:
     """(case ID, requirement, kind, verifies) from ``@case(...)``, or None for a non-case test."""
+
     mark = item.get_closest_marker("case")
     if mark is None:
         return None

@@ -20,7 +20,7 @@ from typing import Any
 
 from drivers import register
 from drivers.base import Driver, DriverError, DriverUsageError, Option
-from emulator import build_model, families, fault_names
+from emulator import build_model, families, fault_names, state_names, states
 from emulator.thread import EmulatorThread
 from protocol.profile import Profile
 
@@ -33,6 +33,18 @@ FAULT = Option(
     "--fault",
     "start the emulator with a named fault profile, FAMILY:NAME or a NAME only one family has (suite self-test)",
     metavar="[FAMILY:]NAME",
+)
+STATE = Option(
+    "--state",
+    "start the emulator as a correct module that is not ready yet, FAMILY:NAME or a NAME only one family has "
+    "(e.g. not-registered; tests the preflight; python -m emulator FAMILY --list-states)",
+    metavar="[FAMILY:]NAME",
+)
+READY_AFTER = Option(
+    "--ready-after",
+    "with --state: the emulated module becomes ready (registers, joins) after this many seconds",
+    metavar="SECONDS",
+    type=float,
 )
 # A run claims its loopback address by listening on this port of it; another run finds it taken.
 CLAIM_PORT = 47_201
@@ -60,6 +72,29 @@ def resolve_fault(spec: str) -> tuple[str, str]:
     if len(owners) > 1:
         raise DriverUsageError(
             f"--fault {spec} is a fault of several families ({', '.join(owners)}): say which, e.g. {owners[0]}:{spec}"
+        )
+    return owners[0], spec
+
+
+def resolve_state(spec: str) -> tuple[str, str]:
+    """``"xbee:not-registered"`` or an unambiguous ``"not-registered"`` -> (family, name)."""
+    family, sep, name = spec.rpartition(":")
+    known = {fam: state_names(fam) for fam in families()}
+    if sep:
+        if family not in known:
+            raise DriverUsageError(f"--state {spec}: no family {family!r}; known: {', '.join(known)}")
+        if name not in known[family]:
+            raise DriverUsageError(
+                f"--state {spec}: {family} has no state {name!r}; see `python -m emulator {family} --list-states`"
+            )
+        return family, name
+    owners = [fam for fam, names in known.items() if spec in names]
+    if not owners:
+        listed = ", ".join(f"{fam}:{n}" for fam, names in known.items() for n in names)
+        raise DriverUsageError(f"no state {spec!r}; known: {listed} (python -m emulator FAMILY --list-states)")
+    if len(owners) > 1:
+        raise DriverUsageError(
+            f"--state {spec} is a state of several families ({', '.join(owners)}): say which, e.g. {owners[0]}:{spec}"
         )
     return owners[0], spec
 
@@ -94,7 +129,7 @@ def claim_loopback_address() -> tuple[str, socket.socket]:
 class EmulatorDriver(Driver):
     name = "emulator"
     summary = "the built-in emulator, in process (the default)"
-    options = (EMULATOR_HOST, FAULT)
+    options = (EMULATOR_HOST, FAULT, STATE, READY_AFTER)
 
     @classmethod
     def check_options(cls, values: Mapping[str, Any], profiles: Sequence[Profile]) -> None:
@@ -108,13 +143,27 @@ class EmulatorDriver(Driver):
                 ) from None
         if values.get("fault"):
             resolve_fault(str(values["fault"]))
+        ready_after = values.get("ready_after")
+        if values.get("state"):
+            owner, name = resolve_state(str(values["state"]))
+            if ready_after is not None and not states(owner)[name].ends:
+                raise DriverUsageError(f"--state {owner}:{name} does not end by itself: --ready-after does not apply")
+        elif ready_after is not None:
+            raise DriverUsageError("--ready-after needs --state NAME (the state the module leaves after that time)")
+        if ready_after is not None and not 0 <= ready_after <= 86400:
+            raise DriverUsageError(f"--ready-after wants seconds between 0 and 86400, not {ready_after:g}")
 
     @classmethod
     def not_applicable(cls, family: str, values: Mapping[str, Any]) -> str:
-        if not values.get("fault"):
-            return ""
-        owner, name = resolve_fault(str(values["fault"]))
-        return "" if owner == family else f"--fault {owner}:{name} is a {owner} fault, not {family}"
+        if values.get("fault"):
+            owner, name = resolve_fault(str(values["fault"]))
+            if owner != family:
+                return f"--fault {owner}:{name} is a {owner} fault, not {family}"
+        if values.get("state"):
+            owner, name = resolve_state(str(values["state"]))
+            if owner != family:
+                return f"--state {owner}:{name} is a {owner} state, not {family}"
+        return ""
 
     def open(self) -> None:
         self._claim: socket.socket | None = None
@@ -124,8 +173,16 @@ class EmulatorDriver(Driver):
         self._host: str = host
         spec = self.config.option("fault")
         fault = resolve_fault(spec)[1] if spec else None
+        state_spec = self.config.option("state")
+        state = resolve_state(state_spec)[1] if state_spec else None
         try:
-            model = build_model(self.config.profile, host_ip=host, fault=fault)
+            model = build_model(
+                self.config.profile,
+                host_ip=host,
+                fault=fault,
+                state=state,
+                ready_after=self.config.option("ready_after"),
+            )
             self._emu = EmulatorThread(model, host).start()
         except (ValueError, RuntimeError) as exc:
             self._release()
@@ -141,6 +198,9 @@ class EmulatorDriver(Driver):
         ident = {"driver": self.name, "port": "in-process", "baud": "n/a"}
         if self.config.option("fault"):
             ident["fault"] = str(self.config.option("fault"))
+        if self.config.option("state"):
+            after = self.config.option("ready_after")
+            ident["state"] = str(self.config.option("state")) + (f" (ready after {after:g} s)" if after else "")
         return ident
 
     def _send(self, data: bytes) -> None:

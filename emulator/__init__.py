@@ -2,7 +2,8 @@
 
 A family's emulator is what its declaration (``core.family``) names: ``Family.model`` (an
 ``executor.DeviceModel`` class, built as ``Model(profile, host_ip=..., fault=...)``) and
-``Family.faults`` (its fault catalogue by name, ``emulator.faults.catalogue``). The built-in ones are
+``Family.faults`` (its fault catalogue by name, ``emulator.faults.catalogue``) and ``Family.states``
+(states of a module not ready yet, ``emulator.states.catalogue``; optional). The built-in ones are
 the packages ``emulator/<family>/``; adding a family needs no edit here.
 """
 
@@ -15,6 +16,7 @@ from core.family import Family, FamilyError, get
 from core.family import families as declared_families
 from emulator.executor import DeviceModel
 from emulator.faults import FaultSpec
+from emulator.states import StateSpec
 from protocol.profile import Profile, load_profile
 
 
@@ -40,13 +42,34 @@ def fault_names(name: str) -> list[str]:
     return sorted(faults(name))
 
 
+def states(name: str) -> Mapping[str, StateSpec[Any]]:
+    """A family's states of a module not ready yet, by name (none when it declares none)."""
+    fam = family(name)
+    if not fam.states:
+        return {}
+    catalogue: Mapping[str, StateSpec[Any]] = fam.load("states")
+    return catalogue
+
+
+def state_names(name: str) -> list[str]:
+    return sorted(states(name))
+
+
 def default_profile(name: str) -> Profile:
     fam = family(name)
     return load_profile(fam.default_profile, fam.profile_dir)
 
 
-def build_model(profile: Profile, host_ip: str = "127.0.0.1", fault: str | None = None) -> DeviceModel:
-    """A device model for ``profile``, optionally with a named fault profile (its hooks fresh for this model)."""
+def build_model(
+    profile: Profile,
+    host_ip: str = "127.0.0.1",
+    fault: str | None = None,
+    state: str | None = None,
+    ready_after: float | None = None,
+) -> DeviceModel:
+    """A device model for ``profile``, optionally with a named fault profile and a named state (a
+    module not ready yet, ready after ``ready_after`` seconds where the state can end); the hooks of
+    both are fresh for this model."""
     fam = family(profile.family)
     spec = None
     if fault:
@@ -54,5 +77,15 @@ def build_model(profile: Profile, host_ip: str = "127.0.0.1", fault: str | None 
         if fault not in known:
             raise ValueError(f"no fault {fault!r} for {fam.name}; known: {', '.join(known) or 'none'}")
         spec = known[fault]
-    model: DeviceModel = fam.load("model")(profile, host_ip=host_ip, fault=spec)
+    extra: dict[str, Any] = {}
+    if state:
+        known_states = states(fam.name)
+        if state not in known_states:
+            raise ValueError(f"no state {state!r} for {fam.name}; known: {', '.join(known_states) or 'none'}")
+        if ready_after is not None and not known_states[state].ends:
+            raise ValueError(f"state {state!r} of {fam.name} does not end by itself: --ready-after does not apply")
+        extra = {"state": known_states[state], "ready_after": ready_after}
+    elif ready_after is not None:
+        raise ValueError("--ready-after needs a state (--state NAME)")
+    model: DeviceModel = fam.load("model")(profile, host_ip=host_ip, fault=spec, **extra)
     return model

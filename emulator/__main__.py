@@ -11,7 +11,7 @@ import signal
 import sys
 
 from core.family import profile_dirs
-from emulator import build_model, default_profile, families, family, faults
+from emulator import build_model, default_profile, families, family, faults, states
 from emulator.endpoints import serve_pty, serve_tcp
 from emulator.executor import Runner
 from protocol.profile import ProfileError, available_profiles, load_profile
@@ -41,6 +41,19 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--list-faults", action="store_true", help="list the family's fault profiles and exit (-v: with descriptions)"
     )
+    p.add_argument(
+        "--state",
+        help="start as a correct module that is not ready yet, e.g. not-registered (for testing the suite's preflight)",
+    )
+    p.add_argument(
+        "--ready-after",
+        type=float,
+        metavar="SECONDS",
+        help="with --state: the module becomes ready after this many seconds (e.g. registers)",
+    )
+    p.add_argument(
+        "--list-states", action="store_true", help="list the family's states and exit (-v: with descriptions)"
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="log to stderr")
     return p
 
@@ -55,9 +68,17 @@ def _tcp_address(text: str) -> tuple[str, int]:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, stream=sys.stderr)
-    if args.list_faults:
-        for name, spec in faults(args.family).items():
-            line = f"{name}\t{spec.description}" if args.verbose else name
+    if args.list_faults or args.list_states:
+        listed: dict[str, str] = (
+            {name: spec.description for name, spec in faults(args.family).items()}
+            if args.list_faults
+            else {
+                name: spec.description + (f" (with --ready-after N: {spec.ends} after N s)" if spec.ends else "")
+                for name, spec in states(args.family).items()
+            }
+        )
+        for name, description in listed.items():
+            line = f"{name}\t{description}" if args.verbose else name
             try:
                 print(line, flush=True)
             except BrokenPipeError:  # the reader stopped early (| head): nothing more to say
@@ -76,7 +97,11 @@ def main(argv: list[str] | None = None) -> int:
         )
         if profile.family != args.family:
             raise ValueError(f"profile {profile.name!r} is for {profile.family}, not {args.family}")
-        model = build_model(profile, host_ip=args.host_ip, fault=args.fault)
+        if args.ready_after is not None and not 0 <= args.ready_after <= 86400:
+            raise ValueError(f"--ready-after wants seconds between 0 and 86400, not {args.ready_after:g}")
+        model = build_model(
+            profile, host_ip=args.host_ip, fault=args.fault, state=args.state, ready_after=args.ready_after
+        )
         tcp = _tcp_address(args.tcp) if args.tcp else None
     except (ProfileError, ValueError) as exc:
         print(f"python -m emulator: error: {exc}", file=sys.stderr)

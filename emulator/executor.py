@@ -182,6 +182,11 @@ class Runner:
         self.tasks: set[asyncio.Task[None]] = set()
         self._next_key = 1 << 20
         self.loop = asyncio.get_running_loop()
+        # A model may act when it starts (e.g. the timer after which a module not ready yet is ready);
+        # ``power_on`` is optional, so a model without it needs none.
+        power_on = getattr(model, "power_on", None)
+        if power_on is not None:
+            self.execute(power_on())
 
     # -- model I/O
 

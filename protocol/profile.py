@@ -28,6 +28,8 @@ class Deadlines:
     indication: float = 3.0  # something the network caused (0xCC, 0xCD, 0xCF, Accepted)
     quiet: float = 0.3  # how long "nothing more arrives" is watched, where a case must check that
     reset: float = 15.0  # a module reset (XBee FR) until the module is back and registered (0x8A)
+    registration: float = 60.0  # preflight: a cellular module until it is registered (XBee AI 00)
+    join: float = 20.0  # preflight: a Wi-Fi module until it has joined an access point (eS-WiFi CS 1)
 
     def scaled(self, factor: float) -> Deadlines:
         """Every deadline multiplied by ``factor`` (``--deadline-scale``)."""

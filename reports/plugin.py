@@ -21,10 +21,19 @@ from typing import Any
 import pytest
 
 from core.family import families
-from core.record import FINDINGS_KEY, IDENTITY_KEY, TRACE_KEY, Inconclusive, case_marker, recorded_requirements
+from core.record import (
+    FINDINGS_KEY,
+    IDENTITY_KEY,
+    PREFLIGHT_KEY,
+    TRACE_KEY,
+    Inconclusive,
+    case_marker,
+    recorded_requirements,
+)
 from reports.coverage import coverage, render_coverage, summary
 from reports.html_trace import CSS, hex_cut, render_trace
 from reports.matrix import render_matrix
+from reports.preflight import render_preflight
 from reports.results import (
     FAIL,
     INCONCLUSIVE,
@@ -184,6 +193,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     setattr(report, "extras", [*getattr(report, "extras", []), extras.html("".join(parts))])  # noqa: B010
     if identity:
         setattr(report, "sockconf_identity", dict(identity))  # noqa: B010
+    preflight = item.stash.get(PREFLIGHT_KEY, None)
+    if preflight is not None:
+        setattr(report, "sockconf_preflight", [c.to_json() for c in preflight])  # noqa: B010
 
 
 def _failure_html(result: CaseResult) -> str:
@@ -234,6 +246,7 @@ class ComplianceReport:
         self.results: list[CaseResult] = []
         self.identities: dict[str, dict[str, str]] = {}
         self.suite_cases: dict[str, list[str]] = {}  # every collected case ID -> requirement IDs it verifies
+        self.preflights: dict[str, list[dict[str, Any]]] = {}  # profile -> its DUT's preflight checks
         self.facts = {
             "suite": "sockconf " + suite_version(),
             "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
@@ -272,11 +285,15 @@ class ComplianceReport:
         identity = getattr(report, "sockconf_identity", None)
         if identity and identity.get("profile"):
             self.identities[identity["profile"]] = identity
+            preflight = getattr(report, "sockconf_preflight", None)
+            if preflight is not None:
+                self.preflights.setdefault(identity["profile"], preflight)
 
     def pytest_html_results_summary(self, prefix: list[str], summary: list[str], postfix: list[str]) -> None:
         prefix.append(CSS)
         prefix.append(render_matrix(self.results, self.identities, self.facts))
         prefix.append(render_coverage(self.coverage(), self.results))
+        prefix.append(render_preflight(self.preflights))
 
     def pytest_html_report_title(self, report: Any) -> None:
         report.title = "sockconf compliance report"
@@ -295,6 +312,7 @@ class ComplianceReport:
                 "strict": bool(self.config.getini("strict")),
             },
             "duts": self.identities,
+            "preflight": self.preflights,
             "totals": totals(self.results),
             "cases": [r.to_json() for r in self.results],
             "coverage": summary(requirements),

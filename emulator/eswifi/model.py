@@ -27,12 +27,14 @@ behaviour and says so in a comment:
   accepts (the runner sets the host socket's keep-alive: first probe after ``<ms>`` idle, then every
   ``<ms>``, lost after 3 unanswered — the module's own probe count is UNCONFIRMED), so a peer that
   vanished without FIN or RST is reported lost like one that closed.
-- ``CS`` answers ``1`` (joined to a network), ``MR`` ``[SOMA][EOMA]`` (on UART the messages come
-  unprompted, so none is ever left to poll), ``I?`` the profile's identity line. Client mode
+- ``CS`` answers ``1`` (joined to a network; ``0`` in the ``not-joined`` state), ``MR``
+  ``[SOMA][EOMA]`` (on UART the messages come unprompted, so none is ever left to poll), ``I?`` the
+  profile's identity line. Client mode
   (``P6``) is not emulated and answers an error.
 
 Faults act only through the hooks of ``emulator.eswifi.faults.ESWiFiFault``: the replies, the
-messages and the server's decisions.
+messages and the server's decisions; a module not ready yet (not joined) only through those of
+``emulator.eswifi.states.ESWiFiState``.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ from enum import Enum
 from typing import Any
 
 from emulator.eswifi.faults import ESWiFiFault
+from emulator.eswifi.states import READY_TIMER, ESWiFiState
 from emulator.faults import FaultSpec, device_settings
 from emulator.net import (
     Accepted,
@@ -63,6 +66,7 @@ from emulator.net import (
     StopListening,
     TimerFired,
 )
+from emulator.states import StateSpec
 from protocol.eswifi import (
     ACCEPTED_PREFIX,
     KILLED,
@@ -185,11 +189,17 @@ class ESWiFiModel:
     family = FAMILY
 
     def __init__(
-        self, profile: Profile, host_ip: str = "127.0.0.1", fault: FaultSpec[ESWiFiFault] | None = None
+        self,
+        profile: Profile,
+        host_ip: str = "127.0.0.1",
+        fault: FaultSpec[ESWiFiFault] | None = None,
+        state: StateSpec[ESWiFiState] | None = None,
+        ready_after: float | None = None,
     ) -> None:
         device = device_settings(profile.device, fault)
         self.profile = profile
         self.fault = fault.hooks() if fault is not None else ESWiFiFault()
+        self.state = state.hooks(ready_after) if state is not None else ESWiFiState()
         self.host_ip = host_ip
         self.max_s3 = int(device.get("max_s3", 1460))
         self.max_read_size = int(device.get("max_read_packet_size", 1460))
@@ -253,6 +263,10 @@ class ESWiFiModel:
 
     # ------------------------------------------------------------------ entry points
 
+    def power_on(self) -> list[Action]:
+        """What the module does when it starts (the executor calls this once): a state's own timers."""
+        return self.state.power_on()
+
     def serial_in(self, data: bytes) -> list[Action]:
         out: list[Action] = []
         self.commands.extend(self.reader.feed(data))
@@ -263,7 +277,9 @@ class ESWiFiModel:
     def net_in(self, event: NetEvent) -> list[Action]:
         out: list[Action] = []
         if isinstance(event, TimerFired):
-            if event.key == _PAYLOAD_TIMER:
+            if event.key == READY_TIMER:
+                self.state.become_ready()
+            elif event.key == _PAYLOAD_TIMER:
                 self._payload_timer = False
                 if self.reader.awaiting_payload:
                     partial = self.reader.pending
@@ -390,7 +406,7 @@ class ESWiFiModel:
         remote = (sock.current.host, sock.current.port) if sock.current else (sock.remote_host, sock.remote_port)
         fields = [
             sock.protocol,
-            self.host_ip,
+            self.state.local_ip(self.host_ip),
             sock.local_port,
             remote[0],
             remote[1],
@@ -403,7 +419,7 @@ class ESWiFiModel:
         self._reply(cmd, out, ",".join(str(f) for f in fields).encode("ascii"))
 
     def _cs(self, cmd: Command, out: list[Action]) -> None:
-        self._reply(cmd, out, b"1")
+        self._reply(cmd, out, self.state.connection_status())
 
     def _mr(self, cmd: Command, out: list[Action]) -> None:
         self._reply(cmd, out, b"[SOMA][EOMA]")
@@ -424,7 +440,10 @@ class ESWiFiModel:
             self._stop(sock, out, close_listener=self.fault.kill_closes_listener())
             self._reply(cmd, out, self.text_killed.encode("ascii") if had_server else b"")
         elif value in (1, 11):
-            if sock.mode is not None:
+            refused = self.state.server_refused()
+            if refused is not None:
+                self._error(cmd, out, *refused)
+            elif sock.mode is not None:
                 self._error(cmd, out, "Server already running", "P5=0 first")
             elif sock.protocol != 0:
                 self._error(cmd, out, "Only TCP servers are emulated", "P1=0")

@@ -6,7 +6,8 @@ settings, a reset (FR), and which request frame or network event each handler an
 ``XBeeModel.net_in(event)`` return actions (bytes for the UART, network operations for the
 executor). Behaviour follows ``spec/xbee-cellular-sockets.md``; where the spec says UNCONFIRMED
 the model picks the likeliest behaviour and says so in a comment. Faults act only through the hooks
-of ``emulator.xbee.faults.XBeeFault``.
+of ``emulator.xbee.faults.XBeeFault``; a module that is not ready yet (not registered, transparent
+mode) only through those of ``emulator.xbee.states.XBeeState``.
 """
 
 from __future__ import annotations
@@ -42,7 +43,9 @@ from emulator.net import (
     StopListening,
     TimerFired,
 )
+from emulator.states import StateSpec
 from emulator.xbee.faults import XBeeFault
+from emulator.xbee.states import GUARD_TIME, READY_TIMER, XBeeState
 from protocol.profile import Profile
 from protocol.xbee import frames as fr
 from protocol.xbee.framing import Decoder, Event, encode
@@ -114,10 +117,19 @@ class XBeeModel:
 
     family = FAMILY
 
-    def __init__(self, profile: Profile, host_ip: str = "127.0.0.1", fault: FaultSpec[XBeeFault] | None = None) -> None:
+    def __init__(
+        self,
+        profile: Profile,
+        host_ip: str = "127.0.0.1",
+        fault: FaultSpec[XBeeFault] | None = None,
+        state: StateSpec[XBeeState] | None = None,
+        ready_after: float | None = None,
+    ) -> None:
         device = device_settings(profile.device, fault)
         self.profile = profile
         self.fault = fault.hooks() if fault is not None else XBeeFault()
+        self.state = state.hooks(ready_after) if state is not None else XBeeState()
+        self.guard_time = float(device.get("guard_time", GUARD_TIME))
         self.host_ip = host_ip
         self.api_mode = int(device.get("api_mode", 1))
         self.max_sockets = int(device.get("max_sockets", 6))
@@ -180,6 +192,7 @@ class XBeeModel:
         self._timers: dict[str, Callable[[list[Action]], None]] = {
             _IDLE_TIMER: self._idle,
             _RESET_TIMER: self._booted,
+            READY_TIMER: self._ready,
         }
         # AT commands executed at once, never queued (also over 0x09: UNCONFIRMED; a parameter is
         # ignored), and what each does once its reply has gone out.
@@ -191,8 +204,14 @@ class XBeeModel:
 
     # ------------------------------------------------------------------ entry points
 
+    def power_on(self) -> list[Action]:
+        """What the module does when it starts (the executor calls this once): a state's own timers."""
+        return self.state.power_on()
+
     def serial_in(self, data: bytes) -> list[Action]:
         out: list[Action] = []
+        if not self.state.speaks_api():
+            return self.state.serial_in(data, self.guard_time)
         if self.rebooting:
             return out  # nothing reads the UART while the module restarts: the bytes are lost
         self._decoded(self.decoder.feed(data), out)
@@ -235,6 +254,13 @@ class XBeeModel:
             handler(out)
         elif key in self._held:
             out.append(SerialOut(self._held.pop(key)))
+        else:
+            out.extend(self.state.timer(key, self.guard_time))
+
+    def _ready(self, out: list[Action]) -> None:
+        """A module that was not registered has registered: it says so (0x8A 02) and is ready."""
+        self.state.become_ready()
+        self._frame(fr.ModemStatus(ModemStatusCode.REGISTERED), out)
 
     def _idle(self, out: list[Action]) -> None:
         self._decoded(self.decoder.flush(), out)
@@ -383,6 +409,10 @@ class XBeeModel:
     def _on_socket_create(self, f: fr.SocketCreate, out: list[Action]) -> None:
         if f.protocol not in (Protocol.UDP, Protocol.TCP, Protocol.TLS):
             self._frame(fr.SocketCreateResponse(f.frame_id, 0xFF, SocketCreateStatus.INVALID_PROTOCOL), out)
+            return
+        refused = self.state.create_refused()
+        if refused is not None:
+            self._frame(fr.SocketCreateResponse(f.frame_id, 0xFF, refused), out)
             return
         sid = self._alloc_id(int(f.protocol))
         if sid is None:
@@ -557,7 +587,7 @@ class XBeeModel:
             status = ATCommandStatus.INVALID_COMMAND
         elif not f.parameter:
             status = ATCommandStatus.OK
-            value = self.at[cmd]
+            value = self._read_setting(cmd)
         elif not self._valid_setting(cmd, f.parameter):
             status = ATCommandStatus.INVALID_PARAMETER
         elif cmd in READ_ONLY:
@@ -606,6 +636,14 @@ class XBeeModel:
         self.rebooting = False
         self._frame(fr.ModemStatus(self.reset_status), out)
         self._frame(fr.ModemStatus(ModemStatusCode.REGISTERED), out)
+
+    def _read_setting(self, cmd: bytes) -> bytes:
+        """A setting's value as the module answers it now (AI and MY depend on its readiness)."""
+        if cmd == b"AI":
+            return bytes((self.state.association(),))
+        if cmd == b"MY":
+            return self.state.address(self.at[cmd])
+        return self.at[cmd]
 
     def _valid_setting(self, cmd: bytes, value: bytes) -> bool:
         check = SETTING_CHECKS.get(cmd)

@@ -165,3 +165,54 @@ class SocketStatusCode(IntEnum):
     RST_CLOSE_BY_PEER = 0x0C
     CLOSED_BY_INACTIVITY_TIMEOUT = 0x0D
     PDP_CONTEXT_DEACTIVATED = 0x0E
+
+
+class AssociationIndication(IntEnum):
+    """``AI`` (association indication) of XBee Cellular: whether the module can reach the Internet.
+
+    Codes and meanings as Digi documents them for XBee Cellular (the AT command reference of the
+    user guides; the same table as ``CellularAssociationIndicationStatus`` in Digi's xbee-python).
+    """
+
+    CONNECTED = 0x00
+    REGISTERING = 0x22
+    CONNECTING = 0x23
+    CELLULAR_COMPONENT_ERROR = 0x24
+    REGISTRATION_DENIED = 0x25
+    AIRPLANE_MODE = 0x2A
+    USB_DIRECT = 0x2B
+    PSM_LOW_POWER = 0x2C
+    MODEM_SHUT_DOWN = 0x2D
+    LOW_VOLTAGE_SHUT_DOWN = 0x2E
+    BYPASS_MODE = 0x2F
+    UPGRADE_IN_PROCESS = 0x30
+    REGULATORY_TESTING = 0x31
+    INITIALIZING = 0xFF
+
+
+AI_MEANINGS: dict[int, tuple[str, str]] = {
+    # code: (what it means, what the user can do about it)
+    0x00: ("connected to the Internet", ""),
+    0x22: (
+        "registering to the cellular network",
+        "wait longer (a larger [deadlines] registration), check the antenna, the signal (DB) and the SIM",
+    ),
+    0x23: (
+        "connecting to the Internet (registered, no data connection yet)",
+        "check the APN (AN) and the SIM's data plan, or wait longer (a larger [deadlines] registration)",
+    ),
+    0x24: (
+        "the cellular component is missing, corrupt or in error (it needs a new firmware image)",
+        "update the cellular component's firmware (XCTU)",
+    ),
+    0x25: ("cellular network registration was denied", "check the SIM, its carrier and the carrier profile (CP)"),
+    0x2A: ("airplane mode is active", "turn airplane mode off (ATAM0)"),
+    0x2B: ("USB direct mode is active", "leave USB direct mode"),
+    0x2C: ("the cellular component is in the PSM low-power state", "wake the module or turn PSM off"),
+    0x2D: ("the modem is shut down", "power-cycle the module"),
+    0x2E: ("low-voltage shutdown", "check the supply voltage"),
+    0x2F: ("bypass mode is active", "leave bypass mode (AP must be 1 or 2)"),
+    0x30: ("an upgrade is in process", "wait until the upgrade has finished"),
+    0x31: ("regulatory testing is enabled", "turn regulatory testing off"),
+    0xFF: ("initializing", "wait longer (a larger [deadlines] registration)"),
+}
