@@ -42,6 +42,7 @@ from types import FrameType
 from typing import Any, TypeVar
 
 import serial
+import serial.rfc2217
 
 from drivers import register
 from drivers.base import Driver, DriverError, DriverUsageError, Option, PowerControlUnsupported
@@ -139,6 +140,27 @@ class SerialExport:
         # labgrid's exporter runs ser2net with `local` (no modem lines): without ign_set_control pyserial
         # would wait for an answer to RTS/DTR that never comes. labgrid's own SerialDriver does the same.
         return f"rfc2217://{host}:{port}?ign_set_control"
+
+
+class _Rfc2217Port(serial.rfc2217.Serial):  # type: ignore[misc]
+    """pyserial's RFC 2217 port whose read timeout is only a number to wait by.
+
+    pyserial 3.5 renegotiates every port setting with ser2net whenever ``timeout`` changes, a round
+    trip per read here (labgrid's own fork of pyserial drops that; which of the two is installed
+    depends on install order, as both provide the ``serial`` package). The settings are negotiated
+    once, at open.
+    """
+
+    @property
+    def timeout(self) -> float | None:
+        current: float | None = self._timeout
+        return current
+
+    @timeout.setter
+    def timeout(self, value: float | None) -> None:
+        if value is not None and value < 0:
+            raise ValueError(f"Not a valid timeout: {value!r}")
+        self._timeout = value
 
 
 class Coordinator:
@@ -468,7 +490,10 @@ class LabgridDriver(Driver):
         while True:
             try:
                 # No write_timeout: pyserial's RFC 2217 port refuses one; its socket timeout bounds writes.
-                self._port = serial.serial_for_url(self._url, baudrate=self.baud, timeout=0)
+                if self._url.startswith("rfc2217://"):
+                    self._port = _Rfc2217Port(self._url, baudrate=self.baud, timeout=0)
+                else:
+                    self._port = serial.serial_for_url(self._url, baudrate=self.baud, timeout=0)
                 return
             except (serial.SerialException, ValueError, OSError) as exc:
                 if time.monotonic() >= deadline:
