@@ -292,7 +292,6 @@ class LabgridDriver(Driver):
         self._export: SerialExport | None = None
         self._url = ""
         self._power: list[tuple[str, str, Mapping[str, Any]]] = []  # (name, class, args)
-        self._old_handlers: dict[int, Any] = {}
 
     @property
     def baud(self) -> int:
@@ -593,21 +592,8 @@ class LabgridDriver(Driver):
 
     def _guard(self) -> None:
         """Give the place back however the process ends: at exit, and on SIGTERM/SIGHUP."""
-        atexit.register(self._close)
-        if threading.current_thread() is not threading.main_thread():
-            return
-        for signum in (signal.SIGTERM, getattr(signal, "SIGHUP", signal.SIGTERM)):
-            if signum in self._old_handlers:
-                continue
-            old = signal.getsignal(signum)
-            if old in (signal.SIG_DFL, None):
-                self._old_handlers[signum] = old
-                signal.signal(signum, self._on_signal)
-
-    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
-        self._close()
-        signal.signal(signum, signal.SIG_DFL)
-        os.kill(os.getpid(), signum)
+        _holding.add(self)
+        _install_guards()
 
     def _close(self) -> None:
         port, self._port = self._port, None
@@ -628,8 +614,35 @@ class LabgridDriver(Driver):
             with contextlib.suppress(OSError):
                 os.close(self._lock_fd)
             self._lock_fd = None
-        for signum, old in self._old_handlers.items():
-            if threading.current_thread() is threading.main_thread() and signal.getsignal(signum) == self._on_signal:
-                signal.signal(signum, old)
-        self._old_handlers.clear()
-        atexit.unregister(self._close)
+        _holding.discard(self)
+
+
+# The drivers holding a place this run acquired (several DUTs may share one process), and the
+# process-wide guards that give those places back when the process ends some other way than close().
+_holding: set[LabgridDriver] = set()
+_guards_installed: list[bool] = []
+
+
+def _release_all() -> None:
+    for driver in list(_holding):
+        driver._close()
+
+
+def _on_signal(signum: int, frame: FrameType | None) -> None:
+    _release_all()
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)  # end as the signal would have ended the process
+
+
+def _install_guards() -> None:
+    if _guards_installed:
+        return
+    _guards_installed.append(True)
+    atexit.register(_release_all)
+    if threading.current_thread() is not threading.main_thread():
+        return  # signal handlers can only be set from the main thread; atexit still covers a normal exit
+    for name in ("SIGTERM", "SIGHUP"):
+        signum = getattr(signal, name, None)
+        # Only where nobody else handles the signal: a handler someone set stays theirs.
+        if signum is not None and signal.getsignal(signum) in (signal.SIG_DFL, None):
+            signal.signal(signum, _on_signal)
