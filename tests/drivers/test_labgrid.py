@@ -418,3 +418,27 @@ def test_missing_labgrid_is_a_usage_error_naming_the_install(monkeypatch: pytest
             {"lg_place": "p", "lg_coordinator": None, "lg_serial": None, "baud": None},
             [load_profile(PROFILE, ROOT / "fixtures" / "profiles")],
         )
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({}, "--driver labgrid needs --lg-place NAME"),
+        ({"lg_place": "p", "lg_coordinator": "coord:lab:1"}, "--lg-coordinator wants HOST"),
+        ({"lg_place": "p", "lg_coordinator": "127.0.0.1:70000"}, "--lg-coordinator wants HOST"),
+        ({"lg_place": "p", "baud": 0}, "--baud wants a positive number"),
+    ],
+)
+def test_wrong_options_are_usage_errors(options: dict[str, object], message: str) -> None:
+    with pytest.raises(DriverUsageError, match=re.escape(message)):
+        LabgridDriver.check_options(options, [load_profile(PROFILE, ROOT / "fixtures" / "profiles")])
+
+
+def test_coordinator_and_place_default_to_labgrids_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    from drivers.labgrid import coordinator_address, place_name
+
+    assert coordinator_address({}) == "127.0.0.1:20408"
+    monkeypatch.setenv("LG_COORDINATOR", "coord.lab:20408")
+    monkeypatch.setenv("LG_PLACE", "rack1-ltem")
+    assert (coordinator_address({}), place_name({})) == ("coord.lab:20408", "rack1-ltem")
+    assert coordinator_address({"lg_coordinator": "10.0.0.5"}) == "10.0.0.5"
