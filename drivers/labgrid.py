@@ -313,7 +313,6 @@ class LabgridDriver(Driver):
             raise DriverError(missing)
         if not self._place:
             raise DriverError("--driver labgrid needs --lg-place NAME (or LG_PLACE)")
-        self._lock(self._address)
         try:
             self._coordinator = Coordinator(self._address)
             self._acquire()
@@ -346,7 +345,8 @@ class LabgridDriver(Driver):
         assert coord is not None
         me = coord.me()
         place = coord.call(self._current_place(), f"looking up place {self._place}")
-        self._place = place.name
+        self._place = place.name  # an alias given names the place itself from here on
+        self._lock(self._address)
         if place.acquired and place.acquired != me and me not in place.allowed:
             raise DriverError(self._held_message(place))
         if place.acquired:
