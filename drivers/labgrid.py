@@ -39,7 +39,7 @@ import time
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from types import FrameType
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import serial
 import serial.rfc2217
@@ -225,6 +225,32 @@ class Coordinator:
                 )
             raise DriverError(f"{what} at {self.given}: {text}") from None
 
+    # One session per coordinator per process: gRPC gives channels to one address one TCP connection,
+    # and the coordinator refuses a second client stream from a peer it already has (several DUTs).
+    _shared: ClassVar[dict[str, tuple[Coordinator, int]]] = {}
+    _shared_lock: ClassVar[threading.RLock] = threading.RLock()  # re-entrant: a signal may close mid-open
+
+    @classmethod
+    def connect(cls, address: str) -> Coordinator:
+        with cls._shared_lock:
+            if address in cls._shared:
+                coord, users = cls._shared[address]
+                cls._shared[address] = (coord, users + 1)
+                return coord
+            coord = cls(address)
+            cls._shared[address] = (coord, 1)
+            return coord
+
+    def disconnect(self) -> None:
+        with self._shared_lock:
+            coord, users = self._shared.get(self.given, (None, 0))
+            if coord is self and users > 1:
+                self._shared[self.given] = (self, users - 1)
+                return
+            if coord is self:
+                del self._shared[self.given]
+        self.stop()
+
     def me(self) -> str:
         """This client as labgrid names holders: HOST/USER ($LG_HOSTNAME, $LG_USERNAME override them)."""
         return f"{self.session.gethostname()}/{self.session.getuser()}"
@@ -314,7 +340,7 @@ class LabgridDriver(Driver):
         if not self._place:
             raise DriverError("--driver labgrid needs --lg-place NAME (or LG_PLACE)")
         try:
-            self._coordinator = Coordinator(self._address)
+            self._coordinator = Coordinator.connect(self._address)
             self._acquire()
             self._export = self._find_serial()
             self._open_serial()
@@ -609,7 +635,7 @@ class LabgridDriver(Driver):
                 log.warning("%s; release it with `labgrid-client -p %s release`", exc, self._place)
         if coord is not None:
             self._coordinator = None
-            coord.stop()
+            coord.disconnect()
         if self._lock_fd is not None:
             with contextlib.suppress(OSError):
                 os.close(self._lock_fd)

@@ -38,6 +38,7 @@ INSTALL = "pip install 'labgrid>=24,<27' (the test extras) and Debian's ser2net 
 PROFILE = "xbee3-lte-m"
 PLACE = "xbee-rack"  # serial port and power switch
 PLACE_NO_POWER = "xbee-bare"  # the same serial port, no power resource
+PLACE_2 = "xbee-rack2"  # a second module, on a port of its own
 OTHER = {"LG_USERNAME": "alice", "LG_HOSTNAME": "benchpc"}  # someone else, elsewhere
 
 
@@ -100,6 +101,7 @@ class Lab:
     address: str  # the coordinator, HOST:PORT
     exporter_name: str
     pty: str
+    pty2: str
     switch: PowerSwitch
     tmp: Path
     procs: list[subprocess.Popen[str]] = field(default_factory=list)
@@ -177,6 +179,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     address = f"127.0.0.1:{free_port()}"
     procs: list[subprocess.Popen[str]] = []
     emulator = Emulator("xbee", "--pty", "--profile", PROFILE, "--host-ip", unique_loopback())
+    emulator2 = Emulator("xbee", "--pty", "--profile", PROFILE, "--host-ip", unique_loopback())
     switch = PowerSwitch()
     exporter_children: list[int] = []
     try:
@@ -203,6 +206,10 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
                   RawSerialPort:
                     port: "{emulator.endpoint}"
                     speed: 9600
+                dut2:
+                  RawSerialPort:
+                    port: "{emulator2.endpoint}"
+                    speed: 9600
                 power:
                   NetworkPowerPort:
                     model: simplerest
@@ -220,11 +227,12 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
             text=True,
         )
         procs.append(exporter)
-        lab = Lab(address, "exp-test", emulator.endpoint, switch, tmp, procs)
+        lab = Lab(address, "exp-test", emulator.endpoint, emulator2.endpoint, switch, tmp, procs)
 
         def exported() -> bool:
             assert exporter.poll() is None, (tmp / "exporter.log").read_text()
-            return "exp-test/dut/NetworkSerialPort" in lab.client("resources", check=False)
+            listed = lab.client("resources", check=False)
+            return "exp-test/dut/NetworkSerialPort" in listed and "exp-test/dut2/NetworkSerialPort" in listed
 
         wait_for("the exporter's serial port at the coordinator", exported, 30)
         lab.client("-p", PLACE, "create")
@@ -232,6 +240,8 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         lab.client("-p", PLACE, "add-match", "exp-test/power/NetworkPowerPort")
         lab.client("-p", PLACE_NO_POWER, "create")
         lab.client("-p", PLACE_NO_POWER, "add-match", "exp-test/dut/NetworkSerialPort")
+        lab.client("-p", PLACE_2, "create")
+        lab.client("-p", PLACE_2, "add-match", "exp-test/dut2/NetworkSerialPort")
         yield lab
         exporter_children = child_pids(exporter.pid)  # ser2net, if a place were still acquired
     finally:
@@ -242,6 +252,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
                 os.kill(pid, signal.SIGTERM)
         switch.stop()
         emulator.stop()
+        emulator2.stop()
 
 
 @pytest.fixture(autouse=True)
@@ -312,6 +323,17 @@ def test_a_place_held_by_someone_else_stops_the_run_naming_the_holder(lab: Lab, 
     assert took < 60, f"the run took {took:.0f} s to give up"
 
 
+def ask_version(driver) -> bytes:
+    """AT VR (frame ID 1) over the driver; what came back within 10 s, which should hold the 0x88 answer."""
+    frame = bytes([0x08, 0x01]) + b"VR"
+    driver.write(b"\x7e" + len(frame).to_bytes(2, "big") + frame + bytes([0xFF - sum(frame) % 256]))
+    got = b""
+    deadline = time.monotonic() + 10
+    while b"\x88\x01VR" not in got and time.monotonic() < deadline:
+        got += driver.read(deadline)
+    return got
+
+
 def test_the_driver_names_the_place_and_power_cycles_through_its_switch(lab: Lab) -> None:
     driver = create("labgrid", lab.config())
     lab.switch.requests.clear()
@@ -323,13 +345,8 @@ def test_the_driver_names_the_place_and_power_cycles_through_its_switch(lab: Lab
         assert driver.has_power_control
         driver.power_cycle()
         assert lab.switch.requests == ["0", "1"], "off, then on"
-        # The line still carries bytes after the cycle: AT VR (frame ID 1) is answered with 0x88.
-        frame = bytes([0x08, 0x01]) + b"VR"
-        driver.write(b"\x7e" + len(frame).to_bytes(2, "big") + frame + bytes([0xFF - sum(frame) % 256]))
-        got = b""
-        deadline = time.monotonic() + 10
-        while b"\x88\x01VR" not in got and time.monotonic() < deadline:
-            got += driver.read(deadline)
+        # The line still carries bytes after the cycle: AT VR is answered.
+        got = ask_version(driver)
         assert b"\x88\x01VR" in got, got.hex(" ")
     assert lab.holder(PLACE) == ""
 
@@ -352,6 +369,17 @@ def test_a_place_already_mine_is_used_and_left_acquired(lab: Lab) -> None:
         lab.client("-p", PLACE_NO_POWER, "release")
 
 
+def test_two_duts_in_one_process_hold_two_places_at_once(lab: Lab) -> None:
+    with create("labgrid", lab.config()) as first, create("labgrid", lab.config(PLACE_2)) as second:
+        assert (lab.holder(PLACE), lab.holder(PLACE_2)) == (me(), me())
+        assert lab.pty in first.identity()["port"]
+        assert lab.pty2 in second.identity()["port"]
+        for driver in (first, second):
+            got = ask_version(driver)
+            assert b"\x88\x01VR" in got, got.hex(" ")
+    assert (lab.holder(PLACE), lab.holder(PLACE_2)) == ("", "")
+
+
 def test_two_runs_on_one_host_never_share_a_place(lab: Lab) -> None:
     with create("labgrid", lab.config()):
         second = create("labgrid", lab.config())
@@ -362,7 +390,7 @@ def test_two_runs_on_one_host_never_share_a_place(lab: Lab) -> None:
 
 
 def test_an_unknown_place_and_an_absent_coordinator_are_clear_errors(lab: Lab) -> None:
-    with pytest.raises(DriverError, match=r"no place named xbee; did you mean xbee-bare, xbee-rack\?"):
+    with pytest.raises(DriverError, match=r"no place named xbee; did you mean xbee-bare, xbee-rack, xbee-rack2\?"):
         create("labgrid", lab.config("xbee")).open()
     started = time.monotonic()
     with pytest.raises(DriverError, match="check that labgrid-coordinator runs there"):
