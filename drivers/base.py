@@ -30,6 +30,10 @@ class DriverUsageError(DriverError):
     """The options given to a driver are wrong; raised before any DUT is touched."""
 
 
+class PowerControlUnsupported(DriverError):
+    """The driver, as configured, cannot switch the DUT's power (``Driver.power_cycle``)."""
+
+
 @dataclass(frozen=True)
 class Option:
     """A command-line option a driver owns (the pytest plugin adds it; the driver reads and checks it).
@@ -110,6 +114,22 @@ class Driver(abc.ABC):
     def identity(self) -> dict[str, str]:
         """Driver, port and baud for the report."""
         return {"driver": self.name}
+
+    # -- optional capabilities
+
+    @property
+    def has_power_control(self) -> bool:
+        """Whether ``power_cycle`` can switch this DUT's power (ask before relying on it)."""
+        return False
+
+    def power_cycle(self) -> None:
+        """A hard reset: cut the DUT's power, then restore it. Returns once the power is back on.
+
+        The DUT then boots; waiting for it to speak is the caller's business (a deadline, as always).
+        Raises ``PowerControlUnsupported`` when the driver has no power control for this DUT, and
+        ``DriverError`` with advice when switching failed.
+        """
+        raise PowerControlUnsupported(f"--driver {self.name} has no power control for this DUT")
 
     # -- what cases use
 
