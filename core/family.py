@@ -40,6 +40,7 @@ class Family:
     host: str  # "package.module:Class", the host side: session, per-case setup, identity
     variants: str = ""  # "package.module:CATALOGUE", conformant variants (empty: none yet)
     vectors: str = ""  # "package.module", the documented bytes as data
+    probe: str = ""  # "package.module", sans-IO identification: REQUESTS, parse(bytes), suggest(found, profiles)
 
     def load(self, part: str) -> Any:
         """Import and return the object a reference field (``model``, ``host``, ...) names."""

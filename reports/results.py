@@ -57,6 +57,7 @@ class CaseResult:
     findings: list[str] = field(default_factory=list)
     failure: Failure | None = None
     trace: list[TraceRow] = field(default_factory=list)
+    dut: str = ""  # the DUT's name (the lab file's; without one, the profile's)
 
     @property
     def html_id(self) -> str:

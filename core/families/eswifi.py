@@ -12,4 +12,5 @@ FAMILY = Family(
     faults="emulator.eswifi:FAULTS",
     host="fixtures.eswifi:ESWiFiHost",
     vectors="fixtures.vectors.eswifi",
+    probe="protocol.eswifi.probe",
 )

@@ -12,4 +12,5 @@ FAMILY = Family(
     faults="emulator.xbee:FAULTS",
     host="fixtures.xbee:XBeeHost",
     vectors="fixtures.vectors.xbee",
+    probe="protocol.xbee.probe",
 )
