@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -14,7 +15,7 @@ from emulator import build_model, default_profile
 from fixtures.plugin import _load_profile
 from protocol.eswifi import probe as eswifi_probe
 from protocol.xbee import probe as xbee_probe
-from tests.helpers import ROOT, Emulator, unique_loopback
+from tests.helpers import ROOT, Emulator, run_suite, unique_loopback
 
 
 def _scan(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
@@ -80,3 +81,24 @@ def test_the_eswifi_probe_waits_for_the_whole_reply():
     found = eswifi_probe.parse(b"\r\nERROR: bad\r\n> " + whole)
     assert found is not None and (found["hardware"], found["firmware"]) == ("ISM43362-M3G-L44-UART", "C3.5.2.5.STM")
     assert eswifi_probe.suggest(found, [_load_profile("ism43362")]) == "ism43362"
+
+
+def test_profile_auto_takes_the_profile_the_module_reports(tmp_path):
+    out = tmp_path / "report"
+    with Emulator("xbee", "--profile", "xbee-cat1", "--host-ip", unique_loopback()) as xbee:
+        args = ("suites/xbee", "--driver", "serial", "--port", xbee.endpoint, "--profile", "auto")
+        run = run_suite(*args, "--case", "XBEE-LISTEN-01", tmp=tmp_path, report_dir=out)
+    assert run.returncode == 0, run.output[-3000:]
+    duts = json.loads((out / "conformance.json").read_text())["duts"]
+    assert list(duts) == ["xbee-cat1"] and duts["xbee-cat1"]["baud"] == "9600"
+
+
+def test_profile_auto_on_a_silent_port_is_a_usage_error(tmp_path):
+    master, slave = os.openpty()
+    try:
+        args = ("suites/xbee", "--driver", "serial", "--port", os.ttyname(slave), "--profile", "auto")
+        run = run_suite(*args, tmp=tmp_path, timeout=120)
+    finally:
+        os.close(master)
+        os.close(slave)
+    assert run.returncode == 4 and "--profile auto" in run.output and "no module answered" in run.output
