@@ -26,6 +26,8 @@ absolute numbers move by tens of percent from run to run; the ratios move less.
 - **report**: the HTML report of the default run and of a 2,000+ case run (the default profiles
   four times over) opened in headless Chromium: time until the table is drawn (goal: a 2,000+
   case report opens within 5 s).
+- **farm**: 1, 2 and 4 paced emulated XBee DUTs (115200 Bd) in one run of the listener cases, `-n`
+  = the DUT count: the speedup over one DUT (goal: >= 0.8 x N) and the open time of the merged report.
 """
 
 

@@ -41,6 +41,7 @@ class Family:
     variants: str = ""  # "package.module:CATALOGUE", conformant variants (empty: none yet)
     states: str = ""  # "package.module:CATALOGUE", states of a correct module not ready yet (empty: none)
     vectors: str = ""  # "package.module", the documented bytes as data
+    probe: str = ""  # "package.module", sans-IO identification: REQUESTS, parse(bytes), suggest(found, profiles)
 
     def load(self, part: str) -> Any:
         """Import and return the object a reference field (``model``, ``host``, ...) names."""

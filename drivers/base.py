@@ -48,10 +48,16 @@ class Option:
     type: Callable[[str], Any] = str
     default: Any = None
     choices: Sequence[str] | None = None
+    lab_key: str = ""  # its key in a lab file's [[dut]] entry, where that differs from ``dest``
 
     @property
     def dest(self) -> str:
         return self.flag.lstrip("-").replace("-", "_")
+
+    @property
+    def key(self) -> str:
+        """The option's key in a lab file."""
+        return self.lab_key or self.dest
 
 
 @dataclass(frozen=True)

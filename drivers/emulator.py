@@ -9,18 +9,17 @@ long as it runs), so parallel workers, several DUTs and concurrent runs on one h
 from __future__ import annotations
 
 import contextlib
-import errno
 import ipaddress
-import os
 import select
 import socket
-import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from drivers import register
 from drivers.base import Driver, DriverError, DriverUsageError, Option
 from emulator import build_model, families, fault_names, state_names, states
+from emulator.claim import ClaimError
+from emulator.claim import claim_loopback_address as _claim
 from emulator.thread import EmulatorThread
 from protocol.profile import Profile
 
@@ -28,6 +27,12 @@ EMULATOR_HOST = Option(
     "--emulator-host",
     "loopback address the emulator's sockets listen on (default: one of its own per emulator, claimed for the run)",
     metavar="ADDR",
+)
+PACE = Option(
+    "--pace",
+    "make the emulator's UART take the line time at BAUD (10 bits per byte, both directions), like hardware",
+    metavar="BAUD",
+    type=int,
 )
 FAULT = Option(
     "--fault",
@@ -46,10 +51,6 @@ READY_AFTER = Option(
     metavar="SECONDS",
     type=float,
 )
-# A run claims its loopback address by listening on this port of it; another run finds it taken.
-CLAIM_PORT = 47_201
-_claim_lock = threading.Lock()
-_claim_next = [0]
 
 
 def resolve_fault(spec: str) -> tuple[str, str]:
@@ -100,36 +101,18 @@ def resolve_state(spec: str) -> tuple[str, str]:
 
 
 def claim_loopback_address() -> tuple[str, socket.socket]:
-    """A loopback address no other emulator on this host uses, and the socket that holds the claim.
-
-    Candidates are spread by process ID (xdist workers and concurrent runs are separate processes)
-    and by a counter (several emulators in one process); the first whose claim port is free wins.
-    """
-    pid = os.getpid()
-    with _claim_lock:
-        for _ in range(4096):
-            n = _claim_next[0]
-            _claim_next[0] += 1
-            slot = (pid * 7 + n) % (254 * 254)
-            host = f"127.{101 + pid % 100}.{1 + slot // 254}.{1 + slot % 254}"
-            claim = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            try:
-                claim.bind((host, CLAIM_PORT))
-                claim.listen(1)
-            except OSError as exc:
-                claim.close()
-                if exc.errno in (errno.EADDRINUSE, errno.EADDRNOTAVAIL):
-                    continue
-                raise DriverError(f"cannot claim a loopback address for the emulator ({host}): {exc}") from exc
-            return host, claim
-    raise DriverError("no free loopback address for the emulator; give one with --emulator-host")
+    """A loopback address of its own for one emulator, and the socket holding the claim (``emulator.claim``)."""
+    try:
+        return _claim()
+    except ClaimError as exc:
+        raise DriverError(f"{exc} (--emulator-host)") from None
 
 
 @register
 class EmulatorDriver(Driver):
     name = "emulator"
     summary = "the built-in emulator, in process (the default)"
-    options = (EMULATOR_HOST, FAULT, STATE, READY_AFTER)
+    options = (EMULATOR_HOST, FAULT, STATE, READY_AFTER, PACE)
 
     @classmethod
     def check_options(cls, values: Mapping[str, Any], profiles: Sequence[Profile]) -> None:
@@ -152,6 +135,8 @@ class EmulatorDriver(Driver):
             raise DriverUsageError("--ready-after needs --state NAME (the state the module leaves after that time)")
         if ready_after is not None and not 0 <= ready_after <= 86400:
             raise DriverUsageError(f"--ready-after wants seconds between 0 and 86400, not {ready_after:g}")
+        if values.get("pace") is not None and not 300 <= int(values["pace"]) <= 4_000_000:
+            raise DriverUsageError(f"--pace wants a baud rate between 300 and 4000000, not {values['pace']}")
 
     @classmethod
     def not_applicable(cls, family: str, values: Mapping[str, Any]) -> str:
@@ -183,7 +168,7 @@ class EmulatorDriver(Driver):
                 state=state,
                 ready_after=self.config.option("ready_after"),
             )
-            self._emu = EmulatorThread(model, host).start()
+            self._emu = EmulatorThread(model, host, baud=int(self.config.option("pace", 0))).start()
         except (ValueError, RuntimeError) as exc:
             self._release()
             raise DriverError(f"cannot start the emulator: {exc}") from None
@@ -195,7 +180,8 @@ class EmulatorDriver(Driver):
         return self._host
 
     def identity(self) -> dict[str, str]:
-        ident = {"driver": self.name, "port": "in-process", "baud": "n/a"}
+        pace = self.config.option("pace")
+        ident = {"driver": self.name, "port": "in-process", "baud": f"{pace} (paced)" if pace else "n/a"}
         if self.config.option("fault"):
             ident["fault"] = str(self.config.option("fault"))
         if self.config.option("state"):

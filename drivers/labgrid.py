@@ -58,16 +58,19 @@ PLACE = Option(
     "--lg-place",
     "labgrid place whose serial port reaches the DUT (default: $LG_PLACE, as labgrid-client)",
     metavar="NAME",
+    lab_key="place",
 )
 COORDINATOR = Option(
     "--lg-coordinator",
     f"labgrid coordinator HOST[:PORT] (default: $LG_COORDINATOR, else {DEFAULT_COORDINATOR})",
     metavar="HOST:PORT",
+    lab_key="coordinator",
 )
 SERIAL = Option(
     "--lg-serial",
     "which of the place's NetworkSerialPorts is the DUT's, by its name in the place (only needed with several)",
     metavar="NAME",
+    lab_key="serial",
 )
 
 # How long the coordinator may take to answer one request, and the exporter to publish the port of

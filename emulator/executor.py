@@ -8,6 +8,12 @@ objects of the module's sockets, and ``SerialLink``, the UART side a byte endpoi
 
 Flow control: when the UART side cannot keep up (its write buffer is full), reading from every
 network connection pauses until it drains, so no amount of peer traffic grows memory unbounded.
+
+Pacing (``Runner(baud=N)``): the UART takes the line time of ``N`` baud, 10 bits per byte, in both
+directions, as a module on a real serial line does. Bytes from the host reach the model when their
+last bit would have arrived; the model's bytes leave when their last bit would have been sent. Both
+are asyncio timers (``loop.call_at``) on a line clock per direction, never a sleep; bytes waiting
+for the line count against the same flow control as a full write buffer.
 """
 
 from __future__ import annotations
@@ -129,13 +135,21 @@ class _Udp(asyncio.DatagramProtocol):
 # --------------------------------------------------------------------------- serial side
 
 
+PACED_HIGH_WATER = 64 * 1024  # bytes waiting for the paced line before network reading pauses
+
+
 class SerialLink(asyncio.Protocol):
-    """The UART: bytes in go to the model, the model's bytes go out."""
+    """The UART: bytes in go to the model, the model's bytes go out (at line speed when paced)."""
 
     def __init__(self, runner: Runner, on_lost: Callable[[], None] | None = None) -> None:
         self.runner = runner
         self.on_lost = on_lost
         self.transport: asyncio.WriteTransport | None = None
+        self.byte_time = 10.0 / runner.baud if runner.baud else 0.0  # seconds per byte on the line
+        self._rx_free = 0.0  # loop time the inbound line is free again
+        self._tx_free = 0.0  # loop time the outbound line is free again
+        self._tx_waiting = 0  # bytes scheduled and not yet written
+        self._full = False  # the transport's write buffer is full
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         if isinstance(transport, asyncio.WriteTransport):
@@ -143,7 +157,12 @@ class SerialLink(asyncio.Protocol):
             self.runner.serial = self
 
     def data_received(self, data: bytes) -> None:
-        self.runner.serial_in(data)
+        if not self.byte_time:
+            self.runner.serial_in(data)
+            return
+        loop = self.runner.loop
+        self._rx_free = max(loop.time(), self._rx_free) + len(data) * self.byte_time
+        loop.call_at(self._rx_free, self.runner.serial_in, data)
 
     def eof_received(self) -> bool:
         return False
@@ -156,12 +175,32 @@ class SerialLink(asyncio.Protocol):
             self.on_lost()
 
     def pause_writing(self) -> None:
-        self.runner.set_paused(True)
+        self._full = True
+        self._flow()
 
     def resume_writing(self) -> None:
-        self.runner.set_paused(False)
+        self._full = False
+        self._flow()
+
+    def _flow(self) -> None:
+        self.runner.set_paused(self._full or self._tx_waiting > PACED_HIGH_WATER)
 
     def write(self, data: bytes) -> None:
+        if not self.byte_time:
+            self._write_now(data)
+            return
+        loop = self.runner.loop
+        self._tx_free = max(loop.time(), self._tx_free) + len(data) * self.byte_time
+        self._tx_waiting += len(data)
+        loop.call_at(self._tx_free, self._line_done, data)
+        self._flow()
+
+    def _line_done(self, data: bytes) -> None:
+        self._tx_waiting -= len(data)
+        self._write_now(data)
+        self._flow()
+
+    def _write_now(self, data: bytes) -> None:
         if self.transport is not None and not self.transport.is_closing():
             self.transport.write(data)
 
@@ -169,9 +208,10 @@ class SerialLink(asyncio.Protocol):
 class Runner:
     """Carries out one model's actions on the host network and one serial link."""
 
-    def __init__(self, model: DeviceModel, host_ip: str = "127.0.0.1") -> None:
+    def __init__(self, model: DeviceModel, host_ip: str = "127.0.0.1", baud: int = 0) -> None:
         self.model = model
         self.host_ip = host_ip
+        self.baud = baud  # pace the UART at this baud rate (0: as fast as the host goes)
         self.serial: SerialLink | None = None
         self.conns: dict[int, _Conn] = {}
         self.listen_socks: dict[int, socket.socket] = {}  # listening sockets the runner accepts on

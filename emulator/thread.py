@@ -19,9 +19,10 @@ from emulator.executor import DeviceModel, Runner
 class EmulatorThread:
     """An emulator in a background thread, reached through a socket pair (``self.sock``)."""
 
-    def __init__(self, model: DeviceModel, host_ip: str = "127.0.0.1") -> None:
+    def __init__(self, model: DeviceModel, host_ip: str = "127.0.0.1", baud: int = 0) -> None:
         self.model = model
         self.host_ip = host_ip
+        self.baud = baud  # pace the UART at this baud rate (0: unpaced)
         self.sock, self._their_sock = socket.socketpair()
         self._ready = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -48,7 +49,7 @@ class EmulatorThread:
     async def _amain(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
-        runner = self.runner = Runner(self.model, self.host_ip)
+        runner = self.runner = Runner(self.model, self.host_ip, self.baud)
         self._ready.set()
         try:
             await serve_socket(runner, self._their_sock, self._stop)

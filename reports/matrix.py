@@ -1,7 +1,8 @@
 """The compliance matrix at the top of the HTML report, with the DUT's identity and the run's facts.
 
-Rows are case IDs grouped by document section, columns the profiles run, and each cell the worst
-verdict of that case's items on that profile, linked to the first such item's details. Everything
+Rows are case IDs grouped by document section, columns the DUTs run (name and profile; without a
+lab file one DUT per profile, named after it), and each cell the worst verdict of that case's items
+on that DUT, linked to the first such item's details. Everything
 that came from a DUT (identity strings) is escaped.
 """
 
@@ -37,11 +38,11 @@ def anchor(nodeid: str) -> str:
 
 
 def render_matrix(results: list[CaseResult], identities: dict[str, dict[str, str]], facts: dict[str, str]) -> str:
-    profiles = sorted({r.profile for r in results if r.profile}) or [""]
+    columns = sorted({(r.dut or r.profile, r.profile) for r in results if r.profile}) or [("", "")]
     by_case: dict[tuple[str, str], list[CaseResult]] = defaultdict(list)
     requirement: dict[str, str] = {}
     for r in results:
-        by_case[(r.case_id, r.profile)].append(r)
+        by_case[(r.case_id, r.dut or r.profile)].append(r)
         requirement.setdefault(r.case_id, r.requirement)
     sections: dict[str, list[str]] = defaultdict(list)
     for case_id in sorted(requirement):
@@ -58,14 +59,17 @@ def render_matrix(results: list[CaseResult], identities: dict[str, dict[str, str
     parts.append('<h2>Compliance matrix</h2><div class="sc-totals">')
     parts += [f'<span class="{verdict_class_name(v)}">{escape(v)}: {counts[v]}</span>' for v in VERDICTS]
     parts.append("</div>")
-    head = "".join(f"<th>{escape(p)}</th>" for p in profiles)
+    head = "".join(
+        f"<th>{escape(name)}</th>" if name == profile else f"<th>{escape(name)}<br><small>{escape(profile)}</small>"
+        for name, profile in columns
+    )
     parts.append(f'<table class="sc-matrix"><tr><th>case</th><th>requirement</th>{head}</tr>')
     for section, case_ids in sections.items():
-        parts.append(f'<tr class="sc-section"><th colspan="{len(profiles) + 2}">{escape(section)}</th></tr>')
+        parts.append(f'<tr class="sc-section"><th colspan="{len(columns) + 2}">{escape(section)}</th></tr>')
         for case_id in case_ids:
             cells = []
-            for p in profiles:
-                items = by_case.get((case_id, p), [])
+            for name, _ in columns:
+                items = by_case.get((case_id, name), [])
                 if not items:
                     cells.append("<td>—</td>")
                     continue

@@ -169,6 +169,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         trace=rows,
         verifies=list(verifies),
         latency=reply_latency(rows),
+        dut=identity.get("dut", identity.get("profile", "")),
     )
     setattr(report, RESULT_ATTR, result.to_json())
     if result.failure is not None and exc is not None:
@@ -178,7 +179,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         notes = "".join(f"\n{n}" for n in getattr(exc, "__notes__", []))  # e.g. a shrunk hypothesis sequence
         report.longrepr = f"{exc}{notes}\n\n[{case_id}] {where[0]}:{(where[1] or 0) + 1}"
     props = [("case_id", case_id), ("requirement", requirement), ("kind", kind), ("verdict", verdict)]
-    props += [("profile", result.profile), *(("finding", f) for f in findings)]
+    props += [("profile", result.profile), ("dut", result.dut), *(("finding", f) for f in findings)]
     # The report row reads the call report; JUnit reads the item's (via the teardown report).
     report.user_properties.extend(props)
     item.user_properties.extend(props)
@@ -284,10 +285,11 @@ class ComplianceReport:
         )
         identity = getattr(report, "sockconf_identity", None)
         if identity and identity.get("profile"):
-            self.identities[identity["profile"]] = identity
+            dut = identity.get("dut") or identity["profile"]
+            self.identities[dut] = identity
             preflight = getattr(report, "sockconf_preflight", None)
             if preflight is not None:
-                self.preflights.setdefault(identity["profile"], preflight)
+                self.preflights.setdefault(dut, preflight)
 
     def pytest_html_results_summary(self, prefix: list[str], summary: list[str], postfix: list[str]) -> None:
         prefix.append(CSS)
@@ -334,10 +336,14 @@ def _prop(report: pytest.TestReport, name: str) -> str:
     return ""
 
 
+def _dut_label(dut: str, profile: str) -> str:
+    return profile if not dut or dut == profile else f"{dut} ({profile})"
+
+
 def pytest_html_results_table_header(cells: list[str]) -> None:
     cells.insert(1, '<th class="sortable" data-column-type="verdict">Verdict</th>')
     cells.insert(2, '<th class="sortable" data-column-type="caseid">Case</th>')
-    cells.insert(3, '<th class="sortable" data-column-type="profile">Profile</th>')
+    cells.insert(3, '<th class="sortable" data-column-type="profile">DUT</th>')
     cells.insert(4, "<th>Requirement</th>")
 
 
@@ -346,7 +352,8 @@ def pytest_html_results_table_row(report: pytest.TestReport, cells: list[str]) -
     css = verdict_class_name(verdict)
     cells.insert(1, f'<td class="col-verdict {css}">{escape(verdict)}</td>')
     cells.insert(2, f'<td class="col-caseid">{escape(_prop(report, "case_id"))}</td>')
-    cells.insert(3, f'<td class="col-profile">{escape(_prop(report, "profile"))}</td>')
+    label = _dut_label(_prop(report, "dut"), _prop(report, "profile"))
+    cells.insert(3, f'<td class="col-profile">{escape(label)}</td>')
     cells.insert(4, f'<td class="col-requirement">{escape(_prop(report, "requirement"))}</td>')
 
 

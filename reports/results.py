@@ -62,6 +62,7 @@ class CaseResult:
     trace: list[TraceRow] = field(default_factory=list)
     verifies: list[str] = field(default_factory=list)  # requirement IDs (the catalogue's) this case verifies
     latency: dict[str, float] | None = None  # the DUT's reply latencies, see reply_latency()
+    dut: str = ""  # the DUT's name (the lab file's; without one, the profile's)
 
     @property
     def html_id(self) -> str:

@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -118,6 +119,57 @@ class Emulator:
             raise AssertionError(f"the emulator did not exit within {within} s of the signal") from None
 
     def __enter__(self) -> Emulator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class Farm:
+    """``python -m emulator --lab LAB --write-lab OUT`` as a user starts it: one line per DUT, then the lab file."""
+
+    def __init__(self, lab: Path, out: Path, *args: str, start_within: float = 20.0) -> None:
+        import select
+
+        count = lab.read_text(encoding="utf-8").count("[[dut]]")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "emulator", "--lab", str(lab), "--write-lab", str(out), *args],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            text=True,
+        )
+        assert self.proc.stdout is not None
+        self.endpoints: dict[str, str] = {}
+        deadline = time.monotonic() + start_within
+        fd, text = self.proc.stdout.fileno(), b""
+        while text.count(b"\n") < count:
+            ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+            chunk = os.read(fd, 4096) if ready else b""
+            if not chunk:
+                err = self.proc.stderr.read() if self.proc.stderr and self.proc.poll() is not None else ""
+                self.stop()
+                raise AssertionError(f"the farm printed {text!r}, not {count} endpoints: {err}")
+            text += chunk
+        for line in text.decode().splitlines():
+            name, _, endpoint = line.strip().partition("\t")
+            self.endpoints[name] = endpoint
+        self.lab = out
+
+    def stop(self, within: float = 10.0) -> int:
+        import signal
+
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(within)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise AssertionError(f"the farm did not exit within {within} s of the signal") from None
+
+    def __enter__(self) -> Farm:
         return self
 
     def __exit__(self, *exc: object) -> None:

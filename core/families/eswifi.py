@@ -13,4 +13,5 @@ FAMILY = Family(
     states="emulator.eswifi:STATES",
     host="fixtures.eswifi:ESWiFiHost",
     vectors="fixtures.vectors.eswifi",
+    probe="protocol.eswifi.probe",
 )

@@ -13,4 +13,5 @@ FAMILY = Family(
     states="emulator.xbee:STATES",
     host="fixtures.xbee:XBeeHost",
     vectors="fixtures.vectors.xbee",
+    probe="protocol.xbee.probe",
 )

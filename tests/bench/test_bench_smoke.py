@@ -13,7 +13,7 @@ import os
 
 import pytest
 
-from bench import codec, datapath, htmlopen, scale, suite
+from bench import codec, datapath, farm, htmlopen, scale, suite
 from bench.__main__ import BENCHMARKS, main
 from bench.common import BenchResult, Goal, fmt, percentile
 
@@ -122,7 +122,14 @@ def test_cli_quick_leaves_the_committed_readme_alone(monkeypatch, tmp_path):
 
 
 def test_every_benchmark_has_a_name_and_a_run():
-    assert list(BENCHMARKS) == ["codec", "datapath", "suite", "scale", "report"]
+    assert list(BENCHMARKS) == ["codec", "datapath", "suite", "scale", "report", "farm"]
+
+
+def test_farm_runs_one_and_two_duts_and_merges_each_report():
+    res = farm.run(quick=True)
+    assert_sane(res)
+    assert res.value("2 DUT(s): cases") == 2 * res.value("1 DUT(s): cases") > 0
+    assert res.goals and res.goals[0].measured is not None
 
 
 @pytest.mark.parametrize(
