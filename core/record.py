@@ -17,6 +17,7 @@ from core.trace import Trace
 TRACE_KEY = pytest.StashKey[Trace]()
 IDENTITY_KEY = pytest.StashKey[dict[str, str]]()
 FINDINGS_KEY = pytest.StashKey[list[str]]()
+ASSUMPTIONS_KEY = pytest.StashKey[list[dict[str, Any]]]()
 
 
 def record_trace(item: pytest.Item, trace: Trace) -> None:
@@ -30,6 +31,12 @@ def record_identity(item: pytest.Item, identity: dict[str, str]) -> None:
 def record_finding(item: pytest.Item, text: str) -> None:
     """A deviation on a detail the spec marks UNCONFIRMED (a NON-STRICT finding)."""
     item.stash.setdefault(FINDINGS_KEY, []).append(text)
+
+
+def record_assumption(item: pytest.Item, observation: dict[str, Any]) -> None:
+    """The DUT's choice on a silent point (``point``, ``title``, ``choice``, ``default``, ``detail``,
+    ``non_strict``), for the report's Assumptions section."""
+    item.stash.setdefault(ASSUMPTIONS_KEY, []).append(dict(observation))
 
 
 def case_marker(item: pytest.Item) -> tuple[str, str, str] | None:

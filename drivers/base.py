@@ -44,6 +44,7 @@ class Option:
     type: Callable[[str], Any] = str
     default: Any = None
     choices: Sequence[str] | None = None
+    repeat: bool = False  # may be given several times: the value is the list of them (None: never given)
 
     @property
     def dest(self) -> str:

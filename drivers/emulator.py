@@ -20,8 +20,9 @@ from typing import Any
 
 from drivers import register
 from drivers.base import Driver, DriverError, DriverUsageError, Option
-from emulator import build_model, families, fault_names
+from emulator import build_model, families, fault_names, variant_names, variants
 from emulator.thread import EmulatorThread
+from emulator.variants import VariantError, merge
 from protocol.profile import Profile
 
 EMULATOR_HOST = Option(
@@ -33,6 +34,13 @@ FAULT = Option(
     "--fault",
     "start the emulator with a named fault profile, FAMILY:NAME or a NAME only one family has (suite self-test)",
     metavar="[FAMILY:]NAME",
+)
+VARIANT = Option(
+    "--variant",
+    "start the emulator as a named conformant variant, FAMILY:NAME or a NAME only one family has; repeatable "
+    "(choices on different silent points combine); it applies to that family's DUTs (suite self-test)",
+    metavar="[FAMILY:]NAME",
+    repeat=True,
 )
 # A run claims its loopback address by listening on this port of it; another run finds it taken.
 CLAIM_PORT = 47_201
@@ -62,6 +70,34 @@ def resolve_fault(spec: str) -> tuple[str, str]:
             f"--fault {spec} is a fault of several families ({', '.join(owners)}): say which, e.g. {owners[0]}:{spec}"
         )
     return owners[0], spec
+
+
+def resolve_variant(spec: str) -> tuple[str, str]:
+    """``"eswifi:s3-timeout-long"`` or an unambiguous ``"s3-timeout-long"`` -> (family, name)."""
+    family, sep, name = spec.rpartition(":")
+    known = {fam: variant_names(fam) for fam in families()}
+    hint = "see `python -m emulator FAMILY --list-variants`"
+    if sep:
+        if family not in known:
+            raise DriverUsageError(f"--variant {spec}: no family {family!r}; known: {', '.join(known)}")
+        if name not in known[family]:
+            raise DriverUsageError(f"--variant {spec}: {family} has no variant {name!r}; {hint}")
+        return family, name
+    owners = [fam for fam, names in known.items() if spec in names]
+    if not owners:
+        raise DriverUsageError(f"no variant {spec!r} in any family; {hint}")
+    if len(owners) > 1:
+        raise DriverUsageError(
+            f"--variant {spec} is a variant of several families ({', '.join(owners)}): "
+            f"say which, e.g. {owners[0]}:{spec}"
+        )
+    return owners[0], spec
+
+
+def variants_for(family: str, specs: Sequence[str] | None) -> list[str]:
+    """The variant names of ``specs`` (``--variant`` values) that belong to ``family``."""
+    chosen = [resolve_variant(s) for s in specs or ()]
+    return [name for fam, name in chosen if fam == family]
 
 
 def claim_loopback_address() -> tuple[str, socket.socket]:
@@ -94,7 +130,7 @@ def claim_loopback_address() -> tuple[str, socket.socket]:
 class EmulatorDriver(Driver):
     name = "emulator"
     summary = "the built-in emulator, in process (the default)"
-    options = (EMULATOR_HOST, FAULT)
+    options = (EMULATOR_HOST, FAULT, VARIANT)
 
     @classmethod
     def check_options(cls, values: Mapping[str, Any], profiles: Sequence[Profile]) -> None:
@@ -108,6 +144,14 @@ class EmulatorDriver(Driver):
                 ) from None
         if values.get("fault"):
             resolve_fault(str(values["fault"]))
+        chosen = [resolve_variant(str(v)) for v in values.get("variant") or ()]
+        for family in {fam for fam, _ in chosen}:
+            # Conflicting choices are a usage error now, not a failed emulator start later.
+            offered = variants(family)
+            try:
+                merge([offered[name] for fam, name in chosen if fam == family])
+            except VariantError as exc:
+                raise DriverUsageError(f"--variant: {exc}") from None
 
     @classmethod
     def not_applicable(cls, family: str, values: Mapping[str, Any]) -> str:
@@ -125,7 +169,8 @@ class EmulatorDriver(Driver):
         spec = self.config.option("fault")
         fault = resolve_fault(spec)[1] if spec else None
         try:
-            model = build_model(self.config.profile, host_ip=host, fault=fault)
+            variant = variants_for(self.config.profile.family, self.config.option("variant"))
+            model = build_model(self.config.profile, host_ip=host, fault=fault, variant=variant)
             self._emu = EmulatorThread(model, host).start()
         except (ValueError, RuntimeError) as exc:
             self._release()
@@ -141,6 +186,9 @@ class EmulatorDriver(Driver):
         ident = {"driver": self.name, "port": "in-process", "baud": "n/a"}
         if self.config.option("fault"):
             ident["fault"] = str(self.config.option("fault"))
+        variant = variants_for(self.config.profile.family, self.config.option("variant"))
+        if variant:
+            ident["variant"] = ", ".join(variant)
         return ident
 
     def _send(self, data: bytes) -> None:

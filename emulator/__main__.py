@@ -11,7 +11,7 @@ import signal
 import sys
 
 from core.family import profile_dirs
-from emulator import build_model, default_profile, families, family, faults
+from emulator import build_model, default_profile, families, family, faults, variants
 from emulator.endpoints import serve_pty, serve_tcp
 from emulator.executor import Runner
 from protocol.profile import ProfileError, available_profiles, load_profile
@@ -41,6 +41,19 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--list-faults", action="store_true", help="list the family's fault profiles and exit (-v: with descriptions)"
     )
+    p.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="start as a named conformant variant (a defensible choice where the documents are silent); "
+        "repeatable when the variants choose on different points",
+    )
+    p.add_argument(
+        "--list-variants",
+        action="store_true",
+        help="list the family's conformant variants and exit (-v: with descriptions and choices)",
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="log to stderr")
     return p
 
@@ -55,9 +68,17 @@ def _tcp_address(text: str) -> tuple[str, int]:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, stream=sys.stderr)
-    if args.list_faults:
-        for name, spec in faults(args.family).items():
-            line = f"{name}\t{spec.description}" if args.verbose else name
+    if args.list_faults or args.list_variants:
+        if args.list_faults:
+            lines = [f"{n}\t{spec.description}" if args.verbose else n for n, spec in faults(args.family).items()]
+        else:
+            lines = [
+                f"{n}\t{spec.description}\t{', '.join(f'{p}={c}' for p, c in spec.choices.items())}"
+                if args.verbose
+                else n
+                for n, spec in variants(args.family).items()
+            ]
+        for line in lines:
             try:
                 print(line, flush=True)
             except BrokenPipeError:  # the reader stopped early (| head): nothing more to say
@@ -76,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         if profile.family != args.family:
             raise ValueError(f"profile {profile.name!r} is for {profile.family}, not {args.family}")
-        model = build_model(profile, host_ip=args.host_ip, fault=args.fault)
+        model = build_model(profile, host_ip=args.host_ip, fault=args.fault, variant=args.variant)
         tcp = _tcp_address(args.tcp) if args.tcp else None
     except (ProfileError, ValueError) as exc:
         print(f"python -m emulator: error: {exc}", file=sys.stderr)

@@ -10,6 +10,7 @@ FAMILY = Family(
     profile_dir=ROOT / "fixtures" / "profiles",
     model="emulator.eswifi:Model",
     faults="emulator.eswifi:FAULTS",
+    variants="emulator.eswifi:VARIANTS",
     host="fixtures.eswifi:ESWiFiHost",
     vectors="fixtures.vectors.eswifi",
 )

@@ -10,6 +10,7 @@ FAMILY = Family(
     profile_dir=ROOT / "fixtures" / "profiles",
     model="emulator.xbee:Model",
     faults="emulator.xbee:FAULTS",
+    variants="emulator.xbee:VARIANTS",
     host="fixtures.xbee:XBeeHost",
     vectors="fixtures.vectors.xbee",
 )

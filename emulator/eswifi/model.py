@@ -183,6 +183,7 @@ class ESWiFiModel:
     """One eS-WiFi module on a UART."""
 
     family = FAMILY
+    hooks_class = ESWiFiFault  # the hook base faults and variants subclass
 
     def __init__(
         self, profile: Profile, host_ip: str = "127.0.0.1", fault: FaultSpec[ESWiFiFault] | None = None
@@ -248,6 +249,7 @@ class ESWiFiModel:
             "CS": self._cs,
             "MR": self._mr,
             "I?": self._info,
+            "C?": self._network_settings,
             "P6": self._client_mode,
         }
 
@@ -390,7 +392,7 @@ class ESWiFiModel:
         remote = (sock.current.host, sock.current.port) if sock.current else (sock.remote_host, sock.remote_port)
         fields = [
             sock.protocol,
-            self.host_ip,
+            self.fault.p_local_ip(self.host_ip),
             sock.local_port,
             remote[0],
             remote[1],
@@ -400,6 +402,12 @@ class ESWiFiModel:
             int(sock.mode is ServerMode.MULTI),
             0,
         ]
+        self._reply(cmd, out, ",".join(str(f) for f in fields).encode("ascii"))
+
+    def _network_settings(self, cmd: Command, out: list[Action]) -> None:
+        # Field order as ST's es_wifi.c and stm32duino's ISM43362 driver parse C?: SSID, password,
+        # security, DHCP, IP version, IP address, mask, gateway, DNS 1, DNS 2, join retries, auto-connect.
+        fields = ["sockconf", "", 4, 1, 0, self.host_ip, "255.0.0.0", "127.0.0.1", "127.0.0.1", "0.0.0.0", 5, 0]
         self._reply(cmd, out, ",".join(str(f) for f in fields).encode("ascii"))
 
     def _cs(self, cmd: Command, out: list[Action]) -> None:
@@ -422,7 +430,7 @@ class ESWiFiModel:
         if value == 0:
             had_server = sock.mode is not None
             self._stop(sock, out, close_listener=self.fault.kill_closes_listener())
-            self._reply(cmd, out, self.text_killed.encode("ascii") if had_server else b"")
+            self._reply(cmd, out, self.text_killed.encode() if had_server else b"")
         elif value in (1, 11):
             if sock.mode is not None:
                 self._error(cmd, out, "Server already running", "P5=0 first")
@@ -453,7 +461,7 @@ class ESWiFiModel:
         cmd = self.waiting_on[1]
         if event.error is None:
             sock.mode = mode
-            data = f"{self.text_setup}\r\n{self.text_waiting}".encode("ascii") if mode is ServerMode.MULTI else b""
+            data = f"{self.text_setup}\r\n{self.text_waiting}".encode() if mode is ServerMode.MULTI else b""
             self._reply(cmd, out, data)
         else:
             self.listeners.pop(event.key, None)
@@ -473,6 +481,9 @@ class ESWiFiModel:
             self._announce(sock, client, out)
         elif len(sock.queue) < sock.backlog:
             sock.queue.append(client)
+        elif self.fault.beyond_backlog() == "pending":
+            # Beyond the backlog, left pending: connected at TCP level, never served (P5=0 closes it).
+            sock.detached.append(client)
         else:
             # Beyond the backlog: closed at once. What a real module does is UNCONFIRMED.
             out.append(Close(event.key))
@@ -487,7 +498,7 @@ class ESWiFiModel:
             else:
                 sock.detached.append(old)
         sock.current = self.fault.next_client(sock.queue) if sock.queue else None
-        self._reply(cmd, out, self.text_waiting.encode("ascii"))
+        self._reply(cmd, out, self.text_waiting.encode())
         if sock.current is not None:
             self._announce(sock, sock.current, out)
 
@@ -529,6 +540,13 @@ class ESWiFiModel:
         count = len(cmd.payload)
         if not 1 <= count <= min(self.fault.s3_limit(self.max_s3), MAX_S3_COUNT):
             self._error(cmd, out, "Invalid data length", f"S3=<1-{self.max_s3}>\\r<data>")
+            rest = self.fault.refused_s3_rest(cmd.payload)
+            if rest:
+                # Read as command lines, ahead of whatever came after them.
+                sub = CommandReader()
+                events = sub.feed(rest)
+                self.reader.unread(sub.pending)
+                self.commands.extendleft(reversed(events))
             return
         client = sock.current
         if client is None or not client.connected:

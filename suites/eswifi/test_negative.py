@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
+from fixtures import silent
 from fixtures.cases import case
-from fixtures.eswifi import ESWiFiSession, ok_with
+from fixtures.eswifi import AN_ERROR, ESWiFiSession, ok_with
 from fixtures.expect import ConformanceFailure, NoAnswer
 from fixtures.peer import Peer
 from fixtures.vectors.eswifi import ESWIFI_SEED_PORT
@@ -19,6 +20,7 @@ from suites.eswifi.exchange import accept, open_server, read_exactly
 
 PORT = ESWIFI_SEED_PORT
 NEG = "negative"
+REFUSED_REST = "ESWIFI-SILENT-REFUSED-S3-REST"
 
 
 # case ID -> (requirement, the bad inputs it sends)
@@ -64,10 +66,28 @@ BAD_INPUT: list[Any] = [
 ]
 
 
+def refuse(request: pytest.FixtureRequest, eswifi: ESWiFiSession, wire: bytes, requirement: str) -> None:
+    """Send bad input; it must be answered with the error form. Bytes after a refused ``S3=<n>`` header
+    may be dropped as payload or read as command lines (a silent point): resynchronise as a careful
+    host does and record which the module did."""
+    line, _, rest = wire.partition(b"\r")
+    if not rest:
+        eswifi.error(wire, f"bad input {_label(wire)!r}", requirement=requirement)
+        return
+    more = 1 + len(rest) // 64  # answers the rest can draw if read as lines (one per piece of a line buffer)
+    eswifi.send_bad(wire, f"bad input {_label(wire)!r}", 1 + more)
+    eswifi.reply(AN_ERROR, requirement=requirement)
+    errors = eswifi.resync(more)
+    choice = "read-as-commands" if len(errors) > 1 else "dropped"
+    silent.observed(
+        request, REFUSED_REST, choice, f"{len(errors)} error repl(ies) after a bare CR following {line.decode()!r}"
+    )
+
+
 @pytest.mark.parametrize("wire", BAD_INPUT)
-def test_bad_input_is_refused(eswifi: ESWiFiSession, wire: bytes) -> None:
+def test_bad_input_is_refused(request: pytest.FixtureRequest, eswifi: ESWiFiSession, wire: bytes) -> None:
     eswifi.select(2)
-    eswifi.error(wire, f"bad input {_label(wire)!r}", requirement=eswifi.requirement)
+    refuse(request, eswifi, wire, eswifi.requirement)
     try:
         # The module still answers, and the bad command changed nothing: socket 2 is still selected.
         eswifi.command("P0", 2)
@@ -89,11 +109,11 @@ def test_bad_input_is_refused(eswifi: ESWiFiSession, wire: bytes) -> None:
     "a refused S3 sends nothing to the client, and a running server keeps serving after errors",
     kind=NEG,
 )
-def test_errors_leave_the_server_running(eswifi: ESWiFiSession, peer: Peer) -> None:
+def test_errors_leave_the_server_running(request: pytest.FixtureRequest, eswifi: ESWiFiSession, peer: Peer) -> None:
     open_server(eswifi, PORT)
     client = accept(eswifi, peer, PORT)
     for wire in (s3(b"\x55" * 1461), b"P8=7\r", b"P5=2\r", b"QQ\r"):
-        eswifi.error(wire, f"bad input {_label(wire)!r}", requirement=f"{_label(wire)} is answered with ERROR")
+        refuse(request, eswifi, wire, f"{_label(wire)} is answered with ERROR")
     client.send(b"still served")
     read_exactly(eswifi, b"still served", requirement="after the errors R0 still reads the client")
     client.sock.settimeout(0.0)

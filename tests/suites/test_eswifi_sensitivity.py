@@ -69,7 +69,7 @@ def test_eswifi_cases_catch_fault(tmp_path, fault):
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
 def test_unconfirmed_variant_is_non_strict_by_default_and_fails_under_strict(tmp_path, variant):
     cases = sorted(VARIANTS[variant])
-    args = ["suites/eswifi", "--fault", variant, "--deadline-scale", "0.2"]
+    args = ["suites/eswifi", "--variant", variant, "--deadline-scale", "0.2"]
     for c in cases:
         args += ["--case", c]
     lenient = run_suite(*args, tmp=tmp_path)
