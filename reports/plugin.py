@@ -21,9 +21,9 @@ from typing import Any
 import pytest
 
 from core.family import families
-from core.record import FINDINGS_KEY, IDENTITY_KEY, TRACE_KEY, Inconclusive, case_marker
+from core.record import ASSUMPTIONS_KEY, FINDINGS_KEY, IDENTITY_KEY, TRACE_KEY, Inconclusive, case_marker
 from reports.html_trace import CSS, hex_cut, render_trace
-from reports.matrix import render_matrix
+from reports.matrix import render_assumptions, render_matrix
 from reports.results import (
     FAIL,
     INCONCLUSIVE,
@@ -33,6 +33,7 @@ from reports.results import (
     CaseResult,
     Failure,
     TraceRow,
+    assumptions,
     totals,
     verdict_class_name,
 )
@@ -154,6 +155,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         message=message,
         phase=report.when or "call",
         findings=findings,
+        assumptions=item.stash.get(ASSUMPTIONS_KEY, []).copy(),
         failure=_failure_of(exc),
         trace=rows,
     )
@@ -256,6 +258,7 @@ class ComplianceReport:
     def pytest_html_results_summary(self, prefix: list[str], summary: list[str], postfix: list[str]) -> None:
         prefix.append(CSS)
         prefix.append(render_matrix(self.results, self.identities, self.facts))
+        prefix.append(render_assumptions(assumptions(self.results)))
 
     def pytest_html_report_title(self, report: Any) -> None:
         report.title = "sockconf compliance report"
@@ -274,6 +277,7 @@ class ComplianceReport:
             },
             "duts": self.identities,
             "totals": totals(self.results),
+            "assumptions": assumptions(self.results),
             "cases": [r.to_json() for r in self.results],
         }
         self.json_path.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
