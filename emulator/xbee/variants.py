@@ -7,11 +7,41 @@ Each variant names the silent points it takes a non-default choice on (IDs of
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from emulator.variants import VariantSpec, all_different
+from emulator.xbee.faults import XBeeFault
+from protocol.xbee import frames as fr
+from protocol.xbee.status import SocketListenStatus, TransmitStatusCode
+
+
+class _Port0StatusError(XBeeFault):
+    def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
+        if isinstance(frame, fr.SocketListenResponse) and frame.status == SocketListenStatus.INVALID_PORT:
+            return replace(frame, status=SocketListenStatus.ERROR)
+        return frame
+
+
+class _CloseAllNoReply(XBeeFault):
+    def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
+        if isinstance(frame, fr.SocketCloseResponse) and frame.socket_id == 0xFF:
+            return None
+        return frame
+
+
+class _NotConnectedStatus20(XBeeFault):
+    def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
+        if isinstance(frame, fr.TransmitStatus) and frame.status == TransmitStatusCode.SOCKET_NOT_CONNECTED:
+            return replace(frame, status=TransmitStatusCode.CONNECTION_NOT_FOUND)
+        return frame
+
 
 FIRST_ID = "XBEE-SILENT-FIRST-SOCKET-ID"
 RESET_STATUS = "XBEE-SILENT-RESET-MODEM-STATUS"
 TLS_LIMIT = "XBEE-SILENT-TLS-SOCKET-LIMIT"
+PORT0 = "XBEE-SILENT-LISTEN-PORT0-STATUS"
+CLOSE_ALL = "XBEE-SILENT-CLOSE-ALL-REPLY"
+NOT_CONNECTED = "XBEE-SILENT-SEND-ON-LISTENER"
 
 SINGLE: tuple[VariantSpec, ...] = (
     VariantSpec(
@@ -31,6 +61,24 @@ SINGLE: tuple[VariantSpec, ...] = (
         "no per-protocol cap the profile marks UNCONFIRMED (e.g. '4 may be TLS'): every socket may be TLS",
         {TLS_LIMIT: "total"},
         overrides={"lift_unconfirmed_caps": True},
+    ),
+    VariantSpec(
+        "port0-status-error",
+        "Bind/Listen on port 0 is answered 0xC6 02 (error), not 01 (invalid port)",
+        {PORT0: "other-error"},
+        hooks=(_Port0StatusError,),
+    ),
+    VariantSpec(
+        "close-all-no-reply",
+        "0x43 with socket ID FF closes every socket but sends no 0xC3",
+        {CLOSE_ALL: "none"},
+        hooks=(_CloseAllNoReply,),
+    ),
+    VariantSpec(
+        "send-not-connected-status-20",
+        "0x44 on a socket that is not connected answers 0x89 20 (connection not found), not 87",
+        {NOT_CONNECTED: "other-error"},
+        hooks=(_NotConnectedStatus20,),
     ),
 )
 
