@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from emulator.eswifi.faults import ESWiFiFault
 from emulator.variants import VariantSpec, all_different
+from protocol.eswifi import Command, error_reply
 
 
 class _RefusedS3RestAsCommands(ESWiFiFault):
@@ -26,6 +27,12 @@ class _S3CutShortSendsPartial(ESWiFiFault):
         return True
 
 
+class _TerseErrors(ESWiFiFault):
+    def reply_out(self, cmd: Command | None, raw: bytes) -> bytes:
+        # Every error reply as the one text public logs show, without a Usage line.
+        return error_reply("Unknown Error", None) if raw.startswith(b"\r\nERROR") else raw
+
+
 class _BeyondBacklogPending(ESWiFiFault):
     def beyond_backlog(self) -> str:
         return "pending"
@@ -38,6 +45,7 @@ WAITING = "ESWIFI-SILENT-WAITING-TEXT"
 LOST_TAIL = "ESWIFI-SILENT-LOST-TAIL"
 BACKLOG = "ESWIFI-SILENT-BEYOND-BACKLOG"
 CUT_SHORT = "ESWIFI-SILENT-S3-CUT-SHORT-ANSWER"
+ERROR_TEXTS = "ESWIFI-SILENT-ERROR-TEXTS"
 
 SINGLE: tuple[VariantSpec, ...] = (
     VariantSpec(
@@ -88,6 +96,12 @@ SINGLE: tuple[VariantSpec, ...] = (
         "R0/S3 answer -1 in the error style (\\r\\n-1\\r\\n> , no OK)",
         {LOST_TAIL: "without-ok"},
         overrides={"lost_reply_ok": False},
+    ),
+    VariantSpec(
+        "terse-errors",
+        "every error reply is 'ERROR: Unknown Error' with no Usage line",
+        {ERROR_TEXTS: "terse"},
+        hooks=(_TerseErrors,),
     ),
     VariantSpec(
         "beyond-backlog-pending",

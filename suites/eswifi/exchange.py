@@ -193,10 +193,15 @@ def abort(client: TcpClient) -> None:
 
 
 def seed_text(eswifi: ESWiFiSession, reply: Reply, texts: list[str], requirement: str) -> None:
-    """The reply's data must be the given message lines; their wording is UNCONFIRMED (a finding)."""
-    expected = "\r\n".join(texts).encode("ascii")
-    if reply.data != expected:
-        eswifi.on_unconfirmed(requirement, f"the reply's text is {reply.data!r}; the seed shows {expected!r}")
+    """The reply's data should be the given message lines; their wording is a silent point (recorded)."""
+    expected = "\r\n".join(texts).encode()
+    if reply.data == expected:
+        choice, detail = "dots", ""
+    elif reply.data == expected.replace(b"...", "\u2026".encode()):
+        choice, detail = "ellipsis", f"the reply's text is {reply.data!r}"
+    else:
+        choice, detail = "other-wording", f"the reply's text is {reply.data!r}; the seed shows {expected!r}"
+    eswifi.on_observed("ESWIFI-SILENT-WAITING-TEXT", choice, detail)
 
 
 def connect_or_refused(peer: Peer, port: int) -> TcpClient | None:
