@@ -9,7 +9,9 @@ at fixed points), or both.
 Several variants can run at once (``--variant A --variant B``) when they choose on different points
 or agree on the same one; :func:`combine` folds them, and a fault if one is given, into one
 ``FaultSpec`` the model is built with. Two variants that choose differently on one point, or that
-override one hook method or profile key differently, are a clear error, never a silent pick.
+override one hook method or profile key differently, are a clear error, never a silent pick. Hook
+classes that set ``cooperative = True`` hand whatever they do not change to ``super()``, so several of
+them may change one hook (each acting on different frames) and chain.
 """
 
 from __future__ import annotations
@@ -72,6 +74,11 @@ def _overridden(cls: type, base: type) -> set[str]:
     return names
 
 
+def _cooperative(cls: type) -> bool:
+    """Whether a hook class declares that its hooks hand everything they do not change to ``super()``."""
+    return bool(getattr(cls, "cooperative", False))
+
+
 def merge(specs: Sequence[VariantSpec]) -> VariantSpec:
     """Several variants as one; conflicting choices, hooks or overrides raise ``VariantError``."""
     choices: dict[str, tuple[str, str]] = {}
@@ -112,16 +119,20 @@ def combine(base: type, variants: Sequence[VariantSpec], fault: FaultSpec[Any] |
     if not variants:
         return fault
     merged = merge(variants)
-    owners: dict[str, str] = {}
+    owners: dict[str, type] = {}
     for cls in merged.hooks:
         if not (isinstance(cls, type) and issubclass(cls, base)):
             raise VariantError(f"variant hook {cls!r} is not a {base.__name__}")
         for method in _overridden(cls, base):
-            if method in owners and owners[method] != cls.__name__:
+            other = owners.get(method)
+            # Two cooperative classes (each hands what it does not change to super()) chain; any other
+            # pair on one hook would silently drop one variant's choice.
+            both_cooperate = other is not None and _cooperative(other) and _cooperative(cls)
+            if other is not None and other is not cls and not both_cooperate:
                 raise VariantError(
-                    f"variants conflict: {owners[method]} and {cls.__name__} both change the hook {method!r}"
+                    f"variants conflict: {other.__name__} and {cls.__name__} both change the hook {method!r}"
                 )
-            owners[method] = cls.__name__
+            owners[method] = cls
     bases: list[type] = []
     if fault is not None:
         made = fault.factory

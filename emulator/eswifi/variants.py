@@ -28,8 +28,11 @@ class _S3CutShortSendsPartial(ESWiFiFault):
 
 
 class _TerseErrors(ESWiFiFault):
+    cooperative = True
+
     def reply_out(self, cmd: Command | None, raw: bytes) -> bytes:
         # Every error reply as the one text public logs show, without a Usage line.
+        raw = super().reply_out(cmd, raw)
         return error_reply("Unknown Error", None) if raw.startswith(b"\r\nERROR") else raw
 
 

@@ -16,24 +16,30 @@ from protocol.xbee.status import SocketListenStatus, TransmitStatusCode
 
 
 class _Port0StatusError(XBeeFault):
+    cooperative = True
+
     def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
         if isinstance(frame, fr.SocketListenResponse) and frame.status == SocketListenStatus.INVALID_PORT:
             return replace(frame, status=SocketListenStatus.ERROR)
-        return frame
+        return super().frame_out(frame)
 
 
 class _CloseAllNoReply(XBeeFault):
+    cooperative = True
+
     def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
         if isinstance(frame, fr.SocketCloseResponse) and frame.socket_id == 0xFF:
             return None
-        return frame
+        return super().frame_out(frame)
 
 
 class _NotConnectedStatus20(XBeeFault):
+    cooperative = True
+
     def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
         if isinstance(frame, fr.TransmitStatus) and frame.status == TransmitStatusCode.SOCKET_NOT_CONNECTED:
             return replace(frame, status=TransmitStatusCode.CONNECTION_NOT_FOUND)
-        return frame
+        return super().frame_out(frame)
 
 
 FIRST_ID = "XBEE-SILENT-FIRST-SOCKET-ID"

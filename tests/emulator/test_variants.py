@@ -58,6 +58,26 @@ def test_two_variants_changing_one_hook_conflict():
         combine(ESWiFiFault, [VariantSpec("one", "", {"A": "1"}, (One,)), VariantSpec("two", "", {"B": "2"}, (Two,))])
 
 
+def test_cooperative_hooks_on_one_method_chain():
+    class Up(ESWiFiFault):
+        cooperative = True
+
+        def p_local_ip(self, local_ip: str) -> str:
+            return super().p_local_ip(local_ip).upper()
+
+    class Tail(ESWiFiFault):
+        cooperative = True
+
+        def p_local_ip(self, local_ip: str) -> str:
+            return super().p_local_ip(local_ip) + "!"
+
+    spec = combine(
+        ESWiFiFault, [VariantSpec("up", "", {"A": "1"}, (Up,)), VariantSpec("tail", "", {"B": "2"}, (Tail,))]
+    )
+    assert spec is not None
+    assert spec.hooks().p_local_ip("x") == "X!"
+
+
 def test_a_fault_keeps_its_bug_on_a_variant():
     profile = default_profile("eswifi")
     model = build_model(profile, fault="wrong-s3-count", variant=["lost-without-ok"])

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 
 from reports.variants import VariantResult, write
-from tests.helpers import ROOT, run_suite
+from tests.helpers import ROOT, Emulator, run_suite, unique_loopback
 
 
 def test_no_variant_of_any_family_gets_a_fail_or_error(tmp_path):
@@ -74,3 +75,18 @@ def test_variants_that_choose_differently_on_one_point_are_a_usage_error(tmp_pat
     assert run.returncode == 4, run.output[-2000:]
     assert "conflict on ESWIFI-SILENT-S3-PAYLOAD-TIMEOUT" in run.output
     assert "Traceback" not in run.output
+
+
+def test_the_eswifi_address_comes_from_c_query_when_p_field1_is_not_it(tmp_path):
+    # Over the serial driver nothing tells the suite the DUT's address: it asks the module (C? field 5).
+    host = unique_loopback()
+    emu = Emulator("eswifi", "--pty", "--host-ip", host, "--variant", "p-field1-unset")
+    try:
+        run = run_suite(
+            "suites/eswifi", "--driver", "serial", "--port", emu.endpoint, "--profile", "ism43362",
+            "--case", "ESWIFI-SRV-01", "--case", "ESWIFI-MA-06", tmp=tmp_path,
+        )  # fmt: skip
+    finally:
+        assert emu.stop(signal.SIGINT) == 0
+    assert run.all_passed(), run.output[-3000:]
+    assert {"ESWIFI-SRV-01", "ESWIFI-MA-06"} <= set(run.outcomes)
