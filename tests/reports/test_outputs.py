@@ -94,7 +94,7 @@ def test_non_strict_and_strict(tmp_path):
     data = json_report(tmp_path / "report" / "conformance.json")
     assert "XBEE-SILENT-FIRST-SOCKET-ID" in data["cases"][0]["findings"][0]
     assert "first socket ID is 01" in data["cases"][0]["findings"][0]
-    assert data["assumptions"][0]["choices"] == {"one": 1}
+    assert set(data["assumptions"][0]["choices"]) == {"one"}  # one item per API mode
     assert set(run_and_check(tmp_path, *args, "--strict").values()) == {"FAIL"}
 
 
