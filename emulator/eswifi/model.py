@@ -27,12 +27,13 @@ behaviour and says so in a comment:
   accepts (the runner sets the host socket's keep-alive: first probe after ``<ms>`` idle, then every
   ``<ms>``, lost after 3 unanswered — the module's own probe count is UNCONFIRMED), so a peer that
   vanished without FIN or RST is reported lost like one that closed.
-- ``CS`` answers ``1`` (joined to a network), ``MR`` ``[SOMA][EOMA]`` (on UART the messages come
+- ``C?`` answers the network settings in the field order ST's es_wifi.c reads (field 5: the module's
+  address); ``CS`` answers ``1`` (joined to a network), ``MR`` ``[SOMA][EOMA]`` (on UART the messages come
   unprompted, so none is ever left to poll), ``I?`` the profile's identity line. Client mode
   (``P6``) is not emulated and answers an error.
 
-Faults act only through the hooks of ``emulator.eswifi.faults.ESWiFiFault``: the replies, the
-messages and the server's decisions.
+Faults and conformant variants act only through the hooks of ``emulator.eswifi.faults.ESWiFiFault``:
+the replies, the messages, the server's decisions, what ``P?`` shows and what follows a refused ``S3``.
 """
 
 from __future__ import annotations

@@ -13,10 +13,12 @@ Decisions on what the spec leaves open (UNCONFIRMED):
   no reply at all is a FAIL (a line ended by ``\\r`` is always answered).
 - Binary junk ended by ``\\r`` is answered with the error form; no reply is a NON-STRICT finding.
 - ``S3=<n>`` followed by fewer than ``n`` bytes: the module waits for the rest (more bytes within its
-  payload timeout complete the write). When none come it gives up after its payload timeout (profile
-  ``s3_payload_timeout``, UNCONFIRMED): the expected answer is the error form with nothing sent to the
-  client. Sending the bytes that did arrive (answered with their count) or answering nothing are
-  NON-STRICT findings; a client that receives anything but whole bytes the module counted is a FAIL.
+  payload timeout complete the write). How long it waits (ESWIFI-SILENT-S3-PAYLOAD-TIMEOUT) is silent
+  and no documented setting governs it, so the case waits up to the longest registered value and records
+  what it measured against the profile's ``s3_payload_timeout``. Its answer then
+  (ESWIFI-SILENT-S3-CUT-SHORT-ANSWER) is expected to be the error form with nothing sent; sending the
+  bytes that did arrive (answered with their count) or answering nothing are recorded NON-STRICT
+  choices; a client that receives anything but whole bytes the module counted is a FAIL.
 - ``S3=<n>`` followed by more than ``n`` bytes: exactly ``n`` are written (answered ``n``), and the rest
   start the next command line, which is answered with the error form.
 """

@@ -1,6 +1,9 @@
 """ESWIFI-NEG: bad parameters and unknown commands (spec §1, §2). Each is answered with the error
 form (``ERROR: <reason>``, optionally ``Usage: <syntax>``, the prompt, no OK), changes nothing,
-and the module answers the next command normally.
+and the module answers the next command normally. What the module does with the bytes after a
+refused ``S3=<n>`` header is silent (ESWIFI-SILENT-REFUSED-S3-REST): the case resynchronises as a
+careful host does (a bare CR, then the error replies drained until quiet) before it judges recovery,
+and records which the module did.
 """
 
 from __future__ import annotations
