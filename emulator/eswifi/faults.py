@@ -90,6 +90,10 @@ class ESWiFiFault:
         """What ``P?`` shows in its field 1 (the module's own address, as ST's driver reads it)."""
         return local_ip
 
+    def accepted_before_reply(self) -> bool:
+        """Whether ``P5=10`` announces the next client (Accepted) before its own reply instead of after it."""
+        return False
+
     def beyond_backlog(self) -> str:
         """What a client beyond the ``P8`` backlog gets: ``closed`` (at once) or ``pending`` (left unanswered)."""
         return "closed"

@@ -499,8 +499,12 @@ class ESWiFiModel:
             else:
                 sock.detached.append(old)
         sock.current = self.fault.next_client(sock.queue) if sock.queue else None
+        early = sock.current is not None and self.fault.accepted_before_reply()
+        if early:
+            assert sock.current is not None
+            self._announce(sock, sock.current, out)
         self._reply(cmd, out, self.text_waiting.encode())
-        if sock.current is not None:
+        if sock.current is not None and not early:
             self._announce(sock, sock.current, out)
 
     def _close(self, client: Client, out: list[Action]) -> None:

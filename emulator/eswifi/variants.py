@@ -36,6 +36,11 @@ class _TerseErrors(ESWiFiFault):
         return error_reply("Unknown Error", None) if raw.startswith(b"\r\nERROR") else raw
 
 
+class _AcceptedBeforeReply(ESWiFiFault):
+    def accepted_before_reply(self) -> bool:
+        return True
+
+
 class _BeyondBacklogPending(ESWiFiFault):
     def beyond_backlog(self) -> str:
         return "pending"
@@ -49,6 +54,7 @@ LOST_TAIL = "ESWIFI-SILENT-LOST-TAIL"
 BACKLOG = "ESWIFI-SILENT-BEYOND-BACKLOG"
 CUT_SHORT = "ESWIFI-SILENT-S3-CUT-SHORT-ANSWER"
 ERROR_TEXTS = "ESWIFI-SILENT-ERROR-TEXTS"
+PLACE = "ESWIFI-SILENT-MESSAGE-PLACE"
 
 SINGLE: tuple[VariantSpec, ...] = (
     VariantSpec(
@@ -99,6 +105,12 @@ SINGLE: tuple[VariantSpec, ...] = (
         "R0/S3 answer -1 in the error style (\\r\\n-1\\r\\n> , no OK)",
         {LOST_TAIL: "without-ok"},
         overrides={"lost_reply_ok": False},
+    ),
+    VariantSpec(
+        "accepted-before-reply",
+        "P5=10 announces the next client (Accepted) before its own Waiting/OK reply, not after it",
+        {PLACE: "anywhere"},
+        hooks=(_AcceptedBeforeReply,),
     ),
     VariantSpec(
         "terse-errors",
