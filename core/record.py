@@ -23,6 +23,7 @@ FINDINGS_KEY = pytest.StashKey[list[str]]()
 # the report reads it from there, so reports never import the catalogue's loader.
 REQUIREMENTS_KEY = pytest.StashKey[list[dict[str, str]]]()
 PREFLIGHT_KEY = pytest.StashKey[list["PreflightCheck"]]()
+ASSUMPTIONS_KEY = pytest.StashKey[list[dict[str, Any]]]()
 
 
 def record_trace(item: pytest.Item, trace: Trace) -> None:
@@ -88,6 +89,12 @@ def record_preflight(item: pytest.Item, checks: list[PreflightCheck]) -> None:
 
 def preflight_failed(checks: list[PreflightCheck]) -> list[PreflightCheck]:
     return [c for c in checks if c.ok is False]
+
+
+def record_assumption(item: pytest.Item, observation: dict[str, Any]) -> None:
+    """The DUT's choice on a silent point (``point``, ``title``, ``choice``, ``default``, ``detail``,
+    ``non_strict``), for the report's Assumptions section."""
+    item.stash.setdefault(ASSUMPTIONS_KEY, []).append(dict(observation))
 
 
 def case_marker(item: pytest.Item) -> CaseMark | None:

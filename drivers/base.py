@@ -49,6 +49,7 @@ class Option:
     default: Any = None
     choices: Sequence[str] | None = None
     lab_key: str = ""  # its key in a lab file's [[dut]] entry, where that differs from ``dest``
+    repeat: bool = False  # may be given several times: the value is the list of them (None: never given)
 
     @property
     def dest(self) -> str:

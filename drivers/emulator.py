@@ -17,10 +17,11 @@ from typing import Any
 
 from drivers import register
 from drivers.base import Driver, DriverError, DriverUsageError, Option
-from emulator import build_model, families, fault_names, state_names, states
+from emulator import build_model, families, fault_names, state_names, states, variant_names, variants
 from emulator.claim import ClaimError
 from emulator.claim import claim_loopback_address as _claim
 from emulator.thread import EmulatorThread
+from emulator.variants import VariantError, merge
 from protocol.profile import Profile
 
 EMULATOR_HOST = Option(
@@ -50,6 +51,13 @@ READY_AFTER = Option(
     "with --state: the emulated module becomes ready (registers, joins) after this many seconds",
     metavar="SECONDS",
     type=float,
+)
+VARIANT = Option(
+    "--variant",
+    "start the emulator as a named conformant variant, FAMILY:NAME or a NAME only one family has; repeatable "
+    "(choices on different silent points combine); it applies to that family's DUTs (suite self-test)",
+    metavar="[FAMILY:]NAME",
+    repeat=True,
 )
 
 
@@ -100,6 +108,34 @@ def resolve_state(spec: str) -> tuple[str, str]:
     return owners[0], spec
 
 
+def resolve_variant(spec: str) -> tuple[str, str]:
+    """``"eswifi:s3-timeout-long"`` or an unambiguous ``"s3-timeout-long"`` -> (family, name)."""
+    family, sep, name = spec.rpartition(":")
+    known = {fam: variant_names(fam) for fam in families()}
+    hint = "see `python -m emulator FAMILY --list-variants`"
+    if sep:
+        if family not in known:
+            raise DriverUsageError(f"--variant {spec}: no family {family!r}; known: {', '.join(known)}")
+        if name not in known[family]:
+            raise DriverUsageError(f"--variant {spec}: {family} has no variant {name!r}; {hint}")
+        return family, name
+    owners = [fam for fam, names in known.items() if spec in names]
+    if not owners:
+        raise DriverUsageError(f"no variant {spec!r} in any family; {hint}")
+    if len(owners) > 1:
+        raise DriverUsageError(
+            f"--variant {spec} is a variant of several families ({', '.join(owners)}): "
+            f"say which, e.g. {owners[0]}:{spec}"
+        )
+    return owners[0], spec
+
+
+def variants_for(family: str, specs: Sequence[str] | None) -> list[str]:
+    """The variant names of ``specs`` (``--variant`` values) that belong to ``family``."""
+    chosen = [resolve_variant(s) for s in specs or ()]
+    return [name for fam, name in chosen if fam == family]
+
+
 def claim_loopback_address() -> tuple[str, socket.socket]:
     """A loopback address of its own for one emulator, and the socket holding the claim (``emulator.claim``)."""
     try:
@@ -112,7 +148,7 @@ def claim_loopback_address() -> tuple[str, socket.socket]:
 class EmulatorDriver(Driver):
     name = "emulator"
     summary = "the built-in emulator, in process (the default)"
-    options = (EMULATOR_HOST, FAULT, STATE, READY_AFTER, PACE)
+    options = (EMULATOR_HOST, FAULT, VARIANT, STATE, READY_AFTER, PACE)
 
     @classmethod
     def check_options(cls, values: Mapping[str, Any], profiles: Sequence[Profile]) -> None:
@@ -137,6 +173,14 @@ class EmulatorDriver(Driver):
             raise DriverUsageError(f"--ready-after wants seconds between 0 and 86400, not {ready_after:g}")
         if values.get("pace") is not None and not 300 <= int(values["pace"]) <= 4_000_000:
             raise DriverUsageError(f"--pace wants a baud rate between 300 and 4000000, not {values['pace']}")
+        chosen = [resolve_variant(str(v)) for v in values.get("variant") or ()]
+        for family in {fam for fam, _ in chosen}:
+            # Conflicting choices are a usage error now, not a failed emulator start later.
+            offered = variants(family)
+            try:
+                merge([offered[name] for fam, name in chosen if fam == family])
+            except VariantError as exc:
+                raise DriverUsageError(f"--variant: {exc}") from None
 
     @classmethod
     def not_applicable(cls, family: str, values: Mapping[str, Any]) -> str:
@@ -167,6 +211,7 @@ class EmulatorDriver(Driver):
                 fault=fault,
                 state=state,
                 ready_after=self.config.option("ready_after"),
+                variant=variants_for(self.config.profile.family, self.config.option("variant")),
             )
             self._emu = EmulatorThread(model, host, baud=int(self.config.option("pace", 0))).start()
         except (ValueError, RuntimeError) as exc:
@@ -187,6 +232,9 @@ class EmulatorDriver(Driver):
         if self.config.option("state"):
             after = self.config.option("ready_after")
             ident["state"] = str(self.config.option("state")) + (f" (ready after {after:g} s)" if after else "")
+        variant = variants_for(self.config.profile.family, self.config.option("variant"))
+        if variant:
+            ident["variant"] = ", ".join(variant)
         return ident
 
     def _send(self, data: bytes) -> None:

@@ -2,14 +2,15 @@
 
 A family's emulator is what its declaration (``core.family``) names: ``Family.model`` (an
 ``executor.DeviceModel`` class, built as ``Model(profile, host_ip=..., fault=...)``) and
-``Family.faults`` (its fault catalogue by name, ``emulator.faults.catalogue``) and ``Family.states``
-(states of a module not ready yet, ``emulator.states.catalogue``; optional). The built-in ones are
+``Family.faults`` (its fault catalogue by name, ``emulator.faults.catalogue``), ``Family.variants``
+(its conformant variants by name, ``emulator.variants.catalogue``) and ``Family.states`` (states of a
+module not ready yet, ``emulator.states.catalogue``; optional). The built-in ones are
 the packages ``emulator/<family>/``; adding a family needs no edit here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from core.family import Family, FamilyError, get
@@ -17,6 +18,7 @@ from core.family import families as declared_families
 from emulator.executor import DeviceModel
 from emulator.faults import FaultSpec
 from emulator.states import StateSpec
+from emulator.variants import VariantError, VariantSpec, combine
 from protocol.profile import Profile, load_profile
 
 
@@ -55,6 +57,19 @@ def state_names(name: str) -> list[str]:
     return sorted(states(name))
 
 
+def variants(name: str) -> Mapping[str, VariantSpec]:
+    """A family's conformant variants, by name (none when the family declares no catalogue)."""
+    fam = family(name)
+    if not fam.variants:
+        return {}
+    catalogue: Mapping[str, VariantSpec] = fam.load("variants")
+    return catalogue
+
+
+def variant_names(name: str) -> list[str]:
+    return sorted(variants(name))
+
+
 def default_profile(name: str) -> Profile:
     fam = family(name)
     return load_profile(fam.default_profile, fam.profile_dir)
@@ -66,10 +81,15 @@ def build_model(
     fault: str | None = None,
     state: str | None = None,
     ready_after: float | None = None,
+    variant: Sequence[str] = (),
 ) -> DeviceModel:
-    """A device model for ``profile``, optionally with a named fault profile and a named state (a
-    module not ready yet, ready after ``ready_after`` seconds where the state can end); the hooks of
-    both are fresh for this model."""
+    """A device model for ``profile``, optionally with a named fault, any number of named variants, and a
+    named state (a module not ready yet, ready after ``ready_after`` seconds where the state can end);
+    their hooks are fresh for this model.
+
+    Variants that choose differently on one silent point (or change one hook or setting differently)
+    cannot run together: a ``ValueError`` says which.
+    """
     fam = family(profile.family)
     spec = None
     if fault:
@@ -77,6 +97,18 @@ def build_model(
         if fault not in known:
             raise ValueError(f"no fault {fault!r} for {fam.name}; known: {', '.join(known) or 'none'}")
         spec = known[fault]
+    if variant:
+        offered = variants(fam.name)
+        unknown = [v for v in variant if v not in offered]
+        if unknown:
+            raise ValueError(f"no variant {unknown[0]!r} for {fam.name}; known: {', '.join(offered) or 'none'}")
+        base = getattr(fam.load("model"), "hooks_class", None)
+        if not isinstance(base, type):
+            raise ValueError(f"the {fam.name} model declares no hooks_class: it cannot take variants")
+        try:
+            spec = combine(base, [offered[v] for v in dict.fromkeys(variant)], spec)
+        except VariantError as exc:
+            raise ValueError(str(exc)) from None
     extra: dict[str, Any] = {}
     if state:
         known_states = states(fam.name)

@@ -23,7 +23,7 @@ from pathlib import Path
 from core.family import profile_dirs
 from core.labfile import LabError, read_entries
 from core.labfile import write_lab as write_lab_file
-from emulator import build_model, default_profile, families, family, faults, states
+from emulator import build_model, default_profile, families, family, faults, states, variants
 from emulator.claim import ClaimError, claim_loopback_address
 from emulator.endpoints import serve_pty, serve_tcp
 from emulator.executor import DeviceModel, Runner
@@ -77,6 +77,19 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--list-states", action="store_true", help="list the family's states and exit (-v: with descriptions)"
     )
+    p.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="start as a named conformant variant (a defensible choice where the documents are silent); "
+        "repeatable when the variants choose on different points",
+    )
+    p.add_argument(
+        "--list-variants",
+        action="store_true",
+        help="list the family's conformant variants and exit (-v: with descriptions and choices)",
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="log to stderr")
     return p
 
@@ -93,17 +106,24 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, stream=sys.stderr)
     if args.lab:
-        if args.family or args.profile or args.fault or args.state or args.list_faults or args.list_states:
+        per_dut = (args.family, args.profile, args.fault, args.state, args.variant)
+        listing = (args.list_faults, args.list_states, args.list_variants)
+        if any(per_dut) or any(listing):
             parser.error("--lab takes the family, profile and fault of each DUT from the lab file")
         return _farm(args)
     if args.write_lab:
         parser.error("--write-lab goes with --lab")
     if not args.family:
         parser.error("give a FAMILY, or --lab LAB.toml")
-    if args.list_faults or args.list_states:
+    if args.list_faults or args.list_states or args.list_variants:
         listed: dict[str, str] = (
             {name: spec.description for name, spec in faults(args.family).items()}
             if args.list_faults
+            else {
+                name: spec.description + "\t" + ", ".join(f"{p}={c}" for p, c in spec.choices.items())
+                for name, spec in variants(args.family).items()
+            }
+            if args.list_variants
             else {
                 name: spec.description + (f" (with --ready-after N: {spec.ends} after N s)" if spec.ends else "")
                 for name, spec in states(args.family).items()
@@ -132,7 +152,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.ready_after is not None and not 0 <= args.ready_after <= 86400:
             raise ValueError(f"--ready-after wants seconds between 0 and 86400, not {args.ready_after:g}")
         model = build_model(
-            profile, host_ip=args.host_ip, fault=args.fault, state=args.state, ready_after=args.ready_after
+            profile,
+            host_ip=args.host_ip,
+            fault=args.fault,
+            state=args.state,
+            ready_after=args.ready_after,
+            variant=args.variant,
         )
         tcp = _tcp_address(args.tcp) if args.tcp else None
         baud = _pace_baud(args, profile, None)

@@ -45,6 +45,9 @@ class Profile:
     deadlines: Deadlines = field(default_factory=Deadlines)
     features: frozenset[str] = frozenset()
     path: Path | None = None
+    # [unconfirmed]: [device] keys whose figure comes from an UNCONFIRMED source -> why. A DUT that
+    # differs from such a figure gets a NON-STRICT finding, never a FAIL.
+    unconfirmed: Mapping[str, str] = field(default_factory=dict)
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.device.get(key, default)
@@ -73,6 +76,7 @@ class Profile:
             deadlines=deadlines,
             features=frozenset(data.get("features", ())),
             path=path,
+            unconfirmed={str(k): str(v) for k, v in data.get("unconfirmed", {}).items()},
         )
 
 

@@ -8,6 +8,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from reports import variants as variant_runs
 from reports.diff import ReportError, compare, load, render
 from reports.sensitivity import families, faults_of, measure, write
 from reports.wire_diff import compare as wire_compare
@@ -76,6 +77,39 @@ def sensitivity(args: argparse.Namespace) -> int:
     return 1 if missed else 0
 
 
+def variants(args: argparse.Namespace) -> int:
+    known = families()
+    chosen = args.family or known
+    unknown = [f for f in chosen if f not in known]
+    if unknown:
+        print(
+            f"python -m reports: error: no suite for {', '.join(unknown)}; known: {', '.join(known)}", file=sys.stderr
+        )
+        return 2
+    selected = {}
+    for family in chosen:
+        names = variant_runs.variants_of(family)
+        if args.variant:
+            names = [v for v in names if v in args.variant]
+        if names:
+            selected[family] = names
+    if not selected:
+        print("python -m reports: error: no such variant in the chosen families", file=sys.stderr)
+        return 2
+    total = sum(len(v) for v in selected.values())
+    print(f"running the suite against {total} conformant variant(s), {args.jobs} at a time ...", flush=True)
+    extra = ["--deadline-scale", str(args.deadline_scale)] if args.deadline_scale != 1.0 else []
+    results = variant_runs.measure(selected, jobs=args.jobs, extra=extra)
+    for r in results:
+        counts = ", ".join(f"{n} {v}" for v, n in r.verdicts.items())
+        where = "ok" if r.ok else f"SUITE DEFECT: {', '.join(f'{c} {v}' for c, v in r.bad.items()) or r.error}"
+        print(f"{r.family:8} {r.variant:30} {counts}  {where}")
+    json_path, html_path = variant_runs.write(results, args.out)
+    bad = [r for r in results if not r.ok]
+    print(f"{len(results) - len(bad)} of {len(results)} variants without FAIL/ERROR; wrote {html_path} and {json_path}")
+    return 1 if bad else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m reports", description="Work with sockconf JSON reports.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -132,11 +166,25 @@ def main(argv: list[str] | None = None) -> int:
         "--first", action="store_true", help="stop each fault's run at the first case that catches it (faster)"
     )
     s.add_argument("--out", type=Path, default=Path("reports/out"), help="output folder (default reports/out)")
+    v = sub.add_parser(
+        "variants",
+        help="run the suite against every conformant emulator variant; any FAIL or ERROR is a suite defect",
+        description="Runs the suite once per conformant variant (--variant): modules that chose differently where "
+        "the documents are silent. Writes variants.html/.json: variant -> the cases that FAILed or ERRORed, with "
+        "verdict counts. Exit status 1 if any variant got a FAIL or ERROR.",
+    )
+    v.add_argument("--family", action="append", help="only this family (repeatable; default: all)")
+    v.add_argument("--variant", action="append", help="only this variant (repeatable; default: all of the family)")
+    v.add_argument("--jobs", type=int, default=2, help="suite runs at once (default 2)")
+    v.add_argument("--deadline-scale", type=float, default=1.0, help="passed to every run (default 1)")
+    v.add_argument("--out", type=Path, default=Path("reports/out"), help="output folder (default reports/out)")
     args = parser.parse_args(argv)
     if args.command == "sensitivity":
         return sensitivity(args)
     if args.command == "wire-diff":
         return wire_diff(args)
+    if args.command == "variants":
+        return variants(args)
     try:
         old, new = load(args.old), load(args.new)
     except ReportError as exc:

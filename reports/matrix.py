@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from html import escape
+from typing import Any
 from urllib.parse import quote
 
 from reports.results import SEVERITY, VERDICTS, CaseResult, totals, verdict_class_name, worst
@@ -99,3 +100,27 @@ def _identity_table(identities: dict[str, dict[str, str]]) -> str:
         for ident in identities.values()
     )
     return f'<table class="sc-ident"><tr>{head}</tr>{rows}</table>'
+
+
+def render_assumptions(points: list[dict[str, Any]]) -> str:
+    """The Assumptions section: each silent point the run met, the DUT's observed choice, the cases it
+    touched, and whether a choice other than the suite's default made a verdict NON-STRICT."""
+    if not points:
+        return '<h2 id="sc-assumptions">Assumptions</h2><p>No case met a point where the documents are silent.</p>'
+    rows = []
+    for p in points:
+        observed = ", ".join(f"{escape(c)}{f' ({n} cases)' if n > 1 else ''}" for c, n in p["choices"].items())
+        effect = "NON-STRICT" if p["non_strict"] else "none (the default)"
+        rows.append(
+            f"<tr><td>{escape(p['point'])}<br><small>{escape(p['title'])}</small></td>"
+            f"<td>{observed}</td><td>{escape(p['default'])}</td><td>{escape(', '.join(p['cases']))}</td>"
+            f"<td>{effect}</td><td>{escape(p.get('detail', ''))}</td></tr>"
+        )
+    return (
+        '<h2 id="sc-assumptions">Assumptions</h2><p>Where the documents are silent the suite accepts every '
+        "registered choice and records the DUT's; a choice other than the default is NON-STRICT "
+        '(FAIL under --strict).</p><table class="sc-assumptions"><tr><th>silent point</th><th>DUT\'s choice</th>'
+        "<th>default</th><th>cases</th><th>verdict effect</th><th>measured / detail</th></tr>"
+        + "".join(rows)
+        + "</table>"
+    )

@@ -22,6 +22,7 @@ import pytest
 
 from core.family import families
 from core.record import (
+    ASSUMPTIONS_KEY,
     FINDINGS_KEY,
     IDENTITY_KEY,
     PREFLIGHT_KEY,
@@ -32,7 +33,7 @@ from core.record import (
 )
 from reports.coverage import coverage, render_coverage, summary
 from reports.html_trace import CSS, hex_cut, render_trace
-from reports.matrix import render_matrix
+from reports.matrix import render_assumptions, render_matrix
 from reports.preflight import render_preflight
 from reports.results import (
     FAIL,
@@ -43,6 +44,7 @@ from reports.results import (
     CaseResult,
     Failure,
     TraceRow,
+    assumptions,
     reply_latency,
     totals,
     verdict_class_name,
@@ -165,6 +167,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         message=message,
         phase=report.when or "call",
         findings=findings,
+        assumptions=item.stash.get(ASSUMPTIONS_KEY, []).copy(),
         failure=_failure_of(exc),
         trace=rows,
         verifies=list(verifies),
@@ -296,6 +299,7 @@ class ComplianceReport:
         prefix.append(render_matrix(self.results, self.identities, self.facts))
         prefix.append(render_coverage(self.coverage(), self.results))
         prefix.append(render_preflight(self.preflights))
+        prefix.append(render_assumptions(assumptions(self.results)))
 
     def pytest_html_report_title(self, report: Any) -> None:
         report.title = "sockconf compliance report"
@@ -316,6 +320,7 @@ class ComplianceReport:
             "duts": self.identities,
             "preflight": self.preflights,
             "totals": totals(self.results),
+            "assumptions": assumptions(self.results),
             "cases": [r.to_json() for r in self.results],
             "coverage": summary(requirements),
             "requirements": requirements,

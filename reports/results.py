@@ -58,6 +58,8 @@ class CaseResult:
     message: str = ""
     phase: str = "call"  # "setup" when the case never ran because its setup failed
     findings: list[str] = field(default_factory=list)
+    # The DUT's choices on silent points this case met (core.record.record_assumption).
+    assumptions: list[dict[str, Any]] = field(default_factory=list)
     failure: Failure | None = None
     trace: list[TraceRow] = field(default_factory=list)
     verifies: list[str] = field(default_factory=list)  # requirement IDs (the catalogue's) this case verifies
@@ -103,6 +105,32 @@ def reply_latency(rows: list[TraceRow]) -> dict[str, float] | None:
         "median_ms": round(statistics.median(samples), 3),
         "max_ms": round(max(samples), 3),
     }
+
+
+def assumptions(results: list[CaseResult]) -> list[dict[str, Any]]:
+    """Every silent point the run met: the DUT's observed choice(s), the cases, whether any was NON-STRICT."""
+    points: dict[str, dict[str, Any]] = {}
+    for r in results:
+        for seen in r.assumptions:
+            entry = points.setdefault(
+                str(seen["point"]),
+                {
+                    "point": str(seen["point"]),
+                    "title": str(seen.get("title", "")),
+                    "default": str(seen.get("default", "")),
+                    "choices": {},
+                    "cases": [],
+                    "non_strict": False,
+                },
+            )
+            choice = str(seen["choice"])
+            entry["choices"][choice] = entry["choices"].get(choice, 0) + 1
+            if r.case_id not in entry["cases"]:
+                entry["cases"].append(r.case_id)
+            entry["non_strict"] = entry["non_strict"] or bool(seen.get("non_strict"))
+            if seen.get("detail") and "detail" not in entry:
+                entry["detail"] = str(seen["detail"])
+    return [points[k] for k in sorted(points)]
 
 
 def totals(results: list[CaseResult]) -> dict[str, int]:

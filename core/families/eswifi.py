@@ -11,6 +11,7 @@ FAMILY = Family(
     model="emulator.eswifi:Model",
     faults="emulator.eswifi:FAULTS",
     states="emulator.eswifi:STATES",
+    variants="emulator.eswifi:VARIANTS",
     host="fixtures.eswifi:ESWiFiHost",
     vectors="fixtures.vectors.eswifi",
     probe="protocol.eswifi.probe",

@@ -11,6 +11,7 @@ FAMILY = Family(
     model="emulator.xbee:Model",
     faults="emulator.xbee:FAULTS",
     states="emulator.xbee:STATES",
+    variants="emulator.xbee:VARIANTS",
     host="fixtures.xbee:XBeeHost",
     vectors="fixtures.vectors.xbee",
     probe="protocol.xbee.probe",

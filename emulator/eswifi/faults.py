@@ -81,6 +81,23 @@ class ESWiFiFault:
         """How long an incomplete S3 payload is waited for; None: for ever (later commands become payload)."""
         return timeout
 
+    def refused_s3_rest(self, payload: bytes) -> bytes:
+        """The bytes after a refused ``S3=<n>`` header the module reads as command lines (none: it took
+        them as payload and dropped them)."""
+        return b""
+
+    def p_local_ip(self, local_ip: str) -> str:
+        """What ``P?`` shows in its field 1 (the module's own address, as ST's driver reads it)."""
+        return local_ip
+
+    def accepted_before_reply(self) -> bool:
+        """Whether ``P5=10`` announces the next client (Accepted) before its own reply instead of after it."""
+        return False
+
+    def beyond_backlog(self) -> str:
+        """What a client beyond the ``P8`` backlog gets: ``closed`` (at once) or ``pending`` (left unanswered)."""
+        return "closed"
+
 
 _SETTERS = frozenset({"PK", "P1", "P2", "P8"})
 
@@ -177,11 +194,6 @@ class _S3WaitsForever(ESWiFiFault):
         return None
 
 
-class _S3TimeoutSendsPartial(ESWiFiFault):
-    def sends_cut_short_payload(self) -> bool:
-        return True
-
-
 class _DeafAfterError(ESWiFiFault):
     def ignored_after_error(self) -> int:
         return 1
@@ -214,16 +226,5 @@ PROFILES: tuple[FaultSpec[ESWiFiFault], ...] = (
         "s3-waits-forever",
         "an S3 payload cut short is waited for forever: the next commands become payload",
         _S3WaitsForever,
-    ),
-    FaultSpec(
-        "s3-timeout-sends-partial",
-        "an S3 payload cut short is sent as far as it came at the timeout: UNCONFIRMED, FAIL only under --strict",
-        _S3TimeoutSendsPartial,
-    ),
-    FaultSpec(
-        "lost-without-ok",
-        "R0/S3 answer -1 in the error style (\\r\\n-1\\r\\n> , no OK): UNCONFIRMED, FAIL only under --strict",
-        ESWiFiFault,
-        overrides={"lost_reply_ok": False},
     ),
 )

@@ -27,14 +27,15 @@ behaviour and says so in a comment:
   accepts (the runner sets the host socket's keep-alive: first probe after ``<ms>`` idle, then every
   ``<ms>``, lost after 3 unanswered — the module's own probe count is UNCONFIRMED), so a peer that
   vanished without FIN or RST is reported lost like one that closed.
-- ``CS`` answers ``1`` (joined to a network; ``0`` in the ``not-joined`` state), ``MR``
+- ``C?`` answers the network settings in the field order ST's es_wifi.c reads (field 5: the module's
+  address); ``CS`` answers ``1`` (joined to a network; ``0`` in the ``not-joined`` state), ``MR``
   ``[SOMA][EOMA]`` (on UART the messages come unprompted, so none is ever left to poll), ``I?`` the
   profile's identity line. Client mode
-  (``P6``) is not emulated and answers an error.
+(``P6``) is not emulated and answers an error.
 
-Faults act only through the hooks of ``emulator.eswifi.faults.ESWiFiFault``: the replies, the
-messages and the server's decisions; a module not ready yet (not joined) only through those of
-``emulator.eswifi.states.ESWiFiState``.
+Faults and conformant variants act only through the hooks of ``emulator.eswifi.faults.ESWiFiFault``:
+the replies, the messages, the server's decisions, what ``P?`` shows and what follows a refused ``S3``.
+A module not ready yet (not joined) acts only through the hooks of ``emulator.eswifi.states.ESWiFiState``.
 """
 
 from __future__ import annotations
@@ -187,6 +188,7 @@ class ESWiFiModel:
     """One eS-WiFi module on a UART."""
 
     family = FAMILY
+    hooks_class = ESWiFiFault  # the hook base faults and variants subclass
 
     def __init__(
         self,
@@ -258,6 +260,7 @@ class ESWiFiModel:
             "CS": self._cs,
             "MR": self._mr,
             "I?": self._info,
+            "C?": self._network_settings,
             "P6": self._client_mode,
         }
 
@@ -406,7 +409,7 @@ class ESWiFiModel:
         remote = (sock.current.host, sock.current.port) if sock.current else (sock.remote_host, sock.remote_port)
         fields = [
             sock.protocol,
-            self.state.local_ip(self.host_ip),
+            self.fault.p_local_ip(self.state.local_ip(self.host_ip)),
             sock.local_port,
             remote[0],
             remote[1],
@@ -416,6 +419,12 @@ class ESWiFiModel:
             int(sock.mode is ServerMode.MULTI),
             0,
         ]
+        self._reply(cmd, out, ",".join(str(f) for f in fields).encode("ascii"))
+
+    def _network_settings(self, cmd: Command, out: list[Action]) -> None:
+        # Field order as ST's es_wifi.c and stm32duino's ISM43362 driver parse C?: SSID, password,
+        # security, DHCP, IP version, IP address, mask, gateway, DNS 1, DNS 2, join retries, auto-connect.
+        fields = ["sockconf", "", 4, 1, 0, self.host_ip, "255.0.0.0", "127.0.0.1", "127.0.0.1", "0.0.0.0", 5, 0]
         self._reply(cmd, out, ",".join(str(f) for f in fields).encode("ascii"))
 
     def _cs(self, cmd: Command, out: list[Action]) -> None:
@@ -438,7 +447,7 @@ class ESWiFiModel:
         if value == 0:
             had_server = sock.mode is not None
             self._stop(sock, out, close_listener=self.fault.kill_closes_listener())
-            self._reply(cmd, out, self.text_killed.encode("ascii") if had_server else b"")
+            self._reply(cmd, out, self.text_killed.encode() if had_server else b"")
         elif value in (1, 11):
             refused = self.state.server_refused()
             if refused is not None:
@@ -472,7 +481,7 @@ class ESWiFiModel:
         cmd = self.waiting_on[1]
         if event.error is None:
             sock.mode = mode
-            data = f"{self.text_setup}\r\n{self.text_waiting}".encode("ascii") if mode is ServerMode.MULTI else b""
+            data = f"{self.text_setup}\r\n{self.text_waiting}".encode() if mode is ServerMode.MULTI else b""
             self._reply(cmd, out, data)
         else:
             self.listeners.pop(event.key, None)
@@ -492,6 +501,9 @@ class ESWiFiModel:
             self._announce(sock, client, out)
         elif len(sock.queue) < sock.backlog:
             sock.queue.append(client)
+        elif self.fault.beyond_backlog() == "pending":
+            # Beyond the backlog, left pending: connected at TCP level, never served (P5=0 closes it).
+            sock.detached.append(client)
         else:
             # Beyond the backlog: closed at once. What a real module does is UNCONFIRMED.
             out.append(Close(event.key))
@@ -506,8 +518,12 @@ class ESWiFiModel:
             else:
                 sock.detached.append(old)
         sock.current = self.fault.next_client(sock.queue) if sock.queue else None
-        self._reply(cmd, out, self.text_waiting.encode("ascii"))
-        if sock.current is not None:
+        early = sock.current is not None and self.fault.accepted_before_reply()
+        if early:
+            assert sock.current is not None
+            self._announce(sock, sock.current, out)
+        self._reply(cmd, out, self.text_waiting.encode())
+        if sock.current is not None and not early:
             self._announce(sock, sock.current, out)
 
     def _close(self, client: Client, out: list[Action]) -> None:
@@ -548,6 +564,13 @@ class ESWiFiModel:
         count = len(cmd.payload)
         if not 1 <= count <= min(self.fault.s3_limit(self.max_s3), MAX_S3_COUNT):
             self._error(cmd, out, "Invalid data length", f"S3=<1-{self.max_s3}>\\r<data>")
+            rest = self.fault.refused_s3_rest(cmd.payload)
+            if rest:
+                # Read as command lines, ahead of whatever came after them.
+                sub = CommandReader()
+                events = sub.feed(rest)
+                self.reader.unread(sub.pending)
+                self.commands.extendleft(reversed(events))
             return
         client = sock.current
         if client is None or not client.connected:

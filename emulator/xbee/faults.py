@@ -336,12 +336,6 @@ PROFILES: tuple[FaultSpec[XBeeFault], ...] = (
     ),
     FaultSpec("goes-silent", "answers normally, then (after 60 frames) sends nothing more", _GoesSilent),
     FaultSpec(
-        "ids-start-at-1",
-        "allocates socket IDs from 01 (the seed assumes 00; the policy is UNCONFIRMED)",
-        XBeeFault,
-        overrides={"first_socket_id": 1},
-    ),
-    FaultSpec(
         "presents-on-data",
         "an LTE-M module that waits for data before presenting 0xCC",
         XBeeFault,

@@ -116,6 +116,7 @@ class XBeeModel:
     """One XBee Cellular module."""
 
     family = FAMILY
+    hooks_class = XBeeFault  # the hook base faults and variants subclass
 
     def __init__(
         self,
@@ -134,8 +135,12 @@ class XBeeModel:
         self.api_mode = int(device.get("api_mode", 1))
         self.max_sockets = int(device.get("max_sockets", 6))
         # Per-protocol limits (Cat 1: up to 6 of each; older LTE-M: 4 may be TLS), else only the total.
+        # Per-protocol caps; a variant may lift the ones the profile marks UNCONFIRMED (then the total applies).
+        lifted = set(profile.unconfirmed) if device.get("lift_unconfirmed_caps") else set()
         self.protocol_limits = {
-            int(p): int(device.get(f"max_{p.name.lower()}_sockets", self.max_sockets)) for p in Protocol
+            int(p): int(device.get(key, self.max_sockets)) if key not in lifted else self.max_sockets
+            for p in Protocol
+            for key in (f"max_{p.name.lower()}_sockets",)
         }
         self.max_payload = int(device.get("max_payload", 1500))
         self.present_on_data = device.get("present_connection", "on-connect") == "on-data"

@@ -138,6 +138,10 @@ class CommandReader:
             pass
         return out
 
+    def unread(self, data: bytes) -> None:
+        """Put ``data`` back in front of the bytes not yet read (a partial line the caller took out)."""
+        self._buf[:0] = data
+
     def flush(self) -> list[CommandEvent]:
         """The line went idle: report a partial line or an incomplete S3 payload as ``BadLine``."""
         out: list[CommandEvent] = []

@@ -16,5 +16,5 @@ def eswifi(session: ESWiFiSession) -> ESWiFiSession:
 
 @pytest.fixture
 def peer(eswifi: ESWiFiSession, peer: Peer) -> Peer:
-    """The plugin's peer, set up after the session (which may learn the module's address from P?)."""
+    """The plugin's peer, set up after the session (which may learn the module's address from C?)."""
     return peer

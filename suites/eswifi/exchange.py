@@ -115,8 +115,22 @@ def write(eswifi: ESWiFiSession, client: TcpClient, payload: bytes, requirement:
     return reply
 
 
-def next_client(eswifi: ESWiFiSession, requirement: str = "") -> Reply:
-    return eswifi.ok("P5", 10, requirement=requirement or "precondition: P5=10 (next client) is answered with OK")
+def next_client(eswifi: ESWiFiSession, requirement: str = "", another: bool = False) -> Reply:
+    """P5=10 → OK. ``another``: a client waits, so its Accepted follows; whether it may come before
+    the reply is a silent point (ESWIFI-SILENT-MESSAGE-PLACE), recorded."""
+    reply = eswifi.ok("P5", 10, requirement=requirement or "precondition: P5=10 (next client) is answered with OK")
+    if another:
+        eswifi.pump_available()
+        early = [
+            m for m in eswifi.messages if m.text.startswith(eswifi.texts.accepted) and eswifi.came_before(m, reply)
+        ]
+        choice = "anywhere" if early else "after-reply"
+        eswifi.on_observed(
+            "ESWIFI-SILENT-MESSAGE-PLACE",
+            choice,
+            "the next client's Accepted came before P5=10's reply" if early else "",
+        )
+    return reply
 
 
 def stop(eswifi: ESWiFiSession, requirement: str = "") -> Reply:
@@ -193,10 +207,15 @@ def abort(client: TcpClient) -> None:
 
 
 def seed_text(eswifi: ESWiFiSession, reply: Reply, texts: list[str], requirement: str) -> None:
-    """The reply's data must be the given message lines; their wording is UNCONFIRMED (a finding)."""
-    expected = "\r\n".join(texts).encode("ascii")
-    if reply.data != expected:
-        eswifi.on_unconfirmed(requirement, f"the reply's text is {reply.data!r}; the seed shows {expected!r}")
+    """The reply's data should be the given message lines; their wording is a silent point (recorded)."""
+    expected = "\r\n".join(texts).encode()
+    if reply.data == expected:
+        choice, detail = "dots", ""
+    elif reply.data == expected.replace(b"...", "\u2026".encode()):
+        choice, detail = "ellipsis", f"the reply's text is {reply.data!r}"
+    else:
+        choice, detail = "other-wording", f"the reply's text is {reply.data!r}; the seed shows {expected!r}"
+    eswifi.on_observed("ESWIFI-SILENT-WAITING-TEXT", choice, detail)
 
 
 def connect_or_refused(peer: Peer, port: int) -> TcpClient | None:
@@ -219,5 +238,5 @@ def serve_in_order(eswifi: ESWiFiSession, clients: list[TcpClient], sent: list[b
         accepted(eswifi, client, f"client {n} of {total} is announced (Accepted, its own ip:port) in arrival order")
         read_exactly(eswifi, data, requirement=f"R0 returns client {n}'s bytes, and only those")
         write(eswifi, client, f"reply to client {n}".encode("ascii"), requirement=f"S3 reaches client {n}")
-        next_client(eswifi, requirement="P5=10 (next client) is answered with OK")
+        next_client(eswifi, requirement="P5=10 (next client) is answered with OK", another=n < total)
         expect_closed(eswifi, client, f"P5=10 closes client {n}'s connection")

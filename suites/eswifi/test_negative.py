@@ -1,6 +1,9 @@
 """ESWIFI-NEG: bad parameters and unknown commands (spec §1, §2). Each is answered with the error
 form (``ERROR: <reason>``, optionally ``Usage: <syntax>``, the prompt, no OK), changes nothing,
-and the module answers the next command normally.
+and the module answers the next command normally. What the module does with the bytes after a
+refused ``S3=<n>`` header is silent (ESWIFI-SILENT-REFUSED-S3-REST): the case resynchronises as a
+careful host does (a bare CR, then the error replies drained until quiet) before it judges recovery,
+and records which the module did.
 """
 
 from __future__ import annotations
@@ -9,8 +12,9 @@ from typing import Any
 
 import pytest
 
+from fixtures import silent
 from fixtures.cases import case
-from fixtures.eswifi import ESWiFiSession, ok_with
+from fixtures.eswifi import AN_ERROR, ESWiFiSession, ok_with
 from fixtures.expect import ConformanceFailure, NoAnswer
 from fixtures.peer import Peer
 from fixtures.vectors.eswifi import ESWIFI_SEED_PORT
@@ -19,6 +23,7 @@ from suites.eswifi.exchange import accept, open_server, read_exactly
 
 PORT = ESWIFI_SEED_PORT
 NEG = "negative"
+REFUSED_REST = "ESWIFI-SILENT-REFUSED-S3-REST"
 
 
 # case ID -> (requirement, the bad inputs it sends); VERIFIES: the documented statements each checks
@@ -75,10 +80,28 @@ BAD_INPUT: list[Any] = [
 ]
 
 
+def refuse(request: pytest.FixtureRequest, eswifi: ESWiFiSession, wire: bytes, requirement: str) -> None:
+    """Send bad input; it must be answered with the error form. Bytes after a refused ``S3=<n>`` header
+    may be dropped as payload or read as command lines (a silent point): resynchronise as a careful
+    host does and record which the module did."""
+    line, _, rest = wire.partition(b"\r")
+    if not rest:
+        eswifi.error(wire, f"bad input {_label(wire)!r}", requirement=requirement)
+        return
+    more = 1 + len(rest) // 64  # answers the rest can draw if read as lines (one per piece of a line buffer)
+    eswifi.send_bad(wire, f"bad input {_label(wire)!r}", 1 + more)
+    eswifi.reply(AN_ERROR, requirement=requirement)
+    errors = eswifi.resync(more)
+    choice = "read-as-commands" if len(errors) > 1 else "dropped"
+    silent.observed(
+        request, REFUSED_REST, choice, f"{len(errors)} error repl(ies) after a bare CR following {line.decode()!r}"
+    )
+
+
 @pytest.mark.parametrize("wire", BAD_INPUT)
-def test_bad_input_is_refused(eswifi: ESWiFiSession, wire: bytes) -> None:
+def test_bad_input_is_refused(request: pytest.FixtureRequest, eswifi: ESWiFiSession, wire: bytes) -> None:
     eswifi.select(2)
-    eswifi.error(wire, f"bad input {_label(wire)!r}", requirement=eswifi.requirement)
+    refuse(request, eswifi, wire, eswifi.requirement)
     try:
         # The module still answers, and the bad command changed nothing: socket 2 is still selected.
         eswifi.command("P0", 2)
@@ -101,11 +124,11 @@ def test_bad_input_is_refused(eswifi: ESWiFiSession, wire: bytes) -> None:
     kind=NEG,
     verifies=("ESWIFI-SPEC-S3", "ESWIFI-SPEC-ERROR"),
 )
-def test_errors_leave_the_server_running(eswifi: ESWiFiSession, peer: Peer) -> None:
+def test_errors_leave_the_server_running(request: pytest.FixtureRequest, eswifi: ESWiFiSession, peer: Peer) -> None:
     open_server(eswifi, PORT)
     client = accept(eswifi, peer, PORT)
     for wire in (s3(b"\x55" * 1461), b"P8=7\r", b"P5=2\r", b"QQ\r"):
-        eswifi.error(wire, f"bad input {_label(wire)!r}", requirement=f"{_label(wire)} is answered with ERROR")
+        refuse(request, eswifi, wire, f"{_label(wire)} is answered with ERROR")
     client.send(b"still served")
     read_exactly(eswifi, b"still served", requirement="after the errors R0 still reads the client")
     client.sock.settimeout(0.0)

@@ -13,6 +13,7 @@ from enum import IntEnum
 
 import pytest
 
+from fixtures import silent
 from fixtures.cases import unconfirmed
 from fixtures.expect import ANY, ConformanceFailure, Expect, NoAnswer, describe, not_equal, show_bytes
 from fixtures.peer import Peer, TcpClient, TcpServer
@@ -188,16 +189,27 @@ def describe_frames(frames: list[fr.Frame]) -> list[str]:
 
 
 def error_status(
-    request: pytest.FixtureRequest, xbee: XBeeSession, frame: fr.Frame, likely: IntEnum, what: str
+    request: pytest.FixtureRequest,
+    xbee: XBeeSession,
+    frame: fr.Frame,
+    likely: IntEnum,
+    what: str,
+    point: str = "",
 ) -> None:
     """Check the code of an error the spec documents but whose code it leaves UNCONFIRMED.
 
     The reply was taken with ``status=not_equal(<success>)``, so a success has already FAILed; an error
-    other than the likely one is a NON-STRICT finding.
+    other than the likely one is a NON-STRICT finding. ``point``: the silent point this code is (its
+    default choice is the likely code, ``other-error`` any other), recorded for the report.
     """
     status = getattr(frame, "status", None)
+    shown = f"{status:02X}" if isinstance(status, int) else repr(status)
+    if point:
+        default = silent.point(point).default
+        detail = f"{what}: status {shown} (the likely code is {int(likely):02X} {likely.name})"
+        silent.observed(request, point, default if status == likely else "other-error", detail)
+        return
     if status != likely:
-        shown = f"{status:02X}" if isinstance(status, int) else repr(status)
         unconfirmed(
             request,
             xbee.requirement,

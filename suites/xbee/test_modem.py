@@ -29,6 +29,7 @@ from collections.abc import Iterator, Sequence
 
 import pytest
 
+from fixtures import silent
 from fixtures.cases import case
 from fixtures.expect import ANY, ConformanceFailure, Expect, describe
 from fixtures.link import DutLink, LinkLost
@@ -173,9 +174,11 @@ def _query(xbee: XBeeSession, command: bytes, requirement: str) -> bytes:
     "reset; which one is UNCONFIRMED) within the reset deadline",
     verifies=("XBEE-SPEC-AT-0x88", "XBEE-SPEC-MODEM-0x8A"),
 )
-def test_reset_is_announced(xbee: XBeeSession, reset: Reset, api_mode: int) -> None:
+def test_reset_is_announced(request: pytest.FixtureRequest, xbee: XBeeSession, reset: Reset, api_mode: int) -> None:
     reset.force(xbee.requirement)
-    reset.modem_status(RESET_STATUSES, xbee.requirement)
+    status = reset.modem_status(RESET_STATUSES, xbee.requirement).status
+    choice = "power-up" if status == ModemStatusCode.POWER_UP else "watchdog"
+    silent.observed(request, "XBEE-SILENT-RESET-MODEM-STATUS", choice, f"0x8A {status:02X} after FR")
 
 
 @case(

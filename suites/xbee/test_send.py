@@ -99,6 +99,9 @@ def test_too_long(xbee: XBeeSession, peer: Peer, api_mode: int, via: str) -> Non
         )
 
 
+SEND_NOT_CONNECTED = "XBEE-SILENT-SEND-ON-LISTENER"
+
+
 @case(
     "XBEE-SEND-04",
     "Socket Send on a socket that is not connected (listening, or only created) answers 0x89 with an error "
@@ -114,7 +117,9 @@ def test_not_connected(request: pytest.FixtureRequest, xbee: XBeeSession, state:
         fr.SocketSend(fid, sid, b"nobody to send to"),
         Expect(fr.TransmitStatus, frame_id=fid, status=not_equal(TransmitStatusCode.SUCCESS)),
     )
-    error_status(request, xbee, reply, TransmitStatusCode.SOCKET_NOT_CONNECTED, f"0x44 on a {state}")
+    error_status(
+        request, xbee, reply, TransmitStatusCode.SOCKET_NOT_CONNECTED, f"0x44 on a {state}", SEND_NOT_CONNECTED
+    )
 
 
 @case(

@@ -89,10 +89,12 @@ def test_fail_with_field_level_detail(tmp_path):
 
 
 def test_non_strict_and_strict(tmp_path):
-    args = ("--profile", "xbee3-lte-m", "--case", "XBEE-LISTEN-02", "--fault", "ids-start-at-1")
+    args = ("--profile", "xbee3-lte-m", "--case", "XBEE-LISTEN-02", "--variant", "first-socket-id-1")
     assert set(run_and_check(tmp_path, *args).values()) == {"NON-STRICT"}
     data = json_report(tmp_path / "report" / "conformance.json")
+    assert "XBEE-SILENT-FIRST-SOCKET-ID" in data["cases"][0]["findings"][0]
     assert "first socket ID is 01" in data["cases"][0]["findings"][0]
+    assert set(data["assumptions"][0]["choices"]) == {"one"}  # one item per API mode
     assert set(run_and_check(tmp_path, *args, "--strict").values()) == {"FAIL"}
 
 

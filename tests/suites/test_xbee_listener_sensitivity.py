@@ -71,10 +71,10 @@ def test_presentation_faults_are_caught(tmp_path, fault, profile, case):
 
 
 def test_every_xbee_fault_is_exercised_here():
-    # goes-silent (INCONCLUSIVE) and ids-start-at-1 (NON-STRICT) are shown in tests/reports/test_outputs.py;
+    # goes-silent (INCONCLUSIVE) is shown in tests/reports/test_outputs.py;
     # the socket surface's faults in test_xbee_surface_sensitivity.py.
     from tests.suites.test_xbee_surface_sensitivity import SURFACE_CATCHES, UNCONFIRMED_CATCHES
 
-    covered = set(EXPECTED_CATCHES) | {"cat1-presents-on-connect", "presents-on-data", "goes-silent", "ids-start-at-1"}
+    covered = set(EXPECTED_CATCHES) | {"cat1-presents-on-connect", "presents-on-data", "goes-silent"}
     covered |= set(SURFACE_CATCHES) | set(UNCONFIRMED_CATCHES)
     assert set(fault_names("xbee")) == covered

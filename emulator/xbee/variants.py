@@ -1,0 +1,94 @@
+"""The XBee conformant variants (``VARIANTS``): modules that chose differently where the documents are silent.
+
+Each variant names the silent points it takes a non-default choice on (IDs of
+``fixtures/silent/xbee.toml``) and makes that choice through the profile's settings or the hooks of
+``XBeeFault``. No case may FAIL any of them (``python -m reports variants``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from emulator.variants import VariantSpec, all_different
+from emulator.xbee.faults import XBeeFault
+from protocol.xbee import frames as fr
+from protocol.xbee.status import SocketListenStatus, TransmitStatusCode
+
+
+class _Port0StatusError(XBeeFault):
+    cooperative = True
+
+    def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
+        if isinstance(frame, fr.SocketListenResponse) and frame.status == SocketListenStatus.INVALID_PORT:
+            return replace(frame, status=SocketListenStatus.ERROR)
+        return super().frame_out(frame)
+
+
+class _CloseAllNoReply(XBeeFault):
+    cooperative = True
+
+    def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
+        if isinstance(frame, fr.SocketCloseResponse) and frame.socket_id == 0xFF:
+            return None
+        return super().frame_out(frame)
+
+
+class _NotConnectedStatus20(XBeeFault):
+    cooperative = True
+
+    def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
+        if isinstance(frame, fr.TransmitStatus) and frame.status == TransmitStatusCode.SOCKET_NOT_CONNECTED:
+            return replace(frame, status=TransmitStatusCode.CONNECTION_NOT_FOUND)
+        return super().frame_out(frame)
+
+
+FIRST_ID = "XBEE-SILENT-FIRST-SOCKET-ID"
+RESET_STATUS = "XBEE-SILENT-RESET-MODEM-STATUS"
+TLS_LIMIT = "XBEE-SILENT-TLS-SOCKET-LIMIT"
+PORT0 = "XBEE-SILENT-LISTEN-PORT0-STATUS"
+CLOSE_ALL = "XBEE-SILENT-CLOSE-ALL-REPLY"
+NOT_CONNECTED = "XBEE-SILENT-SEND-ON-LISTENER"
+
+SINGLE: tuple[VariantSpec, ...] = (
+    VariantSpec(
+        "first-socket-id-1",
+        "socket IDs are handed out from 01, not 00",
+        {FIRST_ID: "one"},
+        overrides={"first_socket_id": 1},
+    ),
+    VariantSpec(
+        "reset-power-up",
+        "after a software reset (FR) the first 0x8A is 00 (power up), not 01 (watchdog reset)",
+        {RESET_STATUS: "power-up"},
+        overrides={"reset_status": 0},
+    ),
+    VariantSpec(
+        "tls-sockets-unlimited",
+        "no per-protocol cap the profile marks UNCONFIRMED (e.g. '4 may be TLS'): every socket may be TLS",
+        {TLS_LIMIT: "total"},
+        overrides={"lift_unconfirmed_caps": True},
+    ),
+    VariantSpec(
+        "port0-status-error",
+        "Bind/Listen on port 0 is answered 0xC6 02 (error), not 01 (invalid port)",
+        {PORT0: "other-error"},
+        hooks=(_Port0StatusError,),
+    ),
+    VariantSpec(
+        "close-all-no-reply",
+        "0x43 with socket ID FF closes every socket but sends no 0xC3",
+        {CLOSE_ALL: "none"},
+        hooks=(_CloseAllNoReply,),
+    ),
+    VariantSpec(
+        "send-not-connected-status-20",
+        "0x44 on a socket that is not connected answers 0x89 20 (connection not found), not 87",
+        {NOT_CONNECTED: "other-error"},
+        hooks=(_NotConnectedStatus20,),
+    ),
+)
+
+VARIANTS: tuple[VariantSpec, ...] = (
+    *SINGLE,
+    all_different("all-different", "every non-default choice at once", SINGLE),
+)

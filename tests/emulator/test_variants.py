@@ -1,0 +1,119 @@
+"""Emulator variants: catalogues tied to the registry of silent points, combining, conflicts, the CLI."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from emulator import build_model, default_profile, variants
+from emulator.eswifi.faults import ESWiFiFault
+from emulator.net import SerialOut
+from emulator.variants import VariantError, VariantSpec, combine, merge
+from fixtures.silent import registry
+from tests.helpers import ROOT
+
+
+@pytest.mark.parametrize("family", ["eswifi", "xbee"])
+def test_every_variant_takes_registered_non_default_choices(family):
+    points = registry(family)
+    catalogue = variants(family)
+    assert "all-different" in catalogue
+    for name, spec in catalogue.items():
+        for point_id, choice in spec.choices.items():
+            point = points[point_id]
+            assert choice in point.choices and choice != point.default, (name, point_id, choice)
+    # ... and every non-default choice the registry names has its variant.
+    for point in points.values():
+        for choice, name in point.variants.items():
+            assert catalogue[name].choices.get(point.id) == choice, (point.id, choice, name)
+
+
+@pytest.mark.parametrize("family", ["eswifi", "xbee"])
+def test_all_different_takes_every_registered_variant_choice_at_once(family):
+    every = variants(family)["all-different"].choices
+    named = {p.id for p in registry(family).values() if p.variants}
+    assert set(every) == named
+
+
+def test_two_choices_on_one_point_conflict():
+    a = VariantSpec("a", "a", {"P": "x"})
+    b = VariantSpec("b", "b", {"P": "y"})
+    with pytest.raises(VariantError, match="conflict on P"):
+        merge([a, b])
+    assert merge([a, VariantSpec("c", "c", {"Q": "z"})]).choices == {"P": "x", "Q": "z"}
+
+
+def test_two_variants_changing_one_hook_conflict():
+    class One(ESWiFiFault):
+        def p_local_ip(self, local_ip: str) -> str:
+            return "1.1.1.1"
+
+    class Two(ESWiFiFault):
+        def p_local_ip(self, local_ip: str) -> str:
+            return "2.2.2.2"
+
+    with pytest.raises(VariantError, match="p_local_ip"):
+        combine(ESWiFiFault, [VariantSpec("one", "", {"A": "1"}, (One,)), VariantSpec("two", "", {"B": "2"}, (Two,))])
+
+
+def test_cooperative_hooks_on_one_method_chain():
+    class Up(ESWiFiFault):
+        cooperative = True
+
+        def p_local_ip(self, local_ip: str) -> str:
+            return super().p_local_ip(local_ip).upper()
+
+    class Tail(ESWiFiFault):
+        cooperative = True
+
+        def p_local_ip(self, local_ip: str) -> str:
+            return super().p_local_ip(local_ip) + "!"
+
+    spec = combine(
+        ESWiFiFault, [VariantSpec("up", "", {"A": "1"}, (Up,)), VariantSpec("tail", "", {"B": "2"}, (Tail,))]
+    )
+    assert spec is not None
+    assert spec.hooks().p_local_ip("x") == "X!"
+
+
+def test_a_fault_keeps_its_bug_on_a_variant():
+    profile = default_profile("eswifi")
+    model = build_model(profile, fault="wrong-s3-count", variant=["lost-without-ok"])
+    assert model.fault.s3_count(5) == 4  # type: ignore[attr-defined]
+    assert model.lost_ok is False  # type: ignore[attr-defined]
+
+
+def test_refused_s3_rest_read_as_command_lines():
+    model = build_model(default_profile("eswifi"), variant=["refused-s3-rest-as-commands"])
+    out = model.serial_in(b"S3=1461\r" + b"QQ\r" + b"\x00" * 1458)
+    text = b"".join(a.data for a in out if isinstance(a, SerialOut))
+    # The refused header, the line "QQ", then two 512-byte pieces of the NUL run (its last 434 bytes wait for CR).
+    assert text.count(b"ERROR") == 4
+    out = model.serial_in(b"\rP0\r")
+    text = b"".join(a.data for a in out if isinstance(a, SerialOut))
+    assert text.count(b"ERROR") == 1 and text.endswith(b"\r\n0\r\nOK\r\n> ")
+
+
+def test_clean_model_drops_the_refused_payload():
+    model = build_model(default_profile("eswifi"))
+    out = model.serial_in(b"S3=1461\r" + b"QQ\r" + b"\x00" * 1458 + b"P0\r")
+    text = b"".join(a.data for a in out if isinstance(a, SerialOut))
+    assert text.count(b"ERROR") == 1 and text.endswith(b"\r\n0\r\nOK\r\n> ")
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "emulator", *args], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_cli_lists_variants_and_refuses_unknown_or_conflicting_ones():
+    listed = _cli("eswifi", "--list-variants", "-v")
+    assert listed.returncode == 0 and "s3-timeout-long\t" in listed.stdout
+    assert "ESWIFI-SILENT-S3-PAYLOAD-TIMEOUT=long" in listed.stdout
+    unknown = _cli("eswifi", "--variant", "no-such", "--tcp", "127.0.0.1:0")
+    assert unknown.returncode == 2 and "no variant 'no-such'" in unknown.stderr
+    clash = _cli("eswifi", "--variant", "s3-timeout-long", "--variant", "s3-timeout-short", "--tcp", "127.0.0.1:0")
+    assert clash.returncode == 2 and "conflict" in clash.stderr and "Traceback" not in clash.stderr

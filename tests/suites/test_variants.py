@@ -1,0 +1,92 @@
+"""Conformant variants: no case may FAIL or ERROR a module that chose differently where the documents are silent."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+
+from reports.variants import VariantResult, write
+from tests.helpers import ROOT, Emulator, run_suite, unique_loopback
+
+
+def test_no_variant_of_any_family_gets_a_fail_or_error(tmp_path):
+    # Every variant of both families (the all-different ones included), two suite runs at a time.
+    proc = subprocess.run(
+        [sys.executable, "-m", "reports", "variants", "--out", str(tmp_path), "--jobs", "2", "--deadline-scale", "0.5"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=1500,
+        stdin=subprocess.DEVNULL,
+    )
+    data = json.loads((tmp_path / "variants.json").read_text())
+    names = {(v["family"], v["variant"]) for v in data["variants"]}
+    assert ("eswifi", "all-different") in names and ("xbee", "all-different") in names, names
+    assert data["failing"] == [], proc.stdout
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for v in data["variants"]:
+        assert v["verdicts"].get("PASS", 0) > 0, v
+        assert not v["bad"], v
+
+
+def test_a_variant_that_fails_a_case_is_reported_as_a_suite_defect(tmp_path):
+    results = [
+        VariantResult("xbee", "fine", {"PASS": 10, "NON-STRICT": 1}, non_strict=["XBEE-CREATE-03"]),
+        VariantResult("eswifi", "broken-suite", {"PASS": 9, "FAIL": 1}, bad={"ESWIFI-NEG-05": "FAIL"}),
+    ]
+    json_path, html_path = write(results, tmp_path)
+    data = json.loads(json_path.read_text())
+    assert data["failing"] == ["eswifi/broken-suite"]
+    page = html_path.read_text()
+    assert "SUITE DEFECT" in page and "ESWIFI-NEG-05" in page
+
+
+def test_a_variant_choice_is_non_strict_and_fails_under_strict(tmp_path):
+    args = ["suites/xbee", "--variant", "xbee:tls-sockets-unlimited", "--profile", "xbee3-lte-m"]
+    args += ["--case", "XBEE-CREATE-03"]
+    lenient = run_suite(*args, tmp=tmp_path)
+    assert lenient.returncode == 0, lenient.output[-3000:]
+    assert "NON-STRICT" in lenient.verdicts["XBEE-CREATE-03"], lenient.verdicts
+    strict = run_suite(*args, "--strict", tmp=tmp_path)
+    assert "XBEE-CREATE-03" in strict.failed_cases(), strict.output[-3000:]
+
+
+def test_the_report_shows_the_assumptions_the_dut_made(tmp_path):
+    run = run_suite(
+        "suites/eswifi", "--variant", "eswifi:refused-s3-rest-as-commands", "--case", "ESWIFI-NEG-05",
+        tmp=tmp_path, report_dir=tmp_path / "out",
+    )  # fmt: skip
+    assert run.returncode == 0, run.output[-3000:]
+    data = json.loads((tmp_path / "out" / "conformance.json").read_text())
+    points = {a["point"]: a for a in data["assumptions"]}
+    seen = points["ESWIFI-SILENT-REFUSED-S3-REST"]
+    assert seen["choices"].get("read-as-commands") and seen["non_strict"], seen
+    assert seen["cases"] == ["ESWIFI-NEG-05"]
+    page = (tmp_path / "out" / "conformance.html").read_text()
+    assert "Assumptions" in page and "ESWIFI-SILENT-REFUSED-S3-REST" in page
+
+
+def test_variants_that_choose_differently_on_one_point_are_a_usage_error(tmp_path):
+    run = run_suite(
+        "suites/eswifi", "--variant", "s3-timeout-long", "--variant", "s3-timeout-short", tmp=tmp_path, timeout=60
+    )
+    assert run.returncode == 4, run.output[-2000:]
+    assert "conflict on ESWIFI-SILENT-S3-PAYLOAD-TIMEOUT" in run.output
+    assert "Traceback" not in run.output
+
+
+def test_the_eswifi_address_comes_from_c_query_when_p_field1_is_not_it(tmp_path):
+    # Over the serial driver nothing tells the suite the DUT's address: it asks the module (C? field 5).
+    host = unique_loopback()
+    emu = Emulator("eswifi", "--pty", "--host-ip", host, "--variant", "p-field1-unset")
+    try:
+        run = run_suite(
+            "suites/eswifi", "--driver", "serial", "--port", emu.endpoint, "--profile", "ism43362",
+            "--case", "ESWIFI-SRV-01", "--case", "ESWIFI-MA-06", tmp=tmp_path,
+        )  # fmt: skip
+    finally:
+        assert emu.stop(signal.SIGINT) == 0
+    assert run.all_passed(), run.output[-3000:]
+    assert {"ESWIFI-SRV-01", "ESWIFI-MA-06"} <= set(run.outcomes)
