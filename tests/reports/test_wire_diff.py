@@ -211,9 +211,9 @@ ESWIFI_FAULTS = {
     ),
     "multi-accept-no-ok": ("ESWIFI-MA-05", r"B #\d+ ← incomplete \(reply not ended by OK"),
     "no-accepted-line": ("ESWIFI-MA-06", r"only in A, first: ← message \[TCP SVR\] Accepted "),
-    "lost-without-ok": (
+    "r0-no-lost": (
         "ESWIFI-LOST-01",
-        r"A #\d+ ← lost connection \(-1\)\n\s+B #\d+ ← lost connection \(-1\) without OK",
+        r"A #\d+ ← lost connection \(-1\)\n\s+B #\d+ ← reply, 0 byte\(s\) b'', OK",
     ),
     "accepted-listen-port": ("ESWIFI-MA-06", r"B #\d+ ← message \[TCP SVR\] Accepted [\d.]+:5024\n"),
 }
