@@ -48,10 +48,12 @@ def _toml_value(value: Any) -> str:
     raise TypeError(f"no TOML form for {value!r}")
 
 
-def variant_profile(tmp: Path, name: str, overrides: dict[str, Any]) -> Path:
-    """The ism43362 profile with ``overrides`` in its [device] table, as a TOML file in ``tmp``."""
+def variant_profile(tmp: Path, name: str, overrides: dict[str, Any], features: list[str] | None = None) -> Path:
+    """The ism43362 profile with ``overrides`` in its [device] table (and ``features``), as a TOML file in ``tmp``."""
     with PROFILE.open("rb") as f:
         data = tomllib.load(f)
+    if features is not None:
+        data["features"] = features
     device = {**data["device"], **overrides}
     tables = {k: v for k, v in device.items() if isinstance(v, dict)}
     lines = [f"name = {_toml_value(name)}", f"family = {_toml_value(data['family'])}"]
@@ -107,3 +109,13 @@ def test_no_case_fails_an_alternative(tmp_path, point, choice, overrides):
     # The cases that touch the point saw the alternative and recorded it as a finding.
     for case_id in point["cases"]:
         assert "NON-STRICT" in run.verdicts[case_id], (case_id, run.verdicts[case_id])
+
+
+def test_a_module_without_the_transport_features_gets_not_applicable(tmp_path):
+    profile = variant_profile(tmp_path, "ism43362-servers-only", {}, features=["tcp-server", "multi-accept"])
+    families = ["ESWIFI-CLI", "ESWIFI-UDP", "ESWIFI-SSL", "ESWIFI-SOCK-02", "ESWIFI-SOCK-03", "ESWIFI-SET-05"]
+    args = [arg for family in families for arg in ("--case", family)]
+    run = run_suite("suites/eswifi", "--profile", str(profile), *args, tmp=tmp_path)
+    assert run.returncode == 0, run.output[-3000:]
+    assert run.outcomes and all(set(outs) == {"skipped"} for outs in run.outcomes.values()), run.outcomes
+    assert {v for vs in run.verdicts.values() for v in vs} == {"NOT APPLICABLE"}, run.verdicts
