@@ -97,6 +97,11 @@ def test_boundaries(eswifi: ESWiFiSession, peer: Peer) -> None:
     sent = [pattern(size, 0x40 + size) for size in (3, 1, 9, 2)]
     for datagram in sent:
         udp.send_to(datagram, module[1], module[0])
+    # Round trips through the module after the datagrams went out (one more than there are datagrams,
+    # for a module that takes in one datagram per turn): all of them wait there before the first R0,
+    # so an R0 that returned more than one would show it.
+    for _ in range(len(sent) + 1):
+        eswifi.ok("P0", data=b"0", requirement="a bare P0 is answered with the selected socket (0)")
     for n, datagram in enumerate(sent, start=1):
         expect_read(eswifi, datagram, f"R0 returns datagram {n} alone and whole ({len(datagram)} bytes)")
 
