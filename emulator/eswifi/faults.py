@@ -98,6 +98,58 @@ class ESWiFiFault:
         """What a client beyond the ``P8`` backlog gets: ``closed`` (at once) or ``pending`` (left unanswered)."""
         return "closed"
 
+    # -- the transport beyond the servers: TCP client, UDP, S0/S1, R2, several sockets
+
+    def connect_port(self, port: int) -> int:
+        """The remote port ``P6=1`` connects to, given ``P4``."""
+        return port
+
+    def client_close_closes(self) -> bool:
+        """Whether ``P6=0`` closes the client's TCP connection."""
+        return True
+
+    def read_socket(self, selected: int, last_received: int | None) -> int:
+        """Which socket ``R0`` reads: the selected one (``last_received``: the socket that last got data)."""
+        return selected
+
+    def udp_take(self, queue: deque[tuple[str, int, bytes]], limit: int, split: bool) -> tuple[str, int, bytes]:
+        """``R0`` on a UDP socket (``queue`` not empty): one datagram, at most ``limit`` bytes of it.
+
+        What does not fit is dropped, or with ``split`` left at the head of the queue for the next ``R0``.
+        """
+        host, port, data = queue.popleft()
+        if len(data) > limit and split:
+            queue.appendleft((host, port, data[limit:]))
+        return host, port, data[:limit]
+
+    def udp_pieces(self, payload: bytes) -> list[bytes]:
+        """The datagrams one ``S3``/``S0`` on a UDP socket sends."""
+        return [payload]
+
+    def udp_accepts(self, first: tuple[str, int] | None, sender: tuple[str, int]) -> bool:
+        """Whether a UDP server keeps a datagram from ``sender`` (``first``: the first sender it heard)."""
+        return True
+
+    def s0_payload(self, payload: bytes) -> bytes:
+        """The bytes ``S0`` sends for the payload it read."""
+        return payload
+
+    def honours_read_timeout(self) -> bool:
+        """Whether ``R0`` waits up to ``R2`` ms for data before answering empty."""
+        return True
+
+    def setting_high(self, name: str, high: int) -> int:
+        """The largest value the one-value setting ``name`` accepts, given the documented ``high``."""
+        return high
+
+    def selected_report(self, selected: int) -> int:
+        """The socket a bare ``P0`` reports."""
+        return selected
+
+    def tls_connects_plain(self) -> bool:
+        """Whether ``P6=1`` with ``P1=3`` (TCP-SSL) and nothing configured connects as plain TCP."""
+        return False
+
 
 _SETTERS = frozenset({"PK", "P1", "P2", "P8"})
 
@@ -199,6 +251,64 @@ class _DeafAfterError(ESWiFiFault):
         return 1
 
 
+class _ConnectPortByteSwapped(ESWiFiFault):
+    def connect_port(self, port: int) -> int:
+        return ((port & 0xFF) << 8) | (port >> 8)
+
+
+class _ClientCloseLeavesConnection(ESWiFiFault):
+    def client_close_closes(self) -> bool:
+        return False
+
+
+class _ReadsLastReceivedSocket(ESWiFiFault):
+    def read_socket(self, selected: int, last_received: int | None) -> int:
+        return selected if last_received is None else last_received
+
+
+class _UdpMergesDatagrams(ESWiFiFault):
+    def udp_take(self, queue: deque[tuple[str, int, bytes]], limit: int, split: bool) -> tuple[str, int, bytes]:
+        host, port, data = queue.popleft()
+        while queue and len(data) + len(queue[0][2]) <= limit:
+            data += queue.popleft()[2]  # the buffer is read as a stream
+        return host, port, data[:limit]
+
+
+class _UdpSplitsLargeWrites(ESWiFiFault):
+    def udp_pieces(self, payload: bytes) -> list[bytes]:
+        return [payload[i : i + 1024] for i in range(0, len(payload), 1024)]
+
+
+class _UdpServerFirstSenderOnly(ESWiFiFault):
+    def udp_accepts(self, first: tuple[str, int] | None, sender: tuple[str, int]) -> bool:
+        return first is None or first == sender
+
+
+class _S0DropsLastByte(ESWiFiFault):
+    def s0_payload(self, payload: bytes) -> bytes:
+        return payload[:-1]
+
+
+class _ReadTimeoutIgnored(ESWiFiFault):
+    def honours_read_timeout(self) -> bool:
+        return False
+
+
+class _ReadSizeUnbounded(ESWiFiFault):
+    def setting_high(self, name: str, high: int) -> int:
+        return 999999 if name == "R1" else high
+
+
+class _P0ReportsZero(ESWiFiFault):
+    def selected_report(self, selected: int) -> int:
+        return 0
+
+
+class _TlsConnectsPlain(ESWiFiFault):
+    def tls_connects_plain(self) -> bool:
+        return True
+
+
 PROFILES: tuple[FaultSpec[ESWiFiFault], ...] = (
     FaultSpec("no-ok", "PK/P1/P2/P8 settings are answered without the OK line (\\r\\n\\r\\n> )", _NoOk),
     FaultSpec("multi-accept-no-ok", "P5=11 prints its messages and the prompt but no OK", _MultiAcceptNoOk),
@@ -226,5 +336,36 @@ PROFILES: tuple[FaultSpec[ESWiFiFault], ...] = (
         "s3-waits-forever",
         "an S3 payload cut short is waited for forever: the next commands become payload",
         _S3WaitsForever,
+    ),
+    FaultSpec("connect-port-byte-swapped", "P6=1 connects to P4 with its two bytes swapped", _ConnectPortByteSwapped),
+    FaultSpec(
+        "client-close-leaves-connection",
+        "P6=0 answers OK but leaves the client's TCP connection open",
+        _ClientCloseLeavesConnection,
+    ),
+    FaultSpec(
+        "reads-last-received-socket",
+        "R0 reads the socket that last received data instead of the one P0 selected",
+        _ReadsLastReceivedSocket,
+    ),
+    FaultSpec(
+        "udp-merges-datagrams", "R0 on UDP returns every buffered datagram that fits in R1 at once", _UdpMergesDatagrams
+    ),
+    FaultSpec(
+        "udp-splits-large-writes", "S3 on UDP sends more than 1024 bytes as several datagrams", _UdpSplitsLargeWrites
+    ),
+    FaultSpec(
+        "udp-server-first-sender-only",
+        "a UDP server drops datagrams from any peer but the first it heard",
+        _UdpServerFirstSenderOnly,
+    ),
+    FaultSpec("s0-drops-last-byte", "S0 sends one byte less than S1 announced", _S0DropsLastByte),
+    FaultSpec("read-timeout-ignored", "R0 answers at once even when R2 asks it to wait for data", _ReadTimeoutIgnored),
+    FaultSpec("read-size-unbounded", "R1 accepts any number, beyond 1460 too", _ReadSizeUnbounded),
+    FaultSpec("p0-reports-zero", "a bare P0 always reports socket 0", _P0ReportsZero),
+    FaultSpec(
+        "tls-connects-plain",
+        "P1=3 (TCP-SSL) with nothing configured connects as plain TCP and sends data in clear",
+        _TlsConnectsPlain,
     ),
 )

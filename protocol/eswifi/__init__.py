@@ -12,6 +12,7 @@ from protocol.eswifi.commands import (
     CommandEvent,
     CommandReader,
     command,
+    s0,
     s3,
 )
 from protocol.eswifi.messages import (
@@ -68,5 +69,6 @@ __all__ = [
     "lost_reply",
     "ok_reply",
     "parse_accepted",
+    "s0",
     "s3",
 ]

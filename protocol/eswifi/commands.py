@@ -61,6 +61,11 @@ def s3(payload: bytes) -> bytes:
     return command("S3", len(payload)) + bytes(payload)
 
 
+def s0(payload: bytes) -> bytes:
+    """``S0\\r`` followed by the payload, whose length the host set before with ``S1=<n>``."""
+    return command("S0") + bytes(payload)
+
+
 # --------------------------------------------------------------------------- device-side events
 
 
@@ -113,11 +118,17 @@ class CommandReader:
     within ``MAX_LINE`` bytes is reported in ``BadLine`` pieces of ``MAX_LINE`` bytes, the last one
     ending at the next ``\\r``, which resynchronises. The name is case-sensitive: only ``S3``
     (not ``s3``) takes a payload.
+
+    ``S0\\r`` (no parameters) is followed by ``s0_length`` payload bytes: the write packet size
+    the module holds from ``S1=<n>``, which the device sets here (0: ``S0`` takes no payload). The
+    length in force when the ``S0`` line is read applies; hosts wait for ``S1``'s answer first.
     """
 
     def __init__(self) -> None:
         self._buf = bytearray()
-        self._s3: tuple[str, bytes, int] | None = None  # count as sent, line raw, count
+        self.s0_length = 0
+        # The payload being read: command name, count as sent, line raw, count.
+        self._s3: tuple[str, str, bytes, int] | None = None
         self._after_cr = False
         self._overlong = False
 
@@ -129,7 +140,7 @@ class CommandReader:
     @property
     def awaiting_payload(self) -> int:
         """How many S3 payload bytes are still expected (0 when reading lines)."""
-        return 0 if self._s3 is None else self._s3[2] - len(self._buf)
+        return 0 if self._s3 is None else self._s3[3] - len(self._buf)
 
     def feed(self, data: bytes) -> list[CommandEvent]:
         self._buf += data
@@ -146,9 +157,9 @@ class CommandReader:
         """The line went idle: report a partial line or an incomplete S3 payload as ``BadLine``."""
         out: list[CommandEvent] = []
         if self._s3 is not None:
-            _, line_raw, count = self._s3
+            name, _, line_raw, count = self._s3
             got = len(self._buf)
-            out.append(BadLine(line_raw + self._take(got), f"S3 payload cut short: {got} of {count} byte(s)"))
+            out.append(BadLine(line_raw + self._take(got), f"{name} payload cut short: {got} of {count} byte(s)"))
             self._s3 = None
         elif self._buf:
             reason = "over-long line not ended by CR" if self._overlong else "line not ended by CR"
@@ -166,12 +177,12 @@ class CommandReader:
     def _step(self, out: list[CommandEvent]) -> bool:
         buf = self._buf
         if self._s3 is not None:
-            count_text, line_raw, count = self._s3
+            name, count_text, line_raw, count = self._s3
             if len(buf) < count:
                 return False
             payload = self._take(count)
             self._s3 = None
-            out.append(Command("S3", (count_text,), line_raw + payload, payload))
+            out.append(Command(name, (count_text,) if count_text else (), line_raw + payload, payload))
             return True
         if self._after_cr:
             self._after_cr = False
@@ -211,6 +222,10 @@ class CommandReader:
         if rest and not rest.startswith("="):
             return BadLine(raw, f"expected '=' or CR after the command name {name!r}")
         params = tuple(rest[1:].split(",")) if rest else ()
+        if name == "S0" and not params and self.s0_length > 0:
+            self._s3 = (name, "", raw, self.s0_length)
+            self._after_cr = False  # the payload starts right after the CR
+            return None
         if name != "S3":
             return Command(name, params, raw)
         if len(params) != 1 or not params[0].isdigit():
@@ -220,6 +235,6 @@ class CommandReader:
             return BadLine(raw, f"S3 count {count} above {MAX_S3_COUNT}")
         if count == 0:
             return Command(name, params, raw, b"")
-        self._s3 = (params[0], raw, count)
+        self._s3 = (name, params[0], raw, count)
         self._after_cr = False  # the payload starts right after the CR
         return None

@@ -29,6 +29,18 @@ EXPECTED_CATCHES = {
     "stuck-after-long-line": {"ESWIFI-FRAMING-01"},
     "junk-answered-ok": {"ESWIFI-FRAMING-01", "ESWIFI-FRAMING-03", "ESWIFI-FRAMING-04"},
     "s3-waits-forever": {"ESWIFI-FRAMING-04"},
+    # The transport beyond the servers.
+    "connect-port-byte-swapped": {"ESWIFI-CLI-01", "ESWIFI-CLI-02"},
+    "client-close-leaves-connection": {"ESWIFI-CLI-06", "ESWIFI-SOCK-03"},
+    "reads-last-received-socket": {"ESWIFI-SOCK-02"},
+    "udp-merges-datagrams": {"ESWIFI-UDP-03"},
+    "udp-splits-large-writes": {"ESWIFI-UDP-04"},
+    "udp-server-first-sender-only": {"ESWIFI-UDP-01"},
+    "s0-drops-last-byte": {"ESWIFI-SET-05"},
+    "read-timeout-ignored": {"ESWIFI-SET-06"},
+    "read-size-unbounded": {"ESWIFI-SET-01"},
+    "p0-reports-zero": {"ESWIFI-SOCK-01"},
+    "tls-connects-plain": {"ESWIFI-SSL-01"},
 }
 # Conformant variants (python -m emulator eswifi --list-variants): NON-STRICT by default, FAIL under --strict.
 VARIANTS = {
@@ -43,7 +55,10 @@ def test_clean_emulator_passes_every_eswifi_case(tmp_path):
     assert set(run.outcomes) >= MA_CASES
     assert {v for vs in run.verdicts.values() for v in vs} == {"PASS"}
     prefixes = {cid.rsplit("-", 1)[0] for cid in run.outcomes}
-    assert prefixes == {"ESWIFI-MA", "ESWIFI-SRV", "ESWIFI-DATA", "ESWIFI-LOST", "ESWIFI-NEG", "ESWIFI-FRAMING"}
+    assert prefixes == {
+        *("ESWIFI-MA", "ESWIFI-SRV", "ESWIFI-DATA", "ESWIFI-LOST", "ESWIFI-NEG", "ESWIFI-FRAMING"),
+        *("ESWIFI-CLI", "ESWIFI-UDP", "ESWIFI-SET", "ESWIFI-SOCK", "ESWIFI-SSL"),
+    }
 
 
 def test_clean_emulator_passes_under_strict(tmp_path):
