@@ -12,7 +12,7 @@ import contextlib
 import ipaddress
 import select
 import socket
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from drivers import register
@@ -61,73 +61,41 @@ VARIANT = Option(
 )
 
 
-def resolve_fault(spec: str) -> tuple[str, str]:
-    """``"xbee:goes-silent"`` or an unambiguous ``"goes-silent"`` -> (family, name)."""
+def _resolve(kind: str, flag: str, spec: str, names_of: Callable[[str], list[str]]) -> tuple[str, str]:
+    """``"FAMILY:NAME"`` or a ``"NAME"`` only one family has -> (family, name), for one catalogue kind."""
     family, sep, name = spec.rpartition(":")
-    known = {fam: fault_names(fam) for fam in families()}
+    known = {fam: names_of(fam) for fam in families()}
+    hint = f"see `python -m emulator FAMILY --list-{flag.removeprefix('--')}s`"
     if sep:
         if family not in known:
-            raise DriverUsageError(f"--fault {spec}: no family {family!r}; known: {', '.join(known)}")
+            raise DriverUsageError(f"{flag} {spec}: no family {family!r}; known: {', '.join(known)}")
         if name not in known[family]:
-            raise DriverUsageError(
-                f"--fault {spec}: {family} has no fault profile {name!r}; "
-                f"see `python -m emulator {family} --list-faults`"
-            )
+            raise DriverUsageError(f"{flag} {spec}: {family} has no {kind} {name!r}; {hint}")
         return family, name
     owners = [fam for fam, names in known.items() if spec in names]
     if not owners:
-        listed = ", ".join(f"{fam}:{n}" for fam, names in known.items() for n in names)
-        raise DriverUsageError(f"no fault profile {spec!r}; known: {listed} (python -m emulator FAMILY --list-faults)")
+        listed = ", ".join(f"{fam}:{n}" for fam, names in known.items() for n in names) or "none"
+        raise DriverUsageError(f"no {kind} {spec!r}; known: {listed} ({hint})")
     if len(owners) > 1:
         raise DriverUsageError(
-            f"--fault {spec} is a fault of several families ({', '.join(owners)}): say which, e.g. {owners[0]}:{spec}"
+            f"{flag} {spec} is a {kind} of several families ({', '.join(owners)}): say which, e.g. {owners[0]}:{spec}"
         )
     return owners[0], spec
+
+
+def resolve_fault(spec: str) -> tuple[str, str]:
+    """``"xbee:goes-silent"`` or an unambiguous ``"goes-silent"`` -> (family, name)."""
+    return _resolve("fault profile", "--fault", spec, fault_names)
 
 
 def resolve_state(spec: str) -> tuple[str, str]:
     """``"xbee:not-registered"`` or an unambiguous ``"not-registered"`` -> (family, name)."""
-    family, sep, name = spec.rpartition(":")
-    known = {fam: state_names(fam) for fam in families()}
-    if sep:
-        if family not in known:
-            raise DriverUsageError(f"--state {spec}: no family {family!r}; known: {', '.join(known)}")
-        if name not in known[family]:
-            raise DriverUsageError(
-                f"--state {spec}: {family} has no state {name!r}; see `python -m emulator {family} --list-states`"
-            )
-        return family, name
-    owners = [fam for fam, names in known.items() if spec in names]
-    if not owners:
-        listed = ", ".join(f"{fam}:{n}" for fam, names in known.items() for n in names)
-        raise DriverUsageError(f"no state {spec!r}; known: {listed} (python -m emulator FAMILY --list-states)")
-    if len(owners) > 1:
-        raise DriverUsageError(
-            f"--state {spec} is a state of several families ({', '.join(owners)}): say which, e.g. {owners[0]}:{spec}"
-        )
-    return owners[0], spec
+    return _resolve("state", "--state", spec, state_names)
 
 
 def resolve_variant(spec: str) -> tuple[str, str]:
     """``"eswifi:s3-timeout-long"`` or an unambiguous ``"s3-timeout-long"`` -> (family, name)."""
-    family, sep, name = spec.rpartition(":")
-    known = {fam: variant_names(fam) for fam in families()}
-    hint = "see `python -m emulator FAMILY --list-variants`"
-    if sep:
-        if family not in known:
-            raise DriverUsageError(f"--variant {spec}: no family {family!r}; known: {', '.join(known)}")
-        if name not in known[family]:
-            raise DriverUsageError(f"--variant {spec}: {family} has no variant {name!r}; {hint}")
-        return family, name
-    owners = [fam for fam, names in known.items() if spec in names]
-    if not owners:
-        raise DriverUsageError(f"no variant {spec!r} in any family; {hint}")
-    if len(owners) > 1:
-        raise DriverUsageError(
-            f"--variant {spec} is a variant of several families ({', '.join(owners)}): "
-            f"say which, e.g. {owners[0]}:{spec}"
-        )
-    return owners[0], spec
+    return _resolve("variant", "--variant", spec, variant_names)
 
 
 def variants_for(family: str, specs: Sequence[str] | None) -> list[str]:
