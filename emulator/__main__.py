@@ -265,10 +265,11 @@ async def _serve(served: list[Served], tcp: tuple[str, int] | None, write_lab: P
         await asyncio.gather(*tasks, return_exceptions=True)
         print(f"python -m emulator: error: {failed[0].exception()}", file=sys.stderr)
         return 1
-    for one in served:
-        print(f"{one.name}\t{endpoints[one.name]}" if one.name else endpoints[one.name], flush=True)
+    # The lab file first: once the endpoints are printed, a reader may open it at once.
     if write_lab is not None:
         write_lab_file(write_lab, [_lab_entry(one, endpoints[one.name]) for one in served])
+    for one in served:
+        print(f"{one.name}\t{endpoints[one.name]}" if one.name else endpoints[one.name], flush=True)
     await asyncio.gather(*tasks, return_exceptions=True)
     for one in served:
         if one.claim is not None:
