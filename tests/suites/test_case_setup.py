@@ -10,8 +10,13 @@ import pytest
 
 from core.record import InconclusiveCase
 from core.trace import NOTE, Trace
+from drivers.base import Driver, DriverConfig
 from fixtures.expect import ConformanceFailure, NoAnswer
 from fixtures.link import DutLink, prepare_case
+from fixtures.xbee import XBeeSession
+from protocol.profile import Deadlines, Profile
+from protocol.xbee import frames as fr
+from protocol.xbee.framing import Decoder, encode
 
 
 class Setup:
@@ -71,3 +76,52 @@ def test_a_clean_setup_runs_once_and_leaves_an_empty_trace():
     setup = Setup(None)
     prepare_case(dut_link, setup, "hint")
     assert setup.calls == 1 and driver.trace.entries == [] and dut_link.silent == 0
+
+
+class OneFramePerRead(Driver):
+    """A stand-in XBee that takes everything written since it last answered as one UART read and
+    handles only that read's first frame (a real module's bug; the framing cases exist to catch it)."""
+
+    name = "one-frame-per-read"
+
+    def __init__(self) -> None:
+        super().__init__(DriverConfig(profile=XBEE_PROFILE))
+        self.pending = b""
+        self.handled: list[str] = []
+
+    def open(self) -> None:
+        pass
+
+    def _send(self, data: bytes) -> None:
+        self.pending += data
+
+    def _recv(self, timeout: float) -> bytes | None:
+        events, self.pending = Decoder(1).feed(self.pending), b""
+        frame = next((e for e in events if isinstance(e, fr.Frame)), None)
+        if isinstance(frame, fr.SocketClose):
+            self.handled.append("close")
+            return encode(fr.SocketCloseResponse(frame.frame_id, frame.socket_id, 0), 1)
+        if isinstance(frame, fr.ATCommand):
+            self.handled.append(frame.command.decode())
+            return encode(fr.ATCommandResponse(frame.frame_id, frame.command, 0, b"\x01"), 1)
+        return b""
+
+    def _close(self) -> None:
+        pass
+
+
+XBEE_PROFILE = Profile(
+    name="stand-in", family="xbee", description="", device={"api_mode": 1}, deadlines=Deadlines(reply=0.2)
+)
+
+
+def test_a_module_that_handles_one_frame_per_read_still_gets_clean_case_setups():
+    # The first setup sends the close and the query back to back, loses the query, and is tried again
+    # with the query sent after the close is answered; every later setup is sent that way at once.
+    driver = OneFramePerRead()
+    dut_link = DutLink(driver=driver, profile=XBEE_PROFILE)
+    session = XBeeSession(driver, XBEE_PROFILE)
+    for _ in range(3):
+        prepare_case(dut_link, session.reset, "hint")
+    assert driver.handled == ["close", "close", "AP", "close", "AP", "close", "AP"]
+    assert dut_link.silent == 0
