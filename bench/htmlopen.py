@@ -1,12 +1,12 @@
-"""Benchmark 5: how fast the HTML report opens, for the default run and for a 2,000+ case run.
+"""Benchmark 5: how fast the HTML report opens, for the default run and for a 10,000+ case run.
 
-Issue 4 asks for one self-contained ``conformance.html`` "that stays quick to open with 2,000+
-cases". Two reports are written by real suite runs against the emulator: the default run, and a
-big one (the default profiles, each run ``COPIES`` times under other names — the same cases, as a
-rack of modules or a run over several firmware builds would give). Each is opened in headless
-Chromium with a probe script added to a copy of the file: it reads ``performance.now()`` once the
-page has loaded, pytest-html's script has built the table and the layout is done; the time is read
-back from the dumped DOM. The median of ``OPENS`` opens is reported.
+Two reports are written by real suite runs against the emulator: the default run, and a big one
+(the default profiles, each run ``COPIES`` times under other names — the same cases, as a rack of
+modules or a run over several firmware builds would give). Each is opened in headless Chromium
+with a probe script added to a copy of the file: it reads ``performance.now()`` once the page has
+loaded, pytest-html's script has built the table (its first page) and the layout is done; then it
+turns to the next page and times that too. The times are read back from the dumped DOM. The median
+of ``OPENS`` opens is reported.
 """
 
 from __future__ import annotations
@@ -25,21 +25,25 @@ from protocol.profile import PROFILE_DIR
 NAME = "report"
 TITLE = "HTML report: time to open"
 DEFAULT_PROFILES = ("xbee3-lte-m", "xbee-cat1", "ism43362")
-COPIES = 4  # the big report: every default profile this many times -> 4 x the default run's cases (2,600+)
-BIG_CASES = 2000
-GOAL_OPEN_S = 5.0
+COPIES = 14  # the big report: every default profile this many times -> 14 x the default run's cases (10,000+)
+BIG_CASES = 10_000
+GOAL_OPEN_S = 2.0
 OPENS = 3
 QUICK_CASES = ("XBEE-LISTEN-02", "ESWIFI-SRV-01")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 # pytest-html builds the table synchronously while the page loads; at ``load`` the probe forces
-# layout (offsetHeight), reads the clock and replaces the page by the time (Chromium's --dump-dom
+# layout (offsetHeight) and reads the clock, then presses the pager's "next page" (when the report
+# has one) and times it the same way, and replaces the page by the times (Chromium's --dump-dom
 # dumps after the load handlers have run).
 PROBE = (
     "<script>window.addEventListener('load',()=>{void document.body.offsetHeight;"
-    "const t=performance.now();document.documentElement.innerHTML='<body>SOCKCONF-OPEN-MS='+t.toFixed(1)+'</body>'"
+    "const t=performance.now();let p=-1;const next=document.querySelector('#sc-pager [data-go=next]');"
+    "if(next&&!next.disabled){const t0=performance.now();next.click();void document.body.offsetHeight;"
+    "p=performance.now()-t0}"
+    "document.documentElement.innerHTML='<body>SOCKCONF-OPEN-MS='+t.toFixed(1)+' PAGE-MS='+p.toFixed(1)+'</body>'"
     "})</script>"
 )
-_OPEN_MS = re.compile(r"SOCKCONF-OPEN-MS=([0-9.]+)")
+_OPEN_MS = re.compile(r"SOCKCONF-OPEN-MS=([0-9.]+) PAGE-MS=(-?[0-9.]+)")
 
 
 def chromium() -> str | None:
@@ -80,8 +84,9 @@ def copies(tmp: Path, n: int) -> list[str]:
     return paths
 
 
-def open_ms(browser: str, html: Path, tmp: Path) -> float:
-    """Milliseconds from navigation start until the report's table is built and drawn."""
+def open_ms(browser: str, html: Path, tmp: Path) -> tuple[float, float]:
+    """Milliseconds from navigation start until the report's table is built and drawn, and for
+    turning to its next page (-1 when it has one page)."""
     probe = tmp / f"probe-{html.parent.name}.html"
     probe.write_text(html.read_text(encoding="utf-8").replace("</head>", PROBE + "</head>", 1), encoding="utf-8")
     cmd = [browser, *FLAGS, f"--user-data-dir={tmp / 'chromium-profile'}", "--dump-dom", probe.as_uri()]
@@ -89,7 +94,7 @@ def open_ms(browser: str, html: Path, tmp: Path) -> float:
     found = _OPEN_MS.search(proc.stdout)
     if not found:
         raise RuntimeError(f"Chromium did not run the probe (exit {proc.returncode}): {proc.stderr.strip()[-300:]}")
-    return float(found.group(1))
+    return float(found.group(1)), float(found.group(2))
 
 
 def run(quick: bool = False) -> BenchResult:
@@ -105,29 +110,34 @@ def run(quick: bool = False) -> BenchResult:
     with tempfile.TemporaryDirectory(prefix="sockconf-bench-report-") as name:
         tmp = Path(name)
         reports = {"default": (list(DEFAULT_PROFILES), tmp / "default"), "big": (copies(tmp, COPIES), tmp / "big")}
-        measured: dict[str, tuple[int, float, int]] = {}
+        measured: dict[str, tuple[int, float, float, int]] = {}
         for label, (profiles, out) in reports.items():
             out.mkdir()
             n = write_report(out, profiles, cases)
             html = out / "conformance.html"
-            ms = median([open_ms(browser, html, tmp) for _ in range(1 if quick else OPENS)])
-            measured[label] = (n, ms, html.stat().st_size)
-    for label, (n, ms, size) in measured.items():
+            opens = [open_ms(browser, html, tmp) for _ in range(1 if quick else OPENS)]
+            ms = median([o for o, _ in opens])
+            page = median([p for _, p in opens])
+            measured[label] = (n, ms, page, html.stat().st_size)
+    for label, (n, ms, page, size) in measured.items():
         what = "the default run's report" if label == "default" else f"a report of {COPIES}x the default profiles"
         res.row(f"{label}: cases", n, "cases", what)
         res.row(f"{label}: file size", size / 1e6, "MB")
-        res.row(f"{label}: time to open", ms / 1000, "s", "headless Chromium, until the table is drawn")
+        res.row(f"{label}: time to open", ms / 1000, "s", "headless Chromium, until the table's first page is drawn")
+        if page >= 0:
+            res.row(f"{label}: next page", page / 1000, "s", "pressing the pager's next page, until it is drawn")
         if n:
             res.row(f"{label}: per case", ms / n, "ms")
-    res.checks["both reports were written and opened"] = all(n > 0 for n, _, _ in measured.values())
-    big_n, big_ms, _ = measured["big"]
+    res.checks["both reports were written and opened"] = all(n > 0 for n, _, _, _ in measured.values())
+    big_n, big_ms, _, _ = measured["big"]
     if big_n >= BIG_CASES:
         goal = Goal(NAME, goal_text, GOAL_OPEN_S, big_ms / 1000, "s", higher_is_better=False)
     else:
         goal = Goal(NAME, goal_text, GOAL_OPEN_S, None, "s", False, not_measured=f"smoke size ({big_n} cases)")
     goal.limit = (
-        "pytest-html's script builds every row's DOM (cells, trace, listeners) at load, collapsed or not; "
-        "the report keeps that cost down by cutting passed cases' traces to 16 rows (the JSON has them whole)"
+        "pytest-html's script builds a row's DOM (cells, trace, listeners) at about 1.4 ms a case; the report "
+        "draws one page of rows (reports/html_pages.py), so what remains grows with the file: reading and "
+        "parsing the HTML and the JSON of every case"
     )
     res.goals.append(goal)
     return res

@@ -23,9 +23,11 @@ absolute numbers move by tens of percent from run to run; the ratios move less.
   time, per-case median/p95, and where the time goes.
 - **scale**: 1,000 XBee accept -> receive -> peer-close cycles and 1,000 eS-WiFi `P5=10` loop
   cycles: drift from the first hundred to the last, and memory growth.
-- **report**: the HTML report of the default run and of a 2,000+ case run (the default profiles
-  four times over) opened in headless Chromium: time until the table is drawn (goal: a 2,000+
-  case report opens within 5 s).
+- **report**: the HTML report of the default run and of a 10,000+ case run (the default profiles
+  14 times over) opened in headless Chromium: time until the table's first page is drawn (goal: a
+  10,000+ case report opens within 2 s), and time to turn to the next page.
+- **compare** (`python -m bench.compare REV`, not part of this table): the codec and the data path
+  of this tree against a git revision, in interleaved rounds; the last result is `bench/compare.md`.
 - **farm**: 1, 2 and 4 paced emulated XBee DUTs (115200 Bd) in one run of the listener cases, `-n`
   = the DUT count: the speedup over one DUT (goal: >= 0.8 x N) and the open time of the merged report.
 """

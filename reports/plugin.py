@@ -13,6 +13,7 @@ import datetime
 import json
 import socket
 import subprocess
+import sys
 from collections.abc import Generator
 from html import escape
 from pathlib import Path
@@ -32,6 +33,7 @@ from core.record import (
     recorded_requirements,
 )
 from reports.coverage import coverage, render_coverage, summary
+from reports.html_pages import page_report
 from reports.html_trace import CSS, hex_cut, render_trace
 from reports.matrix import render_assumptions, render_matrix
 from reports.preflight import render_preflight
@@ -326,6 +328,19 @@ class ComplianceReport:
             "requirements": requirements,
         }
         self.json_path.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        # pytest-html has written the HTML report by now (at the end of the session).
+        html = getattr(config.option, "htmlpath", None)
+        if not html or not Path(html).is_file():
+            return
+        if not page_report(Path(html)):
+            print(
+                f"sockconf: {html}: this pytest-html draws every row at once (the report opens slowly "
+                "with thousands of cases); pytest-html 4.1-4.x is the tested range",
+                file=sys.stderr,
+            )
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         counts = totals(self.results)

@@ -6,6 +6,8 @@ node identifier, NI) must show as text and run nothing.
 
 from __future__ import annotations
 
+import html
+import json
 import os
 import re
 import shutil
@@ -15,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from protocol.profile import PROFILE_DIR
+from reports.html_pages import PAGE_ROWS
 from tests.helpers import run_suite
 
 MARKUP = "<img src=x onerror=\"document.title='PWNED'\"><script>document.title='PWNED'</script>"
@@ -81,3 +84,73 @@ def test_matrix_and_failure_detail_are_visible(hostile_report, tmp_path):
     width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
     assert (width, height) == (1400, 1800)
     assert len(png) > 50_000  # a rendered page, not a blank one
+
+
+# Added to a copy of the report: once pytest-html has drawn the table, press the pager's buttons and
+# find a case, and write what the page showed after each step into the DOM for --dump-dom to read.
+PAGER_PROBE = """<script>window.addEventListener('load', () => {
+  const rows = () => [...document.querySelectorAll('#results-table tbody.results-table-row')];
+  const step = (name) => ({
+    name,
+    rows: rows().length,
+    failed: rows().filter((r) => r.classList.contains('failed')).length,
+    cases: [...new Set(rows().map((r) => r.querySelector('.col-caseid')?.textContent))],
+    count: document.getElementById('sc-count').textContent,
+  });
+  const steps = [step('open')];
+  document.querySelector('#sc-pager [data-go=next]').click();
+  steps.push(step('next'));
+  document.querySelector('#sc-pager [data-go=last]').click();
+  steps.push(step('last'));
+  const find = document.getElementById('sc-find');
+  find.value = 'xbee-listen-06';
+  find.dispatchEvent(new Event('change'));
+  steps.push(step('find'));
+  const size = document.getElementById('sc-size');
+  find.value = '';
+  find.dispatchEvent(new Event('change'));
+  size.value = '0';
+  size.dispatchEvent(new Event('change'));
+  steps.push(step('all'));
+  const out = document.createElement('pre');
+  out.id = 'sc-probe';
+  out.textContent = JSON.stringify(steps);
+  document.body.replaceChildren(out);
+})</script>"""
+
+
+@pytest.fixture(scope="module")
+def big_report(tmp_path_factory) -> Path:
+    """A report with more cases than one page holds, some of them failed."""
+    tmp = tmp_path_factory.mktemp("big-report")
+    out = tmp / "out"
+    out.mkdir()
+    run_suite("suites/xbee", "--fault", "receive-nonzero-frame-id", "--case", "XBEE-LISTEN", tmp=tmp, report_dir=out)
+    return out / "conformance.html"
+
+
+def test_a_big_report_draws_one_page_of_rows_worst_verdicts_first_and_finds_any_case(big_report, tmp_path):
+    data = json.loads(
+        html.unescape(re.search(r'data-jsonblob="([^"]*)"', big_report.read_text(encoding="utf-8")).group(1))
+    )
+    total = sum(len(results) for results in data["tests"].values())
+    failed = sum(r["result"] == "Failed" for results in data["tests"].values() for r in results)
+    listen06 = sum("LISTEN-06" in "".join(r["resultsTableRow"]) for results in data["tests"].values() for r in results)
+    assert total > PAGE_ROWS and 0 < failed < PAGE_ROWS and listen06 > 1  # the run this test needs
+
+    probe = tmp_path / "probe.html"
+    probe.write_text(big_report.read_text(encoding="utf-8").replace("</head>", PAGER_PROBE + "</head>", 1))
+    dom = browse(probe, tmp_path, "--dump-dom").stdout
+    found = re.search(r'<pre id="sc-probe">(.*?)</pre>', dom, re.S)
+    assert found, dom[-2000:]
+    steps = {s["name"]: s for s in json.loads(html.unescape(found.group(1)))}
+
+    pages = -(-total // PAGE_ROWS)
+    assert steps["open"]["rows"] == PAGE_ROWS
+    assert steps["open"]["count"] == f"rows 1\u2013{PAGE_ROWS} of {total:,} \u00b7 page 1 of {pages}"
+    assert steps["open"]["failed"] == failed  # sorted by verdict over the whole run: every failure on page 1
+    assert steps["next"]["rows"] == min(PAGE_ROWS, total - PAGE_ROWS) and steps["next"]["failed"] == 0
+    assert steps["last"]["rows"] == total - (pages - 1) * PAGE_ROWS
+    assert steps["find"]["cases"] == ["XBEE-LISTEN-06"] and steps["find"]["rows"] == listen06
+    assert steps["find"]["count"].endswith(f"(found in {total:,}) \u00b7 page 1 of 1")
+    assert steps["all"]["rows"] == total
