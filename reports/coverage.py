@@ -12,7 +12,7 @@ from collections import defaultdict
 from html import escape
 from typing import Any
 
-from reports.matrix import anchor
+from reports.matrix import anchor, lazy_block
 from reports.results import GOOD, SEVERITY, CaseResult, verdict_class_name, worst
 
 VERIFIED = "verified"  # every verdict of its cases is PASS, NON-STRICT or NOT APPLICABLE
@@ -116,7 +116,8 @@ def render_coverage(entries: list[dict[str, Any]], results: list[CaseResult]) ->
     )
     head = "".join(f"<th>{escape(p)}</th>" for p in profiles)
     parts.append(
-        f'<table class="sc-coverage"><tr><th>requirement</th><th>source</th><th>quote</th>'
+        lazy_block(len(entries) * 48)
+        + f'<table class="sc-coverage"><tr><th>requirement</th><th>source</th><th>quote</th>'
         f"<th>cases</th><th>status</th>{head}</tr>"
     )
     for e in entries:
@@ -144,5 +145,5 @@ def render_coverage(entries: list[dict[str, Any]], results: list[CaseResult]) ->
             f'</small></td><td>{source}</td><td class="quote">{escape(e["quote"])}</td><td>{cases}</td>'
             f'<td class="status">{status}</td>{"".join(cells)}</tr>'
         )
-    parts.append("</table></div>")
+    parts.append("</table></div></div>")
     return "".join(parts)

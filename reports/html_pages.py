@@ -35,7 +35,7 @@ CSS = """
 # of ``tests`` (already filtered and sorted by pytest-html) that becomes rows.
 SCRIPT = """
 (function () {
-  const state = { page: 0, size: __PAGE_ROWS__, find: '', shape: '' };
+  const state = { page: 0, size: __PAGE_ROWS__, find: '', shape: '', keep: false, tests: [], shown: [], redraw: null };
   const texts = new Map();
   const textOf = (t) => {
     let s = texts.get(t.id);
@@ -84,12 +84,44 @@ SCRIPT = """
     }));
     return bar;
   }
+  // A link to a case's row (the matrix, the coverage) whose row is on another page: draw that page
+  // first, so the browser finds the row. Cases hidden by the Find text are found again.
+  function reveal(id) {
+    if (!id || document.getElementById(id) || !state.redraw) return;
+    let at = state.shown.findIndex((t) => t.testId === id);
+    if (at < 0 && state.find && state.tests.some((t) => t.testId === id)) {
+      state.find = '';
+      document.getElementById('sc-find').value = '';
+      at = state.tests.findIndex((t) => t.testId === id);
+    }
+    if (at < 0) return;  // hidden by pytest-html's verdict filter
+    state.page = Math.floor(at / (state.size || state.tests.length || 1));
+    state.keep = true;
+    state.redraw();
+  }
+  document.addEventListener('click', (e) => {
+    const link = e.target.closest && e.target.closest('a[href^="#"]');
+    if (link) reveal(decodeURIComponent(link.getAttribute('href').slice(1)));
+  }, true);
+  window.addEventListener('load', () => {
+    const id = decodeURIComponent(location.hash.slice(1));
+    if (id && !document.getElementById(id)) {
+      reveal(id);
+      const row = document.getElementById(id);
+      if (row) row.scrollIntoView();
+    }
+  });
   window.sockconfPage = function (tests, redraw) {
     const bar = pager(redraw);
     const shown = state.find ? tests.filter((t) => textOf(t).includes(state.find)) : tests;
-    // A new sort or filter starts again at the first page; expanding a row keeps the page.
+    state.tests = tests;
+    state.shown = shown;
+    state.redraw = redraw;
+    // A new sort or filter starts again at the first page; expanding a row (or a link) keeps the page.
     const shape = shown.length + ':' + (shown.length ? shown[0].id + ':' + shown[shown.length - 1].id : '');
-    if (shape !== state.shape) { state.page = state.shape === '' ? state.page : 0; state.shape = shape; }
+    if (shape !== state.shape && state.shape !== '' && !state.keep) state.page = 0;
+    state.shape = shape;
+    state.keep = false;
     const size = state.size || shown.length || 1;
     const pages = Math.max(1, Math.ceil(shown.length / size));
     state.page = Math.max(0, Math.min(state.page, pages - 1));

@@ -19,6 +19,7 @@ MATRIX_CSS = """
 <style>
 .sc-head{font:13px/1.4 system-ui,sans-serif;margin:8px 0 18px}
 .sc-head h2{margin:18px 0 6px;font-size:18px}
+div.sc-lazy{content-visibility:auto}
 table.sc-ident td,table.sc-ident th{padding:2px 10px;text-align:left;border-bottom:1px solid #eee;font-size:12px}
 table.sc-matrix{border-collapse:collapse;margin:6px 0}
 table.sc-matrix th,table.sc-matrix td{border:1px solid #ddd;padding:3px 8px;font-size:12px;text-align:left}
@@ -64,7 +65,8 @@ def render_matrix(results: list[CaseResult], identities: dict[str, dict[str, str
         f"<th>{escape(name)}</th>" if name == profile else f"<th>{escape(name)}<br><small>{escape(profile)}</small>"
         for name, profile in columns
     )
-    parts.append(f'<table class="sc-matrix"><tr><th>case</th><th>requirement</th>{head}</tr>')
+    rows = len(sections) + len(requirement) + 1
+    parts.append(lazy_block(rows * 22) + f'<table class="sc-matrix"><tr><th>case</th><th>requirement</th>{head}</tr>')
     for section, case_ids in sections.items():
         parts.append(f'<tr class="sc-section"><th colspan="{len(columns) + 2}">{escape(section)}</th></tr>')
         for case_id in case_ids:
@@ -84,8 +86,17 @@ def render_matrix(results: list[CaseResult], identities: dict[str, dict[str, str
                     f'title="{escape(first.nodeid)}">{escape(label)}</a></td>'
                 )
             parts.append(f"<tr><td>{escape(case_id)}</td><td>{escape(requirement[case_id])}</td>{''.join(cells)}</tr>")
-    parts.append("</table></div>")
+    parts.append("</table></div></div>")
     return "".join(parts)
+
+
+def lazy_block(height_px: int) -> str:
+    """Opens a block the browser lays out only once it is scrolled near (CSS content-visibility).
+
+    A run of many DUTs makes the matrix and the coverage wide and long; laid out at once they cost
+    as much as the rest of the page. ``height_px`` is the block's estimated height until then.
+    """
+    return f'<div class="sc-lazy" style="contain-intrinsic-size:auto {height_px}px">'
 
 
 def _identity_table(identities: dict[str, dict[str, str]]) -> str:
