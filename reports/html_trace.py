@@ -61,8 +61,6 @@ def render_trace(entries: Iterable[TraceEntry], t0: float, max_rows: int | None 
     if not rows:
         return "<p><em>No bytes were exchanged in this case.</em></p>"
     if hidden:
-        rows.append(
-            f"<tr class=note><td colspan=5>… {hidden} more rows: the whole trace is in conformance.json"
-        )
+        rows.append(f"<tr class=note><td colspan=5>… {hidden} more rows: the whole trace is in conformance.json")
     head = "<tr><th>ms<th>direction<th>hex<th>ASCII<th>decoded / action"
     return f'<table class="sc-trace">{head}{"".join(rows)}</table>'
