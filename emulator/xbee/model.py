@@ -73,7 +73,8 @@ _IDLE_TIMER = "uart-idle"
 # A real module takes seconds (the cellular component restarts too); a profile may set ``reset_seconds``.
 RESET_SECONDS = 0.1
 _RESET_TIMER = "reset"
-_PRESENT_TIMER = "present-"  # + socket ID: a Cat 1 client presented some time after its first data
+# + the connection's network key (never reused, unlike a socket ID): a Cat 1 client presented after its first data
+_PRESENT_TIMER = "present-"
 # Settings the host cannot set (answered 01 ERROR); all others revert to their stored value on a reset.
 READ_ONLY = frozenset({b"MY", b"VR", b"HV", b"SH", b"SL", b"IM", b"AI"})
 # Settings whose value is checked before it is taken (answered 03 INVALID PARAMETER otherwise).
@@ -273,10 +274,11 @@ class XBeeModel:
         elif key in self._held:
             out.append(SerialOut(self._held.pop(key)))
         elif key.startswith(_PRESENT_TIMER):
-            sock = self.sockets.get(int(key.removeprefix(_PRESENT_TIMER)))
-            if sock is not None and not sock.presented:
-                sock.presented = True
-                self._present(sock, out)
+            # The connection may be gone by now (closed, reset): then there is no one to present.
+            sid = self.by_key.get(int(key.removeprefix(_PRESENT_TIMER)))
+            sock = self.sockets.get(sid) if sid is not None else None
+            if sock is not None:
+                self._present_pending(sock, out)
         else:
             out.extend(self.state.timer(key, self.guard_time))
 
@@ -315,7 +317,7 @@ class XBeeModel:
         if not sock.presented and not sock.presenting:
             if self.present_delay > 0:
                 sock.presenting = True
-                out.append(StartTimer(f"{_PRESENT_TIMER}{sock.socket_id}", self.present_delay))
+                out.append(StartTimer(f"{_PRESENT_TIMER}{sock.key}", self.present_delay))
             else:
                 sock.presented = True
                 self._present(sock, out)
@@ -326,11 +328,7 @@ class XBeeModel:
             self._frame(fr.SocketReceiveFrom(0, sock.socket_id, event.host, event.port, 0, chunk), out)
 
     def _on_peer_closed(self, sock: Sock, event: PeerClosed, out: list[Action]) -> None:
-        if sock.presenting and not sock.presented:
-            # Its data has gone out already: the host learns of the client before it learns of its end.
-            sock.presented = True
-            out.append(CancelTimer(f"{_PRESENT_TIMER}{sock.socket_id}"))
-            self._present(sock, out)
+        self._present_pending(sock, out)
         presented = sock.presented
         self._free(sock)
         if presented:
@@ -373,6 +371,12 @@ class XBeeModel:
         # Unsolicited data carries frame ID 0, never a pending request's ID (spec §2).
         for chunk in self._chunks(data):
             self._frame(fr.SocketReceive(0, sock.socket_id, 0, chunk), out)
+
+    def _present_pending(self, sock: Sock, out: list[Action]) -> None:
+        """A client whose data has gone out but whose 0xCC waits (``present_delay``) is presented now."""
+        if sock.presenting and not sock.presented:
+            sock.presented = True
+            self._present(sock, out)
 
     def _present(self, sock: Sock, out: list[Action]) -> None:
         assert sock.listener_id is not None
@@ -477,14 +481,14 @@ class XBeeModel:
     def _close_clients(self, listener: Sock, out: list[Action]) -> None:
         """A closed listener's accepted clients closed too (spec: UNCONFIRMED; by default they stay open).
 
-        Each client the host knows of (0xCC sent) is reported by 0xCF 0B (listener closed), after the 0xC3.
+        Each client the host knows of (its 0xCC, or its data whose 0xCC waits: presented first) is reported
+        by 0xCF 0B (listener closed), after the 0xC3; a Cat 1 client that never sent anything is closed unseen.
         """
         for sock in [s for s in self.sockets.values() if s.listener_id == listener.socket_id]:
+            self._present_pending(sock, out)
             self._release(sock, out)
             self._free(sock)
-            if sock.presenting and not sock.presented:
-                out.append(CancelTimer(f"{_PRESENT_TIMER}{sock.socket_id}"))
-            if sock.presented or sock.presenting:
+            if sock.presented:
                 self._frame(fr.SocketStatus(sock.socket_id, SocketStatusCode.LISTENER_CLOSED), out)
 
     def _on_socket_bind_listen(self, f: fr.SocketBindListen, out: list[Action]) -> None:

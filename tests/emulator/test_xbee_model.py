@@ -479,3 +479,14 @@ def test_cat1_presents_after_data_variant_presents_before_a_peer_close():
         fr.SocketNewIPv4Client(sid, 1, "127.0.0.1", 40000),
         fr.SocketStatus(1, SocketStatusCode.CONNECTION_LOST),
     ]
+
+
+def test_cat1_presents_after_data_variant_timer_of_a_closed_client_presents_no_one():
+    h = variant("cat1-presents-after-data", "xbee-cat1")
+    _, key = h.listener()
+    h.net(Accepted(key, 100, "127.0.0.1", 40000))
+    (timer,) = [a for a in h.model.net_in(Received(100, b"x")) if isinstance(a, StartTimer)]
+    h.send(fr.SocketClose(3, 1))
+    h.net(Accepted(key, 101, "127.0.0.1", 40001))  # gets socket ID 01 again, has sent nothing yet
+    assert h.net(TimerFired(timer.key)) == []
+    assert h.net(Received(101, b"y")) == [fr.SocketReceive(0, 1, 0, b"y")]
