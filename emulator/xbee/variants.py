@@ -106,7 +106,8 @@ SINGLE: tuple[VariantSpec, ...] = (
 ALTERNATIVE: tuple[VariantSpec, ...] = (
     VariantSpec(
         "socket-limits-cat1-figures",
-        "LTE-M/NB-IoT firmware with the Cat 1 figures: 10 sockets, up to 6 of each protocol (the profile: 6, 4 TLS)",
+        "LTE-M/NB-IoT firmware with the Cat 1 figures: 10 sockets, up to 6 of each protocol (the LTE-M profile: "
+        "6, 4 TLS; a Cat 1 profile already has these)",
         # Conflicts with tls-sockets-unlimited ("total") on the same point.
         {TLS_LIMIT: "other"},
         overrides={"max_sockets": 10, "max_udp_sockets": 6, "max_tcp_sockets": 6, "max_tls_sockets": 6},
@@ -143,10 +144,10 @@ MORE: tuple[VariantSpec, ...] = (
     ),
     VariantSpec(
         "cat1-presents-after-data",
-        "Cat 1: a client's data goes out as 0xCD at once, its 0xCC follows 0.5 s later (within the indication "
+        "Cat 1: a client's data goes out as 0xCD at once, its 0xCC follows 0.25 s later (within the indication "
         "deadline); a profile that presents on connect is unchanged",
         {CAT1_PRESENTATION: "later"},
-        overrides={"present_delay": 0.5},
+        overrides={"present_delay": 0.25},
     ),
 )
 

@@ -463,7 +463,7 @@ def test_cat1_presents_after_data_variant_sends_the_data_first_and_the_0xCC_on_a
     h.net(Accepted(key, 100, "127.0.0.1", 40000))
     actions = h.model.net_in(Received(100, b"x"))
     (timer,) = [a for a in actions if isinstance(a, StartTimer)]
-    assert timer.seconds == 0.5
+    assert timer.seconds == 0.25
     assert h.frames(actions) == [fr.SocketReceive(0, 1, 0, b"x")]
     assert h.net(Received(100, b"y")) == [fr.SocketReceive(0, 1, 0, b"y")]  # no second timer
     assert h.net(TimerFired(timer.key)) == [fr.SocketNewIPv4Client(sid, 1, "127.0.0.1", 40000)]
