@@ -61,6 +61,7 @@ from protocol.xbee.status import (
     SocketOptionStatus,
     SocketStatusCode,
     TransmitStatusCode,
+    coerce,
 )
 
 FAMILY = "xbee"
@@ -72,6 +73,8 @@ _IDLE_TIMER = "uart-idle"
 # A real module takes seconds (the cellular component restarts too); a profile may set ``reset_seconds``.
 RESET_SECONDS = 0.1
 _RESET_TIMER = "reset"
+# + the connection's network key (never reused, unlike a socket ID): a Cat 1 client presented after its first data
+_PRESENT_TIMER = "present-"
 # Settings the host cannot set (answered 01 ERROR); all others revert to their stored value on a reset.
 READ_ONLY = frozenset({b"MY", b"VR", b"HV", b"SH", b"SL", b"IM", b"AI"})
 # Settings whose value is checked before it is taken (answered 03 INVALID PARAMETER otherwise).
@@ -101,6 +104,7 @@ class Sock:
     key: int | None = None  # network object key (listener, connection, UDP socket)
     port: int = 0
     presented: bool = True  # False: a Cat 1 client not yet shown to the host (no 0xCC yet)
+    presenting: bool = False  # its data has arrived, its 0xCC follows on a timer (``present_delay``)
     held: list[bytes] = field(default_factory=list)  # data of a client not yet presented
     pending_frame_id: int = 0  # frame ID of a 0x46/0x42 waiting for the network's answer
     tls_profile: int = 0
@@ -144,6 +148,16 @@ class XBeeModel:
         }
         self.max_payload = int(device.get("max_payload", 1500))
         self.present_on_data = device.get("present_connection", "on-connect") == "on-data"
+        # Cat 1: how long after a client's first data its 0xCC follows (UNCONFIRMED). 0: right before the
+        # first 0xCD; otherwise the data goes out at once and the 0xCC this many seconds later.
+        self.present_delay = float(device.get("present_delay", 0.0))
+        # Bind/Listen on port 0 (UNCONFIRMED): "invalid-port" answers 0xC6 01; "any-port" binds or listens
+        # on a port the network stack picks and answers 00.
+        self.port_zero = str(device.get("listen_port_zero", "invalid-port"))
+        # The 0xC6 status for Bind/Listen on a TLS socket: no incoming TLS (seed note), code UNCONFIRMED.
+        self.tls_listen_status = int(device.get("tls_listen_status", SocketListenStatus.ERROR))
+        # Closing a listener (UNCONFIRMED): its accepted clients stay open, or are closed too (0xCF 0B each).
+        self.listener_closes_clients = bool(device.get("listener_closes_clients", False))
         self.first_socket_id = int(device.get("first_socket_id", 0))
         self.decoder = Decoder(self.api_mode)
         self.sockets: dict[int, Sock] = {}
@@ -259,6 +273,12 @@ class XBeeModel:
             handler(out)
         elif key in self._held:
             out.append(SerialOut(self._held.pop(key)))
+        elif key.startswith(_PRESENT_TIMER):
+            # The connection may be gone by now (closed, reset): then there is no one to present.
+            sid = self.by_key.get(int(key.removeprefix(_PRESENT_TIMER)))
+            sock = self.sockets.get(sid) if sid is not None else None
+            if sock is not None:
+                self._present_pending(sock, out)
         else:
             out.extend(self.state.timer(key, self.guard_time))
 
@@ -294,9 +314,13 @@ class XBeeModel:
         self._frame(fr.SocketStatus(sock.socket_id, code), out)
 
     def _on_received(self, sock: Sock, event: Received, out: list[Action]) -> None:
-        if not sock.presented:
-            sock.presented = True
-            self._present(sock, out)
+        if not sock.presented and not sock.presenting:
+            if self.present_delay > 0:
+                sock.presenting = True
+                out.append(StartTimer(f"{_PRESENT_TIMER}{sock.key}", self.present_delay))
+            else:
+                sock.presented = True
+                self._present(sock, out)
         self._deliver(sock, event.data, out)
 
     def _on_datagram(self, sock: Sock, event: Datagram, out: list[Action]) -> None:
@@ -304,6 +328,7 @@ class XBeeModel:
             self._frame(fr.SocketReceiveFrom(0, sock.socket_id, event.host, event.port, 0, chunk), out)
 
     def _on_peer_closed(self, sock: Sock, event: PeerClosed, out: list[Action]) -> None:
+        self._present_pending(sock, out)
         presented = sock.presented
         self._free(sock)
         if presented:
@@ -346,6 +371,12 @@ class XBeeModel:
         # Unsolicited data carries frame ID 0, never a pending request's ID (spec §2).
         for chunk in self._chunks(data):
             self._frame(fr.SocketReceive(0, sock.socket_id, 0, chunk), out)
+
+    def _present_pending(self, sock: Sock, out: list[Action]) -> None:
+        """A client whose data has gone out but whose 0xCC waits (``present_delay``) is presented now."""
+        if sock.presenting and not sock.presented:
+            sock.presented = True
+            self._present(sock, out)
 
     def _present(self, sock: Sock, out: list[Action]) -> None:
         assert sock.listener_id is not None
@@ -428,6 +459,7 @@ class XBeeModel:
         self._frame(fr.SocketCreateResponse(f.frame_id, sid, SocketCreateStatus.SUCCESS), out)
 
     def _on_socket_close(self, f: fr.SocketClose, out: list[Action]) -> None:
+        target: Sock | None = None
         if f.socket_id == 0xFF:
             for sock in list(self.sockets.values()):
                 self._release(sock, out)
@@ -438,26 +470,40 @@ class XBeeModel:
             if target is None:
                 status = SocketCloseStatus.BAD_SOCKET_ID
             else:
-                # Closing a listener leaves its accepted clients open (spec: UNCONFIRMED).
                 self._release(target, out)
                 self._free(target)
                 status = SocketCloseStatus.SUCCESS
         if f.frame_id:
             self._frame(fr.SocketCloseResponse(f.frame_id, f.socket_id, status), out)
+        if target is not None and target.state is SockState.LISTENING and self.listener_closes_clients:
+            self._close_clients(target, out)
+
+    def _close_clients(self, listener: Sock, out: list[Action]) -> None:
+        """A closed listener's accepted clients closed too (spec: UNCONFIRMED; by default they stay open).
+
+        Each client the host knows of (its 0xCC, or its data whose 0xCC waits: presented first) is reported
+        by 0xCF 0B (listener closed), after the 0xC3; a Cat 1 client that never sent anything is closed unseen.
+        """
+        for sock in [s for s in self.sockets.values() if s.listener_id == listener.socket_id]:
+            self._present_pending(sock, out)
+            self._release(sock, out)
+            self._free(sock)
+            if sock.presented:
+                self._frame(fr.SocketStatus(sock.socket_id, SocketStatusCode.LISTENER_CLOSED), out)
 
     def _on_socket_bind_listen(self, f: fr.SocketBindListen, out: list[Action]) -> None:
         sock = self.sockets.get(f.socket_id)
-        status: SocketListenStatus | None = None
+        status: SocketListenStatus | int | None = None
         if sock is None:
             status = SocketListenStatus.INVALID_SOCKET_ID
         elif sock.state in (SockState.LISTENING, SockState.BOUND):
             status = SocketListenStatus.ALREADY_BOUND_OR_LISTENING
         elif sock.state is not SockState.NEW:
             status = SocketListenStatus.ERROR
-        elif f.source_port == 0:
+        elif f.source_port == 0 and self.port_zero != "any-port":
             status = SocketListenStatus.INVALID_PORT  # port 0: UNCONFIRMED, 0x01 exists for it
         elif sock.protocol == Protocol.TLS:
-            status = SocketListenStatus.ERROR  # no incoming TLS on XBee Cellular (seed note)
+            status = coerce(SocketListenStatus, self.tls_listen_status)  # no incoming TLS (seed note)
         if status is not None:
             if f.frame_id:
                 self._frame(fr.SocketListenResponse(f.frame_id, f.socket_id, status), out)

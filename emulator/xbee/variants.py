@@ -33,6 +33,15 @@ class _CloseAllNoReply(XBeeFault):
         return super().frame_out(frame)
 
 
+class _CloseAllReplyId00(XBeeFault):
+    cooperative = True
+
+    def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
+        if isinstance(frame, fr.SocketCloseResponse) and frame.socket_id == 0xFF:
+            return replace(frame, socket_id=0x00)
+        return super().frame_out(frame)
+
+
 class _NotConnectedStatus20(XBeeFault):
     cooperative = True
 
@@ -48,6 +57,9 @@ TLS_LIMIT = "XBEE-SILENT-TLS-SOCKET-LIMIT"
 PORT0 = "XBEE-SILENT-LISTEN-PORT0-STATUS"
 CLOSE_ALL = "XBEE-SILENT-CLOSE-ALL-REPLY"
 NOT_CONNECTED = "XBEE-SILENT-SEND-ON-LISTENER"
+TLS_LISTEN = "XBEE-SILENT-TLS-LISTEN-STATUS"
+LISTENER_CLOSE = "XBEE-SILENT-LISTENER-CLOSE-CLIENTS"
+CAT1_PRESENTATION = "XBEE-SILENT-CAT1-PRESENTATION"
 
 SINGLE: tuple[VariantSpec, ...] = (
     VariantSpec(
@@ -88,7 +100,60 @@ SINGLE: tuple[VariantSpec, ...] = (
     ),
 )
 
+
+# Choices on points where SINGLE already takes another non-default choice: all-different cannot take
+# both, so these run on their own only.
+ALTERNATIVE: tuple[VariantSpec, ...] = (
+    VariantSpec(
+        "socket-limits-cat1-figures",
+        "LTE-M/NB-IoT firmware with the Cat 1 figures: 10 sockets, up to 6 of each protocol (the LTE-M profile: "
+        "6, 4 TLS; a Cat 1 profile already has these)",
+        # Conflicts with tls-sockets-unlimited ("total") on the same point.
+        {TLS_LIMIT: "other"},
+        overrides={"max_sockets": 10, "max_udp_sockets": 6, "max_tcp_sockets": 6, "max_tls_sockets": 6},
+    ),
+    VariantSpec(
+        "port0-any-port",
+        "Bind/Listen on port 0 binds or listens on a port the network stack picks and answers 0xC6 00",
+        # Conflicts with port0-status-error ("other-error") on the same point.
+        {PORT0: "accepted"},
+        overrides={"listen_port_zero": "any-port"},
+    ),
+    VariantSpec(
+        "close-all-reply-id-00",
+        "0x43 with socket ID FF closes every socket and answers 0xC3 with socket ID 00 (status 00), not FF",
+        # Conflicts with close-all-no-reply ("none") on the same point.
+        {CLOSE_ALL: "other"},
+        hooks=(_CloseAllReplyId00,),
+    ),
+)
+
+# Non-default choices on points SINGLE leaves at their default: all-different takes them too.
+MORE: tuple[VariantSpec, ...] = (
+    VariantSpec(
+        "tls-listen-status-86",
+        "Bind/Listen on a TLS socket is answered 0xC6 86 (the TLS error code of 0xC0 and 0x89), not 02",
+        {TLS_LISTEN: "other-error"},
+        overrides={"tls_listen_status": 0x86},
+    ),
+    VariantSpec(
+        "listener-close-closes-clients",
+        "closing a listener (0x43) closes its accepted clients too: after the 0xC3, 0xCF 0B for each",
+        {LISTENER_CLOSE: "closed"},
+        overrides={"listener_closes_clients": True},
+    ),
+    VariantSpec(
+        "cat1-presents-after-data",
+        "Cat 1: a client's data goes out as 0xCD at once, its 0xCC follows 0.25 s later (within the indication "
+        "deadline); a profile that presents on connect is unchanged",
+        {CAT1_PRESENTATION: "later"},
+        overrides={"present_delay": 0.25},
+    ),
+)
+
 VARIANTS: tuple[VariantSpec, ...] = (
     *SINGLE,
-    all_different("all-different", "every non-default choice at once", SINGLE),
+    *ALTERNATIVE,
+    *MORE,
+    all_different("all-different", "every non-default choice at once", (*SINGLE, *MORE)),
 )

@@ -6,16 +6,19 @@ side is gone (the port refuses connections, the peer's end of a connection sees 
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 
 from fixtures import silent
 from fixtures.cases import case
-from fixtures.expect import ANY, ConformanceFailure, Expect
+from fixtures.expect import ANY, ConformanceFailure, Expect, not_equal
 from fixtures.peer import Peer
 from fixtures.vectors.xbee import XBEE_UDP_EXAMPLE
 from fixtures.xbee import XBeeSession
 from protocol.xbee import frames as fr
-from protocol.xbee.status import Protocol, SocketCloseStatus
+from protocol.xbee.status import Protocol, SocketCloseStatus, SocketStatusCode
+from protocol.xbee.status import describe as describe_status
 from suites.xbee.exchange import (
     accept,
     close,
@@ -26,7 +29,9 @@ from suites.xbee.exchange import (
     listen,
     listener_gone,
     open_listener,
+    receive,
     require,
+    send,
 )
 
 PORT = 10041
@@ -127,3 +132,54 @@ def test_close_connection(xbee: XBeeSession, peer: Peer, api_mode: int, via: str
     close(xbee, sid, xbee.requirement)
     if not conn.wait_closed(xbee.profile.deadlines.indication):
         raise ConformanceFailure(xbee.requirement, ["the connection is closed at the peer"], ["still open"])
+
+
+LISTENER_CLOSE = "XBEE-SILENT-LISTENER-CLOSE-CLIENTS"
+PROBE = b"still connected?"
+
+
+@case(
+    "XBEE-CLOSE-06",
+    "Socket Close on a listener with an accepted client: the port refuses connections, and the client either stays "
+    "connected (bytes flow both ways) or is reported closed by 0xCF, its ID freed and the peer's connection closed",
+    verifies=("XBEE-SPEC-CLOSE-0x43", "XBEE-SPEC-CLOSE-LISTENER"),
+)
+def test_close_listener_with_client(
+    request: pytest.FixtureRequest, xbee: XBeeSession, peer: Peer, api_mode: int
+) -> None:
+    listener = open_listener(xbee, PORT)
+    client, new = accept(xbee, peer, listener, PORT)
+    cid = new.client_socket_id
+    close(xbee, listener, xbee.requirement)
+    listener_gone(peer, PORT, xbee.requirement)
+    # What becomes of the client is a silent point. The peer sends; whichever the module shows first within
+    # the indication deadline tells: the bytes (0xCD: the client stayed) or the client's end (0xCF).
+    with contextlib.suppress(OSError):  # the module reset the connection already: its 0xCF is what counts
+        client.send(PROBE)
+    within = xbee.profile.deadlines.indication
+    first = xbee.expect(
+        Expect(fr.SocketReceive, frame_id=0, socket_id=cid, status=0, payload=ANY),
+        Expect(fr.SocketStatus, socket_id=cid, status=not_equal(SocketStatusCode.CONNECTED)),
+        within=within,
+        requirement=f"after its listener is closed, client {cid:02X} either still receives (0xCD) or is reported "
+        "closed (0xCF)",
+    )
+    if isinstance(first, fr.SocketStatus):
+        if not client.wait_closed(within):
+            raise ConformanceFailure(
+                xbee.requirement,
+                [f"the peer's connection is closed once 0xCF reports client {cid:02X} closed"],
+                [f"still open after {within:g} s"],
+            )
+        freed(xbee, cid, f"a client reported closed by 0xCF is freed: closing {cid:02X} answers 20 (bad socket ID)")
+        shown = f"0xCF {describe_status(first.status)} for client {cid:02X} once its listener was closed"
+        silent.observed(request, LISTENER_CLOSE, "closed", shown)
+        return
+    assert isinstance(first, fr.SocketReceive)
+    if not PROBE.startswith(first.payload):
+        raise ConformanceFailure(xbee.requirement, [f"0xCD with {PROBE!r}"], [f"0xCD with {first.payload!r}"])
+    if len(first.payload) < len(PROBE):
+        receive(xbee, cid, PROBE[len(first.payload) :])
+    send(xbee, cid, PROBE, xbee.requirement)
+    client.recv_exactly(len(PROBE), within, "the host's bytes reach the peer of a client whose listener is closed")
+    silent.observed(request, LISTENER_CLOSE, "kept", f"client {cid:02X} still sends and receives")

@@ -78,7 +78,7 @@ def test_invalid_protocol(xbee: XBeeSession, protocol: int) -> None:
 def test_no_free_socket(request: pytest.FixtureRequest, xbee: XBeeSession, mix: str) -> None:
     if mix in ("UDP", "total"):
         require(xbee, "udp")
-    _, protocol = _fill(xbee, mix)
+    opened, protocol = _fill(xbee, mix)
     # A limit the profile takes from an UNCONFIRMED source may be higher on the DUT: one more socket is
     # then a recorded choice (NON-STRICT), never a FAIL.
     keys = ["max_sockets"] if mix == "total" else ["max_sockets", f"max_{protocol.name.lower()}_sockets"]
@@ -90,16 +90,57 @@ def test_no_free_socket(request: pytest.FixtureRequest, xbee: XBeeSession, mix: 
     reply = xbee.expect(refused, *allowed, requirement=xbee.requirement)
     assert isinstance(reply, fr.SocketCreateResponse)
     if reply.status == SocketCreateStatus.SUCCESS:
-        close(xbee, reply.socket_id)
         figures = "; ".join(f"{k} = {xbee.profile.get(k)}: {xbee.profile.unconfirmed[k]}" for k in unconfirmed)
-        silent.observed(
-            request,
-            SOCKET_LIMIT,
-            "total" if mix == "TLS" else "other",
-            f"one more {protocol.name} socket opened ({figures})",
-        )
+        found = f"one more {protocol.name} socket opened ({figures})"
+        if mix == "TLS":
+            choice, more = _tls_limit(xbee, len(opened) + 1)
+            found += f"; {more}"
+        else:
+            choice = "other"  # the total, or a protocol the profile caps only by the total, goes further
+        silent.observed(request, SOCKET_LIMIT, choice, found)
     elif unconfirmed:
         silent.observed(request, SOCKET_LIMIT, "profile")
+
+
+# How many sockets XBEE-CREATE-03 opens at most while it looks for a DUT's own TLS limit.
+PROBE_LIMIT = 32
+
+
+def _tls_limit(xbee: XBeeSession, opened: int) -> tuple[str, str]:
+    """With ``opened`` TLS sockets open beyond the profile's TLS cap: which choice the DUT made, and what showed it.
+
+    "total": TLS sockets go up to the profile's total and then no socket of any protocol is free (no
+    separate TLS cap); "other": TLS stops short of the total (a TCP socket still opens), or the total
+    itself differs from the profile's.
+    """
+    total = socket_limit(xbee.profile)
+    while opened < PROBE_LIMIT:
+        fid = xbee.next_frame_id()
+        xbee.send(fr.SocketCreate(fid, Protocol.TLS))
+        reply = xbee.expect(
+            Expect(fr.SocketCreateResponse, frame_id=fid, socket_id=0xFF, status=SocketCreateStatus.RESOURCE_ERROR),
+            Expect(fr.SocketCreateResponse, frame_id=fid, status=SocketCreateStatus.SUCCESS),
+            requirement=xbee.requirement,
+        )
+        assert isinstance(reply, fr.SocketCreateResponse)
+        if reply.status != SocketCreateStatus.SUCCESS:
+            break
+        opened += 1
+    else:
+        return "other", f"{opened} TLS sockets opened without a refusal (the profile's total is {total})"
+    fid = xbee.next_frame_id()
+    xbee.send(fr.SocketCreate(fid, Protocol.TCP))
+    reply = xbee.expect(
+        Expect(fr.SocketCreateResponse, frame_id=fid, socket_id=0xFF, status=SocketCreateStatus.RESOURCE_ERROR),
+        Expect(fr.SocketCreateResponse, frame_id=fid, status=SocketCreateStatus.SUCCESS),
+        requirement=xbee.requirement,
+    )
+    assert isinstance(reply, fr.SocketCreateResponse)
+    if reply.status == SocketCreateStatus.SUCCESS:
+        return "other", f"the DUT caps TLS at {opened} sockets, and a TCP socket still opens beyond them"
+    if opened == total:
+        return "total", f"TLS sockets go up to the total of {total}, then no socket of any protocol opens"
+    return "other", f"TLS sockets go up to a total of {opened}, not the profile's {total}"
 
 
 @case(

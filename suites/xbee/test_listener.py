@@ -37,6 +37,7 @@ from suites.xbee.exchange import (
 
 # Frame IDs that need escaping in AP=2 (0x11 0x13 0x7D 0x7E), the ends of the range, and 0.
 FIRST_ID = "XBEE-SILENT-FIRST-SOCKET-ID"
+CAT1_PRESENTATION = "XBEE-SILENT-CAT1-PRESENTATION"
 FRAME_IDS = [0x01, 0x11, 0x13, 0x7D, 0x7E, 0xFF, 0x00]
 # The seed's port, ports whose bytes need escaping in AP=2, and the ends of the range.
 PORTS = [XBEE_LISTENER_PORT, 0x7E7D, 0x1113, 1024, 65535]
@@ -181,7 +182,9 @@ def test_listen_response_bytes(request: pytest.FixtureRequest, xbee: XBeeSession
 )
 @pytest.mark.parametrize("clients", ["1", "2", "max"])
 @pytest.mark.parametrize("source", ["ephemeral", "fixed"], ids=["src-ephemeral", "src-fixed"])
-def test_new_client(xbee: XBeeSession, peer: Peer, api_mode: int, clients: str, source: str) -> None:
+def test_new_client(
+    request: pytest.FixtureRequest, xbee: XBeeSession, peer: Peer, api_mode: int, clients: str, source: str
+) -> None:
     listener = open_listener(xbee, XBEE_LISTENER_PORT)
     limit = socket_limit(xbee.profile, Protocol.TCP) - 1  # the listener holds one (Cat 1: 6 TCP sockets)
     count = limit if clients == "max" else min(int(clients), limit)
@@ -197,8 +200,18 @@ def test_new_client(xbee: XBeeSession, peer: Peer, api_mode: int, clients: str, 
             xbee.profile.deadlines.quiet,
             "a Cat 1 module presents a client only after it has sent data",
         )
+        within = xbee.profile.deadlines.indication
+        late: list[int] = []  # clients whose 0xCC came after their first 0xCD
         for client in peers:
             client.send(b"x")
+            # How soon after the data the 0xCC comes is a silent point: look at what arrived ahead of it.
+            ahead: list[fr.SocketReceive] = []
+            if xbee.arrives(fr.SocketNewIPv4Client, within):
+                for event in xbee.inbox:
+                    if isinstance(event, fr.SocketNewIPv4Client):
+                        break
+                    if isinstance(event, fr.SocketReceive):
+                        ahead.append(event)
             frame = xbee.expect(
                 Expect(
                     fr.SocketNewIPv4Client,
@@ -207,11 +220,18 @@ def test_new_client(xbee: XBeeSession, peer: Peer, api_mode: int, clients: str, 
                     remote_address=client.local[0],
                     remote_port=client.local[1],
                 ),
-                within=xbee.profile.deadlines.indication,
+                within=within,  # at once when it arrived above; otherwise the wait that fails
             )
             assert isinstance(frame, fr.SocketNewIPv4Client)
+            if any(e.socket_id == frame.client_socket_id for e in ahead):
+                late.append(frame.client_socket_id)
             receive(xbee, frame.client_socket_id, b"x")
             frames.append(frame)
+        if late:
+            shown = " ".join(f"{c:02X}" for c in late)
+            silent.observed(request, CAT1_PRESENTATION, "later", f"0xCC after the first 0xCD for client(s) {shown}")
+        else:
+            silent.observed(request, CAT1_PRESENTATION, "with-data", "each 0xCC came before its client's first 0xCD")
     else:
         frames = [accept(xbee, peer, listener, XBEE_LISTENER_PORT, source_port=sp)[1] for sp in sources]
     ids = [f.client_socket_id for f in frames]

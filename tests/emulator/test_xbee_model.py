@@ -398,3 +398,95 @@ def test_reset_faults_use_their_hooks():
     h.send(fr.ATCommand(1, b"NI", b"unsaved"))
     _reset(h)
     assert h.send(fr.ATCommand(2, b"NI"))[0].value == b"unsaved"
+
+
+# --------------------------------------------------------------------------- conformant variants (silent points)
+
+
+def variant(name: str, profile: str = "xbee3-lte-m") -> Harness:
+    h = Harness(profile)
+    h.model = build_model(load_profile(profile), variant=[name])
+    return h
+
+
+def test_socket_limits_cat1_figures_variant_allows_10_sockets_6_of_each():
+    h = variant("socket-limits-cat1-figures")
+    statuses = [h.send(fr.SocketCreate(i + 1, 4))[0].status for i in range(7)]
+    assert statuses == [SocketCreateStatus.SUCCESS] * 6 + [SocketCreateStatus.RESOURCE_ERROR]
+    statuses = [h.send(fr.SocketCreate(i + 10, 1))[0].status for i in range(5)]
+    assert statuses == [SocketCreateStatus.SUCCESS] * 4 + [SocketCreateStatus.RESOURCE_ERROR]
+
+
+def test_port0_any_port_variant_listens_on_a_port_the_stack_picks():
+    h = variant("port0-any-port")
+    (c,) = h.send(fr.SocketCreate(1, 1))
+    assert h.send(fr.SocketBindListen(2, c.socket_id, 0)) == []
+    (listen,) = h.actions
+    assert isinstance(listen, Listen) and listen.port == 0
+    assert h.net(ListenResult(listen.key)) == [fr.SocketListenResponse(2, c.socket_id, SocketListenStatus.SUCCESS)]
+
+
+def test_tls_listen_status_variant_answers_86():
+    for h, status in ((Harness(), 0x02), (variant("tls-listen-status-86"), 0x86)):
+        (c,) = h.send(fr.SocketCreate(1, 4))
+        assert h.send(fr.SocketBindListen(2, c.socket_id, 10001)) == [fr.SocketListenResponse(2, c.socket_id, status)]
+        assert h.actions == []
+
+
+def test_close_all_reply_variant_answers_with_socket_id_00():
+    h = variant("close-all-reply-id-00")
+    sid, _ = h.listener()
+    assert h.send(fr.SocketClose(9, 0xFF)) == [fr.SocketCloseResponse(9, 0x00, SocketCloseStatus.SUCCESS)]
+    assert h.model.sockets == {}
+    assert h.send(fr.SocketClose(3, sid)) == [fr.SocketCloseResponse(3, sid, SocketCloseStatus.BAD_SOCKET_ID)]
+
+
+@pytest.mark.parametrize("closes_clients", [False, True], ids=["kept", "closed"])
+def test_closing_a_listener_keeps_or_closes_its_clients(closes_clients):
+    h = variant("listener-close-closes-clients") if closes_clients else Harness()
+    sid, key = h.listener()
+    h.net(Accepted(key, 100, "127.0.0.1", 40000))
+    frames = h.send(fr.SocketClose(3, sid))
+    assert frames[0] == fr.SocketCloseResponse(3, sid, SocketCloseStatus.SUCCESS)
+    if closes_clients:
+        assert frames[1:] == [fr.SocketStatus(1, SocketStatusCode.LISTENER_CLOSED)]
+        assert set(h.actions) == {StopListening(key), Close(100)}
+        assert h.model.sockets == {}
+    else:
+        assert frames[1:] == [] and h.actions == [StopListening(key)]
+        assert h.net(Received(100, b"x")) == [fr.SocketReceive(0, 1, 0, b"x")]
+
+
+def test_cat1_presents_after_data_variant_sends_the_data_first_and_the_0xCC_on_a_timer():
+    h = variant("cat1-presents-after-data", "xbee-cat1")
+    sid, key = h.listener()
+    h.net(Accepted(key, 100, "127.0.0.1", 40000))
+    actions = h.model.net_in(Received(100, b"x"))
+    (timer,) = [a for a in actions if isinstance(a, StartTimer)]
+    assert timer.seconds == 0.25
+    assert h.frames(actions) == [fr.SocketReceive(0, 1, 0, b"x")]
+    assert h.net(Received(100, b"y")) == [fr.SocketReceive(0, 1, 0, b"y")]  # no second timer
+    assert h.net(TimerFired(timer.key)) == [fr.SocketNewIPv4Client(sid, 1, "127.0.0.1", 40000)]
+    assert h.net(TimerFired(timer.key)) == []  # presented once
+
+
+def test_cat1_presents_after_data_variant_presents_before_a_peer_close():
+    h = variant("cat1-presents-after-data", "xbee-cat1")
+    sid, key = h.listener()
+    h.net(Accepted(key, 100, "127.0.0.1", 40000))
+    h.net(Received(100, b"x"))
+    assert h.net(PeerClosed(100)) == [
+        fr.SocketNewIPv4Client(sid, 1, "127.0.0.1", 40000),
+        fr.SocketStatus(1, SocketStatusCode.CONNECTION_LOST),
+    ]
+
+
+def test_cat1_presents_after_data_variant_timer_of_a_closed_client_presents_no_one():
+    h = variant("cat1-presents-after-data", "xbee-cat1")
+    _, key = h.listener()
+    h.net(Accepted(key, 100, "127.0.0.1", 40000))
+    (timer,) = [a for a in h.model.net_in(Received(100, b"x")) if isinstance(a, StartTimer)]
+    h.send(fr.SocketClose(3, 1))
+    h.net(Accepted(key, 101, "127.0.0.1", 40001))  # gets socket ID 01 again, has sent nothing yet
+    assert h.net(TimerFired(timer.key)) == []
+    assert h.net(Received(101, b"y")) == [fr.SocketReceive(0, 1, 0, b"y")]

@@ -41,7 +41,7 @@ SURFACE_CATCHES = {
     "payload-limit-off-by-one": _ids("SEND-01"),
     "tx-status-always-success": _ids("SEND-03", "SEND-04", "SEND-05", "UDP-05", "UDP-06", "UDP-07"),
     "receive-from-port-swapped": _ids("UDP-01", "UDP-02", "UDP-03"),
-    "close-leaves-sockets-open": _ids("CLOSE-02", "CLOSE-03", "CLOSE-05"),
+    "close-leaves-sockets-open": _ids("CLOSE-02", "CLOSE-03", "CLOSE-05", "CLOSE-06"),
     "option-not-stored": _ids("OPT-02"),
     "at-errors-reported-ok": _ids("AT-04", "AT-05", "AT-06"),
     "create-failure-socket-id": _ids("CREATE-02", "CREATE-03"),
