@@ -154,7 +154,7 @@ def test_keepalive_unit(eswifi: ESWiFiSession, peer: Peer) -> None:
     _, indication, _ = eswifi.deadlines
     # Read as ms, PK=1,3000 probes an idle client after 3 s; read as s, after 3000 s, beyond any wait.
     seed_ms = ESWIFI_SEED_KEEPALIVE[1] / 1000
-    took = client.first_probe(seed_ms + indication)
+    took = client.first_probe(seed_ms + indication, "an idle client gets nothing from the module but probes")
     if took is not None:
         eswifi.on_observed(PK_UNIT, "ms", f"an idle client was probed {took:.1f} s into the watch (PK=1,3000)")
         return
@@ -164,7 +164,7 @@ def test_keepalive_unit(eswifi: ESWiFiSession, peer: Peer) -> None:
     configure(eswifi, PORT, keepalive=(1, SHORT_KEEPALIVE_S))
     start(eswifi)
     client = accept(eswifi, peer, PORT)
-    took = client.first_probe(SHORT_KEEPALIVE_S + indication)
+    took = client.first_probe(SHORT_KEEPALIVE_S + indication, "an idle client gets nothing but probes")
     eswifi.ok("PK", *ESWIFI_SEED_KEEPALIVE, requirement="PK=1,3000 is answered with OK")
     if took is None:
         eswifi.on_unconfirmed(
