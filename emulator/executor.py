@@ -27,6 +27,7 @@ from typing import Any, Protocol, cast
 
 from emulator.net import (
     Accepted,
+    AcceptNext,
     Action,
     BindResult,
     BindUdp,
@@ -216,6 +217,8 @@ class Runner:
         self.conns: dict[int, _Conn] = {}
         self.listen_socks: dict[int, socket.socket] = {}  # listening sockets the runner accepts on
         self.keepalive: dict[int, int] = {}  # listener key -> keep-alive ms for its connections
+        # Listeners that accept one connection per AcceptNext -> how many the host holds besides it.
+        self.one_at_a_time: dict[int, int] = {}
         self.udp: dict[int, _Udp] = {}
         self.timers: dict[str, asyncio.TimerHandle] = {}
         self.paused = False
@@ -253,6 +256,11 @@ class Runner:
                 self._close(action.key)
             elif isinstance(action, Listen):
                 self._listen(action)
+            elif isinstance(action, AcceptNext):
+                sock = self.listen_socks.get(action.key)
+                if sock is not None and action.key in self.one_at_a_time:
+                    sock.listen(self.one_at_a_time[action.key])  # the one to accept and those behind it
+                    self.loop.add_reader(sock.fileno(), self._accept, action.key, sock)
             elif isinstance(action, Connect):
                 self._spawn(self._connect(action))
             elif isinstance(action, BindUdp):
@@ -304,7 +312,9 @@ class Runner:
         try:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.bind((self.host_ip, action.port))
-            sock.listen(max(1, action.backlog))
+            # A one-at-a-time listener's queue is the host's: listen(n) holds n + 1 (Linux), the one
+            # to accept and the n behind it.
+            sock.listen(max(0, action.backlog) if action.one_at_a_time else max(1, action.backlog))
             sock.setblocking(False)
         except OSError as exc:
             sock.close()
@@ -313,6 +323,8 @@ class Runner:
         self.listen_socks[action.key] = sock
         if action.keepalive_ms:
             self.keepalive[action.key] = action.keepalive_ms
+        if action.one_at_a_time:
+            self.one_at_a_time[action.key] = max(0, action.backlog)
         self.loop.add_reader(sock.fileno(), self._accept, action.key, sock)
         self.event(ListenResult(action.key))
 
@@ -333,6 +345,11 @@ class Runner:
             if key in self.keepalive:
                 set_keepalive(conn, self.keepalive[key])
             self._spawn(self._adopt(key, conn))
+            if key in self.one_at_a_time:
+                # The next ones wait in the host's queue, which now holds the backlog (listen(n - 1)).
+                self.loop.remove_reader(sock.fileno())
+                sock.listen(max(0, self.one_at_a_time[key] - 1))
+                return
 
     async def _adopt(self, listener_key: int, conn: socket.socket) -> None:
         try:
@@ -381,6 +398,7 @@ class Runner:
             conn.close()
         sock = self.listen_socks.pop(key, None)
         self.keepalive.pop(key, None)
+        self.one_at_a_time.pop(key, None)
         if sock is not None:
             self.loop.remove_reader(sock.fileno())
             sock.close()

@@ -26,12 +26,23 @@ class Listen:
 
     ``keepalive_ms``: the connections accepted on it probe a silent peer with TCP keep-alive after
     that much idle time and report it lost (``PeerClosed``) when it stops answering; 0: no probes.
+    ``one_at_a_time``: the runner accepts one connection, then no more until ``AcceptNext``; the
+    host's TCP stack holds the others, ``backlog`` of them besides the one accepted, and drops SYNs
+    beyond them (Linux; with ``backlog`` 0 it still holds one).
     """
 
     key: int
     port: int
     backlog: int = 8
     keepalive_ms: int = 0
+    one_at_a_time: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AcceptNext:
+    """Accept one more connection on a ``Listen.one_at_a_time`` listener (when one comes)."""
+
+    key: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +107,18 @@ class CancelTimer:
 
 
 Action = (
-    SerialOut | Listen | StopListening | Connect | Send | Close | BindUdp | SendTo | CloseUdp | StartTimer | CancelTimer
+    SerialOut
+    | Listen
+    | AcceptNext
+    | StopListening
+    | Connect
+    | Send
+    | Close
+    | BindUdp
+    | SendTo
+    | CloseUdp
+    | StartTimer
+    | CancelTimer
 )
 
 # --------------------------------------------------------------------------- events

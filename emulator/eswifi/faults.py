@@ -77,6 +77,10 @@ class ESWiFiFault:
         """Whether an S3 payload cut short is written as far as it came (answered with its count) at the timeout."""
         return False
 
+    def answers_cut_short_payload(self) -> bool:
+        """Whether an S3 payload cut short is answered at all at the timeout (False: dropped in silence)."""
+        return True
+
     def s3_payload_timeout(self, timeout: float) -> float | None:
         """How long an incomplete S3 payload is waited for; None: for ever (later commands become payload)."""
         return timeout
@@ -95,8 +99,17 @@ class ESWiFiFault:
         return False
 
     def beyond_backlog(self) -> str:
-        """What a client beyond the ``P8`` backlog gets: ``closed`` (at once) or ``pending`` (left unanswered)."""
+        """What a client beyond the ``P8`` backlog gets: ``closed`` (at once), ``pending`` (left unanswered),
+        ``served`` (it waits its turn like the others) or ``refused`` (its SYN is not answered)."""
         return "closed"
+
+    def keepalive_ms(self, period: int) -> int:
+        """The keep-alive idle time and interval, in ms, of ``PK=1,<period>`` (the period read as ms)."""
+        return period
+
+    def lost_without_client(self) -> bool:
+        """Whether ``R0`` on a server with no client yet answers ``-1`` (not empty data)."""
+        return False
 
     # -- the transport beyond the servers: TCP client, UDP, S0/S1, R2, several sockets
 

@@ -59,6 +59,7 @@ from emulator.eswifi.states import READY_TIMER, ESWiFiState
 from emulator.faults import FaultSpec, device_settings
 from emulator.net import (
     Accepted,
+    AcceptNext,
     Action,
     BindResult,
     BindUdp,
@@ -148,6 +149,8 @@ class Socket:
     # Clients no longer served but still open (only a faulty P5=10 leaves any); closed by P5=0.
     detached: list[Client] = field(default_factory=list)
     write_size: int = 1460  # S1: the payload length of S0
+    # The server's waiting clients are held by the host's TCP stack, which refuses clients beyond them.
+    host_queue: bool = False
     client: Client | None = None  # the TCP connection P6=1 opened
     udp: UdpEndpoint | None = None  # the UDP socket of a UDP server (P5=1) or client (P6=1)
 
@@ -343,6 +346,8 @@ class ESWiFiModel:
                     events = self.reader.flush()
                     if partial and self.fault.sends_cut_short_payload():
                         events = [Command("S3", (str(len(partial)),), events[0].raw, partial)]
+                    elif not self.fault.answers_cut_short_payload():
+                        events = events[1:]  # the cut-short S3 is dropped unanswered
                     self.commands.extend(events)
                     self._run(out)
         elif isinstance(event, ListenResult):
@@ -517,8 +522,13 @@ class ESWiFiModel:
                 sock.listener = key
                 self.listeners[key] = sock
                 self.waiting_on = (sock, cmd)
-                keepalive = sock.keepalive[1] if sock.keepalive[0] else 0
-                out.append(Listen(key, sock.local_port, backlog=sock.backlog + 1, keepalive_ms=keepalive))
+                keepalive = self.fault.keepalive_ms(sock.keepalive[1]) if sock.keepalive[0] else 0
+                # A client beyond the backlog refused at TCP level: only the current client is accepted,
+                # the P8 waiting ones stay in the host's listen queue, and SYNs beyond it are dropped,
+                # unanswered (with P8=0 the host still holds one).
+                sock.host_queue = self.fault.beyond_backlog() == "refused"
+                backlog = sock.backlog if sock.host_queue else sock.backlog + 1
+                out.append(Listen(key, sock.local_port, backlog, keepalive_ms=keepalive, one_at_a_time=sock.host_queue))
         elif value == 10:
             if sock.mode is not ServerMode.MULTI:
                 # UNCONFIRMED: what P5=10 does without a multi-accept server.
@@ -556,6 +566,8 @@ class ESWiFiModel:
             self._announce(sock, client, out)
         elif len(sock.queue) < sock.backlog:
             sock.queue.append(client)
+        elif self.fault.beyond_backlog() == "served":
+            sock.queue.append(client)  # P8 bounds nothing: every client waits its turn
         elif self.fault.beyond_backlog() == "pending":
             # Beyond the backlog, left pending: connected at TCP level, never served (P5=0 closes it).
             sock.detached.append(client)
@@ -573,6 +585,8 @@ class ESWiFiModel:
             else:
                 sock.detached.append(old)
         sock.current = self.fault.next_client(sock.queue) if sock.queue else None
+        if sock.current is None and sock.host_queue and sock.listener is not None:
+            out.append(AcceptNext(sock.listener))  # the next client comes from the host's queue
         early = sock.current is not None and self.fault.accepted_before_reply()
         if early:
             assert sock.current is not None
@@ -606,7 +620,10 @@ class ESWiFiModel:
             self._lost(cmd, out)  # no server, no connection: nothing to read from
             return
         if sock.current is None:
-            self._reply(cmd, out)  # waiting on a connection: nothing yet
+            if self.fault.lost_without_client():
+                self._lost(cmd, out)
+            else:
+                self._reply(cmd, out)  # waiting on a connection: nothing yet
             return
         data = self.fault.take(sock.current, sock.read_size)
         if data is None:

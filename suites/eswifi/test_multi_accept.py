@@ -10,9 +10,14 @@ from __future__ import annotations
 import pytest
 
 from fixtures.cases import case
-from fixtures.eswifi import ESWiFiSession, ok_with
+from fixtures.eswifi import LOST_WITH_OK, LOST_WITHOUT_OK, ESWiFiSession, ok_with
 from fixtures.peer import Peer
-from fixtures.vectors.eswifi import ESWIFI_ACCEPTED_LINE, ESWIFI_SEED_PEER_DATA, ESWIFI_SEED_PORT
+from fixtures.vectors.eswifi import (
+    ESWIFI_ACCEPTED_LINE,
+    ESWIFI_SEED_KEEPALIVE,
+    ESWIFI_SEED_PEER_DATA,
+    ESWIFI_SEED_PORT,
+)
 from fixtures.vectors.eswifi import ESWIFI_MULTI_ACCEPT as SEED
 from protocol.eswifi import TERMINATOR, Reply
 from suites.eswifi.exchange import (
@@ -26,9 +31,15 @@ from suites.eswifi.exchange import (
     open_server,
     read_exactly,
     seed_text,
+    start,
+    stop,
 )
 
 PORT = ESWIFI_SEED_PORT
+R0_NO_CLIENT = "ESWIFI-SILENT-R0-NO-CLIENT"
+PK_UNIT = "ESWIFI-SILENT-PK-UNIT"
+# PK's time for the second look, when PK=1,3000 brought no probe: 2 s if read as seconds.
+SHORT_KEEPALIVE_S = 2
 SOCKETS = [pytest.param(n, id=f"P0={n}") for n in range(4)]
 
 
@@ -130,6 +141,47 @@ def test_setting(eswifi: ESWiFiSession, step: str, socket_number: int) -> None:
 
 
 @case(
+    "ESWIFI-MA-01",
+    "PK=1,3000 starts TCP keep-alive: a client the server then accepts is probed once idle "
+    "(after 3 s if the time is in ms; in s, as PK=1,2 then shows, is UNCONFIRMED, recorded)",
+    verifies=("ESWIFI-SEED-PK-1-3000", "ESWIFI-SEED-SEQ-PK", "ESWIFI-SPEC-PK"),
+)
+def test_keepalive_unit(eswifi: ESWiFiSession, peer: Peer) -> None:
+    open_server(eswifi, PORT)
+    client = accept(eswifi, peer, PORT)
+    if client.segments_in() is None:
+        pytest.skip("NOT APPLICABLE: this host's TCP stack does not show the segments a connection received")
+    _, indication, _ = eswifi.deadlines
+    # Read as ms, PK=1,3000 probes an idle client after 3 s; read as s, after 3000 s, beyond any wait.
+    seed_ms = ESWIFI_SEED_KEEPALIVE[1] / 1000
+    took = client.first_probe(seed_ms + indication, "an idle client gets nothing from the module but probes")
+    if took is not None:
+        eswifi.on_observed(PK_UNIT, "ms", f"an idle client was probed {took:.1f} s into the watch (PK=1,3000)")
+        return
+    # No probe where ms would give one: a time in seconds shows with a short one.
+    stop(eswifi)
+    client.close()
+    configure(eswifi, PORT, keepalive=(1, SHORT_KEEPALIVE_S))
+    start(eswifi)
+    client = accept(eswifi, peer, PORT)
+    took = client.first_probe(SHORT_KEEPALIVE_S + indication, "an idle client gets nothing but probes")
+    eswifi.ok("PK", *ESWIFI_SEED_KEEPALIVE, requirement="PK=1,3000 is answered with OK")
+    if took is None:
+        eswifi.on_unconfirmed(
+            eswifi.requirement,
+            f"no keep-alive probe of an idle client after PK=1,3000 (within {seed_ms + indication:g} s) nor after "
+            f"PK=1,{SHORT_KEEPALIVE_S} (within {SHORT_KEEPALIVE_S + indication:g} s): PK's unit is not seen",
+        )
+        return
+    eswifi.on_observed(
+        PK_UNIT,
+        "s",
+        f"no probe within {seed_ms + indication:g} s after PK=1,3000; after PK=1,{SHORT_KEEPALIVE_S} an idle client "
+        f"was probed {took:.1f} s into the watch",
+    )
+
+
+@case(
     "ESWIFI-MA-05",
     "P5=11 answers [TCP TSK] Multi-Accept Setup, [TCP SVR] Waiting on connection ... and OK; the port then accepts",
     verifies=(
@@ -181,7 +233,8 @@ def test_accept(eswifi: ESWiFiSession, peer: Peer, socket_number: int) -> None:
 
 @case(
     "ESWIFI-MA-07",
-    "R0 answers the current client's bytes then OK, empty data when nothing waits, -1 once the client has gone",
+    "R0 answers the current client's bytes then OK, empty data when nothing waits, -1 once the client has gone; "
+    "before any client it answers empty data or -1 (UNCONFIRMED, recorded) and the server still serves",
     verifies=(
         "ESWIFI-SEED-R0",
         "ESWIFI-SEED-SEQ-R0-1",
@@ -191,15 +244,22 @@ def test_accept(eswifi: ESWiFiSession, peer: Peer, socket_number: int) -> None:
         "ESWIFI-SPEC-LOST",
     ),
 )
-@pytest.mark.parametrize("state", ["data", "nothing-waiting", "client-closed", "client-reset"])
+@pytest.mark.parametrize("state", ["no-client", "data", "nothing-waiting", "client-closed", "client-reset"])
 def test_read(eswifi: ESWiFiSession, peer: Peer, state: str) -> None:
     open_server(eswifi, PORT)
+    if state == "no-client":
+        read_before_client(eswifi)
     client = accept(eswifi, peer, PORT)
+    if state == "no-client":
+        client.send(ESWIFI_SEED_PEER_DATA)
+        read_exactly(eswifi, ESWIFI_SEED_PEER_DATA, requirement="after an R0 before any client, R0 reads the client")
     if state == "data":
         client.send(ESWIFI_SEED_PEER_DATA)
         replies = read_exactly(eswifi, ESWIFI_SEED_PEER_DATA, requirement=eswifi.requirement)
         if len(replies) == 1:
             eswifi.expect_bytes(replies[0], SEED["read"][1], "the seed's R0 reply, byte for byte")
+    elif state == "no-client":
+        return
     elif state == "nothing-waiting":
         send_seed(eswifi, "read")
         reply = eswifi.reply(ok_with(b""), requirement="R0 with nothing waiting answers empty data then OK")
@@ -212,6 +272,23 @@ def test_read(eswifi: ESWiFiSession, peer: Peer, state: str) -> None:
         reply = expect_lost_r0(eswifi, "R0 answers -1 once the client has gone")
         if reply.ok:
             eswifi.expect_bytes(reply, SEED["lost"][1], "R0's -1 reply is \\r\\n-1\\r\\nOK\\r\\n> ")
+
+
+def read_before_client(eswifi: ESWiFiSession) -> None:
+    """R0 on a server no client has reached yet: empty data, or -1 (ESWIFI-SILENT-R0-NO-CLIENT), recorded."""
+    eswifi.command("R0")
+    reply = eswifi.reply(
+        ok_with(b""),
+        LOST_WITH_OK,
+        LOST_WITHOUT_OK,
+        requirement="R0 before any client is answered with empty data or -1 (the documents say neither)",
+    )
+    assert isinstance(reply, Reply)
+    if reply.lost:
+        tail = "with OK" if reply.ok else "without OK"
+        eswifi.on_observed(R0_NO_CLIENT, "lost", f"R0 before any client answered -1 {tail}")
+    else:
+        eswifi.on_observed(R0_NO_CLIENT, "empty", "")
 
 
 @case(

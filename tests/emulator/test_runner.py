@@ -9,7 +9,7 @@ import threading
 import pytest
 
 from emulator.executor import KEEPALIVE_PROBES, Runner, set_keepalive
-from emulator.net import Accepted, Action, BindResult, BindUdp, Listen, ListenResult, NetEvent
+from emulator.net import Accepted, AcceptNext, Action, BindResult, BindUdp, Listen, ListenResult, NetEvent
 from emulator.thread import EmulatorThread
 
 WAIT = 5.0
@@ -126,3 +126,49 @@ def test_a_socket_the_host_cannot_create_is_reported_to_the_model(monkeypatch, a
     assert isinstance(result, ListenResult | BindResult)
     assert result.key == 7
     assert result.error is not None and "Too many open files" in result.error
+
+
+class OneAtATimeModel(RecordingModel):
+    """A one-at-a-time listener (one connection held behind the accepted one) on b"listen", AcceptNext on b"next"."""
+
+    def __init__(self, port: int) -> None:
+        super().__init__()
+        self.port = port
+        self.listening = threading.Event()
+        self.accepted = threading.Semaphore(0)
+
+    def serial_in(self, data: bytes) -> list[Action]:
+        if data == b"listen":
+            return [Listen(1, self.port, backlog=1, one_at_a_time=True)]
+        return [AcceptNext(1)] if data == b"next" else []
+
+    def net_in(self, event: NetEvent) -> list[Action]:
+        super().net_in(event)
+        if isinstance(event, ListenResult):
+            self.listening.set()
+        if isinstance(event, Accepted):
+            self.accepted.release()
+        return []
+
+
+def test_a_one_at_a_time_listener_leaves_the_next_to_the_host_and_it_refuses_the_rest():
+    model = OneAtATimeModel(free_port())
+    emu = EmulatorThread(model).start()
+    clients: list[socket.socket] = []
+    try:
+        emu.sock.sendall(b"listen")
+        assert model.listening.wait(WAIT), "the runner never answered Listen"
+        # Two connect at once: the one accepted and the one held behind it, whether or not the runner
+        # has accepted the first yet; a third gets no answer to its SYN.
+        for _ in range(2):
+            clients.append(socket.create_connection(("127.0.0.1", model.port), timeout=WAIT))
+        assert model.accepted.acquire(timeout=WAIT), "the first connection was not accepted"
+        with pytest.raises(TimeoutError):
+            clients.append(socket.create_connection(("127.0.0.1", model.port), timeout=0.5))
+        assert sum(isinstance(e, Accepted) for e in model.events) == 1
+        emu.sock.sendall(b"next")
+        assert model.accepted.acquire(timeout=WAIT), "AcceptNext did not accept the waiting connection"
+    finally:
+        for client in clients:
+            client.close()
+        emu.stop()

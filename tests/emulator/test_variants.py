@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
 from emulator import build_model, default_profile, variants
 from emulator.eswifi.faults import ESWiFiFault
-from emulator.net import SerialOut
+from emulator.net import Accepted, AcceptNext, Action, Close, Listen, ListenResult, SerialOut, TimerFired
 from emulator.variants import VariantError, VariantSpec, combine, merge
 from fixtures.silent import registry
 from tests.helpers import ROOT
@@ -101,6 +102,64 @@ def test_clean_model_drops_the_refused_payload():
     out = model.serial_in(b"S3=1461\r" + b"QQ\r" + b"\x00" * 1458 + b"P0\r")
     text = b"".join(a.data for a in out if isinstance(a, SerialOut))
     assert text.count(b"ERROR") == 1 and text.endswith(b"\r\n0\r\nOK\r\n> ")
+
+
+def _uart(actions: list[Action]) -> bytes:
+    return b"".join(a.data for a in actions if isinstance(a, SerialOut))
+
+
+def _listen(model: Any, backlog: int) -> Listen:
+    """Configure socket 0 as the seed does (P8=backlog) and start a multi-accept server: its Listen."""
+    model.serial_in(f"PK=1,3000\rP1=0\rP2=5024\rP8={backlog}\r".encode())
+    (listen,) = [a for a in model.serial_in(b"P5=11\r") if isinstance(a, Listen)]
+    return listen
+
+
+@pytest.mark.parametrize(("variant", "answered"), [(None, True), ("s3-cut-short-silent", False)])
+def test_a_cut_short_s3_is_answered_or_dropped_in_silence(variant, answered):
+    model = build_model(default_profile("eswifi"), variant=[variant] if variant else [])
+    assert _uart(model.serial_in(b"S3=10\rabcd")) == b""
+    out = _uart(model.net_in(TimerFired("s3-payload")))
+    assert out.startswith(b"\r\nERROR") if answered else out == b""
+    assert _uart(model.serial_in(b"P0\r")) == b"\r\n0\r\nOK\r\n> "
+
+
+@pytest.mark.parametrize(
+    ("variant", "answer"), [(None, b"\r\n\r\nOK\r\n> "), ("r0-lost-without-client", b"\r\n-1\r\nOK\r\n> ")]
+)
+def test_r0_before_any_client(variant, answer):
+    model = build_model(default_profile("eswifi"), variant=[variant] if variant else [])
+    listen = _listen(model, backlog=6)
+    model.net_in(ListenResult(listen.key))
+    assert _uart(model.serial_in(b"R0\r")) == answer
+
+
+@pytest.mark.parametrize(("variant", "keepalive_ms"), [(None, 3000), ("pk-seconds", 3_000_000)])
+def test_pk_time_reaches_the_listener_in_its_unit(variant, keepalive_ms):
+    model = build_model(default_profile("eswifi"), variant=[variant] if variant else [])
+    assert _listen(model, backlog=6).keepalive_ms == keepalive_ms
+
+
+def test_a_client_beyond_the_backlog_served_after_the_others():
+    model = build_model(default_profile("eswifi"), variant=["beyond-backlog-served"])
+    listen = _listen(model, backlog=1)
+    model.net_in(ListenResult(listen.key))
+    for key in (11, 12, 13):  # the current client, one waiting, one beyond P8=1
+        assert not any(isinstance(a, Close) for a in model.net_in(Accepted(listen.key, key, "10.0.0.9", key)))
+    assert b"Accepted 10.0.0.9:12" in _uart(model.serial_in(b"P5=10\r"))
+    assert b"Accepted 10.0.0.9:13" in _uart(model.serial_in(b"P5=10\r"))
+
+
+def test_a_client_beyond_the_backlog_refused_leaves_the_waiting_ones_to_the_host():
+    model = build_model(default_profile("eswifi"), variant=["beyond-backlog-refused"])
+    listen = _listen(model, backlog=2)
+    # The host's queue holds the P8=2 waiting clients behind the current one.
+    assert listen.one_at_a_time and listen.backlog == 2
+    model.net_in(ListenResult(listen.key))
+    assert b"Accepted" in _uart(model.net_in(Accepted(listen.key, 11, "10.0.0.9", 11)))
+    out = model.serial_in(b"P5=10\r")
+    assert Close(11) in out and AcceptNext(listen.key) in out
+    assert b"Accepted 10.0.0.9:12" in _uart(model.net_in(Accepted(listen.key, 12, "10.0.0.9", 12)))
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:

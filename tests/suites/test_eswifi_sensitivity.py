@@ -46,6 +46,12 @@ EXPECTED_CATCHES = {
 VARIANTS = {
     "lost-without-ok": {"ESWIFI-MA-07", "ESWIFI-MA-08", "ESWIFI-LOST-01", "ESWIFI-LOST-02"},
     "s3-timeout-sends-partial": {"ESWIFI-FRAMING-04"},
+    "s3-cut-short-silent": {"ESWIFI-FRAMING-04"},
+    "waiting-other-wording": {"ESWIFI-MA-05", "ESWIFI-MA-09", "ESWIFI-MA-10"},
+    "pk-seconds": {"ESWIFI-MA-01"},
+    "r0-lost-without-client": {"ESWIFI-MA-07"},
+    "beyond-backlog-served": {"ESWIFI-SRV-03"},
+    "beyond-backlog-refused": {"ESWIFI-SRV-03"},
 }
 
 
