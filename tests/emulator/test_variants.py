@@ -32,6 +32,17 @@ def test_every_variant_takes_registered_non_default_choices(family):
 
 
 @pytest.mark.parametrize("family", ["eswifi", "xbee"])
+def test_every_non_default_choice_of_every_point_has_a_variant(family):
+    missing = [
+        (point.id, choice)
+        for point in registry(family).values()
+        for choice in point.choices
+        if choice != point.default and choice not in point.variants
+    ]
+    assert not missing, f"silent-point choices no emulator variant takes: {missing}"
+
+
+@pytest.mark.parametrize("family", ["eswifi", "xbee"])
 def test_all_different_takes_every_registered_variant_choice_at_once(family):
     every = variants(family)["all-different"].choices
     named = {p.id for p in registry(family).values() if p.variants}
