@@ -125,3 +125,54 @@ def test_a_module_that_handles_one_frame_per_read_still_gets_clean_case_setups()
         prepare_case(dut_link, session.reset, "hint")
     assert driver.handled == ["close", "close", "AP", "close", "AP", "close", "AP"]
     assert dut_link.silent == 0
+
+
+class Answering(Driver):
+    """A stand-in XBee that answers each frame written (0x43 with 0xC3, an AT query with 0x88), one
+    write's answers per read; ``stale`` is read first (a late answer to an earlier query), and
+    ``echo`` replaces the frame ID of every AT answer when set (a DUT that does not echo them)."""
+
+    name = "answering"
+
+    def __init__(self, stale: bytes = b"", echo: int | None = None) -> None:
+        super().__init__(DriverConfig(profile=XBEE_PROFILE))
+        self.reads: list[bytes] = [stale] if stale else []
+        self.echo = echo
+
+    def open(self) -> None:
+        pass
+
+    def _send(self, data: bytes) -> None:
+        out = b""
+        for frame in (e for e in Decoder(1).feed(data) if isinstance(e, fr.Frame)):
+            if isinstance(frame, fr.SocketClose):
+                out += encode(fr.SocketCloseResponse(frame.frame_id, frame.socket_id, 0), 1)
+            elif isinstance(frame, fr.ATCommand):
+                fid = frame.frame_id if self.echo is None else self.echo
+                out += encode(fr.ATCommandResponse(fid, frame.command, 0, b"\x01"), 1)
+        self.reads.append(out)
+
+    def _recv(self, timeout: float) -> bytes | None:
+        return self.reads.pop(0) if self.reads else b""
+
+    def _close(self) -> None:
+        pass
+
+
+def test_a_late_answer_to_an_earlier_query_does_not_stand_in_for_the_setups():
+    stale = encode(fr.ATCommandResponse(0xEE, b"AP", 0, b"\x01"), 1)
+    driver = Answering(stale=stale)
+    session = XBeeSession(driver, XBEE_PROFILE)
+    prepare_case(DutLink(driver=driver, profile=XBEE_PROFILE), session.reset, "hint")
+    # The setup's own answer was taken: none is left to arrive inside the case.
+    assert not session.arrives(fr.ATCommandResponse, within=0.05)
+    assert not session.frame_ids_unreliable
+
+
+def test_a_dut_that_does_not_echo_frame_ids_still_gets_clean_case_setups():
+    driver = Answering(echo=0x00)
+    dut_link = DutLink(driver=driver, profile=XBEE_PROFILE)
+    session = XBeeSession(driver, XBEE_PROFILE)
+    for _ in range(3):
+        prepare_case(dut_link, session.reset, "hint")
+    assert session.frame_ids_unreliable and dut_link.silent == 0
