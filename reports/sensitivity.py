@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
-import tempfile
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -20,10 +18,8 @@ from html import escape
 from pathlib import Path
 
 from core.family import families as all_families
-from core.family import get as get_family
 from reports.results import PASS, verdict_class_name
-
-ROOT = Path(__file__).resolve().parent.parent
+from reports.suite_runs import emulator_names, suite_report
 
 
 @dataclass
@@ -44,31 +40,15 @@ def families() -> list[str]:
 
 
 def faults_of(family: str) -> list[str]:
-    proc = subprocess.run(
-        [sys.executable, "-m", "emulator", family, "--list-faults"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    if proc.returncode != 0:
-        return []
-    return [line.strip() for line in proc.stdout.splitlines() if line.strip()]
+    return emulator_names(family, "--list-faults")
 
 
 def run_fault(family: str, fault: str | None, host: str, extra: Iterable[str] = ()) -> dict[str, list[str]]:
     """Run one family's suite against one fault (None: clean); case ID -> verdicts of its items."""
-    with tempfile.TemporaryDirectory(prefix="sockconf-sens-") as tmp:
-        suite = str(get_family(family).suite_dir)
-        cmd = [sys.executable, "-m", "pytest", suite, "-q", "-p", "no:randomly", "--report-dir", tmp]
-        cmd += ["--emulator-host", host, "--deadline-scale", "0.2", *extra]
-        if fault:
-            cmd += ["--fault", f"{family}:{fault}"]
-        subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=900, stdin=subprocess.DEVNULL)
-        path = Path(tmp) / "conformance.json"
-        if not path.exists():
-            raise RuntimeError(f"{family}/{fault or 'clean'}: the run wrote no report")
-        data = json.loads(path.read_text(encoding="utf-8"))
+    args = ["--deadline-scale", "0.2", *extra, *(["--fault", f"{family}:{fault}"] if fault else [])]
+    data, _ = suite_report(family, host, args, timeout=900)
+    if data is None:
+        raise RuntimeError(f"{family}/{fault or 'clean'}: the run wrote no report")
     out: dict[str, list[str]] = {}
     for case in data["cases"]:
         out.setdefault(case["case_id"], []).append(case["verdict"])

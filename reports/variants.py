@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
-import tempfile
 from collections import Counter
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -19,10 +17,9 @@ from dataclasses import asdict, dataclass, field
 from html import escape
 from pathlib import Path
 
-from core.family import get as get_family
 from reports.results import FAIL, INCONCLUSIVE, verdict_class_name
+from reports.suite_runs import emulator_names, suite_report
 
-ROOT = Path(__file__).resolve().parent.parent
 BAD = (FAIL, INCONCLUSIVE)
 
 
@@ -41,31 +38,16 @@ class VariantResult:
 
 
 def variants_of(family: str) -> list[str]:
-    proc = subprocess.run(
-        [sys.executable, "-m", "emulator", family, "--list-variants"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    if proc.returncode != 0:
-        return []
-    return [line.strip() for line in proc.stdout.splitlines() if line.strip()]
+    return emulator_names(family, "--list-variants")
 
 
 def run_variant(family: str, variant: str, host: str, extra: Iterable[str] = ()) -> VariantResult:
     """Run one family's suite against one variant."""
     result = VariantResult(family, variant)
-    with tempfile.TemporaryDirectory(prefix="sockconf-var-") as tmp:
-        cmd = [sys.executable, "-m", "pytest", str(get_family(family).suite_dir), "-q", "-p", "no:randomly"]
-        cmd += ["--report-dir", tmp, "--emulator-host", host, "--variant", f"{family}:{variant}", *extra]
-        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=1200, stdin=subprocess.DEVNULL)
-        path = Path(tmp) / "conformance.json"
-        if not path.exists():
-            tail = (proc.stdout + proc.stderr).strip().splitlines()[-3:]
-            result.error = f"the run wrote no report: {' / '.join(tail)}"
-            return result
-        data = json.loads(path.read_text(encoding="utf-8"))
+    data, tail = suite_report(family, host, ["--variant", f"{family}:{variant}", *extra], timeout=1200)
+    if data is None:
+        result.error = f"the run wrote no report: {tail}"
+        return result
     counts: Counter[str] = Counter()
     for case in data["cases"]:
         verdict = str(case["verdict"])
