@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from reports import variants as variant_runs
@@ -46,24 +47,32 @@ def wire_diff(args: argparse.Namespace) -> int:
     return 1 if diff.different else 0
 
 
-def sensitivity(args: argparse.Namespace) -> int:
+def _select(
+    chosen: list[str] | None, names_of: Callable[[str], list[str]], wanted: list[str] | None, what: str
+) -> dict[str, list[str]] | None:
+    """Family -> the emulator's names (faults or variants) to run, narrowed to ``wanted``; None (and
+    the error said) when a family has no suite or nothing is left."""
     known = families()
-    chosen = args.family or known
-    unknown = [f for f in chosen if f not in known]
+    unknown = [f for f in chosen or known if f not in known]
     if unknown:
         print(
             f"python -m reports: error: no suite for {', '.join(unknown)}; known: {', '.join(known)}", file=sys.stderr
         )
-        return 2
+        return None
     selected = {}
-    for family in chosen:
-        faults = faults_of(family)
-        if args.fault:
-            faults = [f for f in faults if f in args.fault]
-        if faults:
-            selected[family] = faults
+    for family in chosen or known:
+        names = [n for n in names_of(family) if not wanted or n in wanted]
+        if names:
+            selected[family] = names
     if not selected:
-        print("python -m reports: error: no such fault profile in the chosen families", file=sys.stderr)
+        print(f"python -m reports: error: no such {what} in the chosen families", file=sys.stderr)
+        return None
+    return selected
+
+
+def sensitivity(args: argparse.Namespace) -> int:
+    selected = _select(args.family, faults_of, args.fault, "fault profile")
+    if selected is None:
         return 2
     total = sum(len(v) for v in selected.values())
     print(f"running the suite clean and against {total} fault profile(s), {args.jobs} at a time ...", flush=True)
@@ -78,23 +87,8 @@ def sensitivity(args: argparse.Namespace) -> int:
 
 
 def variants(args: argparse.Namespace) -> int:
-    known = families()
-    chosen = args.family or known
-    unknown = [f for f in chosen if f not in known]
-    if unknown:
-        print(
-            f"python -m reports: error: no suite for {', '.join(unknown)}; known: {', '.join(known)}", file=sys.stderr
-        )
-        return 2
-    selected = {}
-    for family in chosen:
-        names = variant_runs.variants_of(family)
-        if args.variant:
-            names = [v for v in names if v in args.variant]
-        if names:
-            selected[family] = names
-    if not selected:
-        print("python -m reports: error: no such variant in the chosen families", file=sys.stderr)
+    selected = _select(args.family, variant_runs.variants_of, args.variant, "variant")
+    if selected is None:
         return 2
     total = sum(len(v) for v in selected.values())
     print(f"running the suite against {total} conformant variant(s), {args.jobs} at a time ...", flush=True)
