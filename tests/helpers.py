@@ -11,6 +11,7 @@ import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Self
 
 from drivers.emulator import claim_loopback_address
 
@@ -82,8 +83,35 @@ def run_suite(*args: str, tmp: Path, timeout: float = 300, report_dir: Path | No
     return run
 
 
-class Emulator:
+class _Started:
+    """A process the tests started (``self.proc``), stopped by a signal within a deadline, or killed."""
+
+    proc: subprocess.Popen[str]
+    what = "the process"
+
+    def stop(self, sig: int | None = None, within: float = 10.0) -> int:
+        import signal
+
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig or signal.SIGTERM)
+        try:
+            return self.proc.wait(within)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise AssertionError(f"{self.what} did not exit within {within} s of the signal") from None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class Emulator(_Started):
     """``python -m emulator ...`` as a user starts it; the first stdout line is the endpoint."""
+
+    what = "the emulator"
 
     def __init__(self, *args: str, start_within: float = 15.0) -> None:
         import select
@@ -106,27 +134,11 @@ class Emulator:
             err = self.proc.stderr.read() if self.proc.stderr else ""
             raise AssertionError(f"the emulator exited without an endpoint: {err}")
 
-    def stop(self, sig: int | None = None, within: float = 10.0) -> int:
-        import signal
 
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig or signal.SIGTERM)
-        try:
-            return self.proc.wait(within)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-            raise AssertionError(f"the emulator did not exit within {within} s of the signal") from None
-
-    def __enter__(self) -> Emulator:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-
-class Farm:
+class Farm(_Started):
     """``python -m emulator --lab LAB --write-lab OUT`` as a user starts it: one line per DUT, then the lab file."""
+
+    what = "the farm"
 
     def __init__(self, lab: Path, out: Path, *args: str, start_within: float = 20.0) -> None:
         import select
@@ -156,21 +168,3 @@ class Farm:
             name, _, endpoint = line.strip().partition("\t")
             self.endpoints[name] = endpoint
         self.lab = out
-
-    def stop(self, within: float = 10.0) -> int:
-        import signal
-
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            return self.proc.wait(within)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-            raise AssertionError(f"the farm did not exit within {within} s of the signal") from None
-
-    def __enter__(self) -> Farm:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
