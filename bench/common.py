@@ -261,3 +261,8 @@ def profile_call(fn: Callable[[], T], top: int = 12) -> tuple[T, str]:
     with profiled_threads() as profiles:
         result = fn()
     return result, profile_text(merged(profiles), top)
+
+
+def suite_env() -> dict[str, str]:
+    """The environment for a suite run in a subprocess: this checkout first on the import path."""
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}

@@ -21,7 +21,7 @@ import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from bench.common import ROOT, BenchResult, Goal
+from bench.common import ROOT, BenchResult, Goal, suite_env
 from bench.htmlopen import chromium, open_ms
 
 NAME = "farm"
@@ -58,7 +58,7 @@ def farm_run(tmp: Path, n: int, cases: tuple[str, ...]) -> tuple[int, float, flo
     cmd = [sys.executable, "-m", "pytest", "suites", "-q", "-p", "no:cacheprovider", "-p", "no:randomly"]
     cmd += ["--lab", str(lab), "-n", str(n), f"--report-dir={out}"]
     cmd += [a for c in cases for a in ("--case", c)]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    env = suite_env()
     start, cpu = time.perf_counter(), children_cpu()
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=900, stdin=subprocess.DEVNULL, env=env)
     wall, cpu = time.perf_counter() - start, children_cpu() - cpu

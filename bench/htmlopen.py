@@ -11,7 +11,6 @@ of ``OPENS`` opens is reported.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -19,7 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench.common import ROOT, BenchResult, Goal, median
+from bench.common import ROOT, BenchResult, Goal, median, suite_env
 from protocol.profile import PROFILE_DIR
 
 NAME = "report"
@@ -62,7 +61,7 @@ def write_report(out: Path, profiles: list[str], cases: tuple[str, ...]) -> int:
     cmd += [a for p in profiles for a in ("--profile", p)]
     cmd += [a for c in cases for a in ("--case", c)]
     cmd += ["--emulator-host", loopback()]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    env = suite_env()
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=900, stdin=subprocess.DEVNULL, env=env)
     html = out / "conformance.html"
     if not html.exists():

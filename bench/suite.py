@@ -20,7 +20,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.common import ROOT, BenchResult, Goal, fmt, median, percentile
+from bench.common import ROOT, BenchResult, Goal, fmt, median, percentile, suite_env
 
 NAME = "suite"
 TITLE = "Suite overhead"
@@ -71,7 +71,7 @@ def run_suite(args: list[str], timeout: float = 900) -> SuiteRun:
             "--emulator-host",
             loopback(),
         ]
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+        env = suite_env()
         start = time.perf_counter()
         proc = subprocess.run(
             cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL, env=env
