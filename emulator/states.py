@@ -19,7 +19,32 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Generic, TypeVar
 
+from emulator.net import Action, StartTimer
+
 H = TypeVar("H")
+READY_TIMER = "state-ready"  # the model timer that ends a state which ends by itself
+
+
+class Readiness:
+    """The base of a family's state hooks: whether the module is ready, and the timer that makes it so.
+
+    The defaults are a ready module; a state subclass sets ``ready = False`` and overrides the
+    family's hooks for what the module answers until then.
+    """
+
+    ready = True
+
+    def __init__(self, ready_after: float | None = None) -> None:
+        self.ready_after = ready_after
+
+    def power_on(self) -> list[Action]:
+        """Actions when the module starts: the timer that ends the state, if it ends."""
+        if self.ready or self.ready_after is None:
+            return []
+        return [StartTimer(READY_TIMER, self.ready_after)]
+
+    def become_ready(self) -> None:
+        self.ready = True
 
 
 @dataclass(frozen=True)

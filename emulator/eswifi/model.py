@@ -55,7 +55,7 @@ from enum import Enum
 from typing import Any
 
 from emulator.eswifi.faults import ESWiFiFault
-from emulator.eswifi.states import READY_TIMER, ESWiFiState
+from emulator.eswifi.states import ESWiFiState
 from emulator.faults import FaultSpec, device_settings
 from emulator.net import (
     Accepted,
@@ -81,7 +81,7 @@ from emulator.net import (
     StopListening,
     TimerFired,
 )
-from emulator.states import StateSpec
+from emulator.states import READY_TIMER, StateSpec
 from protocol.eswifi import (
     ACCEPTED_PREFIX,
     KILLED,

@@ -12,29 +12,13 @@ a module joined to an access point.
 
 from __future__ import annotations
 
-from emulator.net import Action, StartTimer
-from emulator.states import StateSpec
+from emulator.states import Readiness, StateSpec
 
-READY_TIMER = "state-ready"
 NOT_JOINED_ERROR = ("Not joined to a network", "C0 (join a network first)")
 
 
-class ESWiFiState:
+class ESWiFiState(Readiness):
     """Hook points of the model's readiness; the defaults are a module joined to a network."""
-
-    ready = True
-
-    def __init__(self, ready_after: float | None = None) -> None:
-        self.ready_after = ready_after
-
-    def power_on(self) -> list[Action]:
-        """Actions when the module starts: the timer that ends the state, if it ends."""
-        if self.ready or self.ready_after is None:
-            return []
-        return [StartTimer(READY_TIMER, self.ready_after)]
-
-    def become_ready(self) -> None:
-        self.ready = True
 
     def connection_status(self) -> bytes:
         """What ``CS`` answers: ``1`` joined, ``0`` not."""

@@ -43,9 +43,9 @@ from emulator.net import (
     StopListening,
     TimerFired,
 )
-from emulator.states import StateSpec
+from emulator.states import READY_TIMER, StateSpec
 from emulator.xbee.faults import XBeeFault
-from emulator.xbee.states import GUARD_TIME, READY_TIMER, XBeeState
+from emulator.xbee.states import GUARD_TIME, XBeeState
 from protocol.profile import Profile
 from protocol.xbee import frames as fr
 from protocol.xbee.framing import Decoder, Event, encode

@@ -18,10 +18,9 @@ with UART bytes and timers when it does not. The base hooks are a ready module (
 from __future__ import annotations
 
 from emulator.net import Action, CancelTimer, SerialOut, StartTimer
-from emulator.states import StateSpec
+from emulator.states import Readiness, StateSpec
 from protocol.xbee.status import AssociationIndication, SocketCreateStatus
 
-READY_TIMER = "state-ready"
 GUARD_TIME = 1.0  # GT default (0x3E8 ms)
 COMMAND_TIMEOUT = 10.0  # CT default (0x64 x 100 ms)
 _IDLE_TIMER = "transparent-idle"  # the line has been quiet for a guard time
@@ -29,22 +28,8 @@ _ESCAPE_TIMER = "transparent-escape"  # a guard time after +++
 _COMMAND_TIMER = "transparent-command-timeout"
 
 
-class XBeeState:
+class XBeeState(Readiness):
     """Hook points of the model's readiness; the defaults are a ready module in API mode."""
-
-    ready = True
-
-    def __init__(self, ready_after: float | None = None) -> None:
-        self.ready_after = ready_after
-
-    def power_on(self) -> list[Action]:
-        """Actions when the module starts: the timer that ends the state, if it ends."""
-        if self.ready or self.ready_after is None:
-            return []
-        return [StartTimer(READY_TIMER, self.ready_after)]
-
-    def become_ready(self) -> None:
-        self.ready = True
 
     def association(self) -> int:
         """What ``AI`` answers."""
