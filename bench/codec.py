@@ -22,9 +22,9 @@ from functools import partial
 from typing import Any
 
 from bench.common import MB, UART_BYTES_PER_SECOND, BenchResult, Goal, fmt, median, profile_call
-from fixtures.vectors.xbee import XBEE_LISTENER, XBEE_UDP_EXAMPLE
-from protocol.xbee import frames as fr
-from protocol.xbee.framing import Decoder, encode, frame_bytes
+from sockconf.data.vectors.xbee import XBEE_LISTENER, XBEE_UDP_EXAMPLE
+from sockconf.protocol.xbee import frames as fr
+from sockconf.protocol.xbee.framing import Decoder, encode, frame_bytes
 
 NAME = "codec"
 TITLE = "Codec vs Digi's parser"

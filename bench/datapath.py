@@ -18,13 +18,13 @@ import socket
 import time
 from dataclasses import dataclass, field
 
-import emulator
 from bench.common import MB, BenchResult, Goal, MiB, fmt, free_port, profile_call
 from bench.hosts import BenchError, ESWiFiHost, PeerThread, XBeeHost, connect, open_emulator, receive, send_all
-from drivers.base import DriverError
-from protocol.eswifi import s3
-from protocol.xbee import frames as fr
-from protocol.xbee.framing import DecodeEvent, encode
+from sockconf import emulator
+from sockconf.drivers.base import DriverError
+from sockconf.protocol.eswifi import s3
+from sockconf.protocol.xbee import frames as fr
+from sockconf.protocol.xbee.framing import DecodeEvent, encode
 
 NAME = "datapath"
 TITLE = "Emulator data path"

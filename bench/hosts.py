@@ -14,13 +14,13 @@ from collections import deque
 from collections.abc import Callable
 from typing import TypeVar
 
-import drivers
-from drivers.base import Driver, DriverConfig
-from protocol.eswifi import AsyncMessage, ErrorReply, Reply, ReplyReader, command
-from protocol.eswifi import Event as ESWiFiEvent
-from protocol.profile import load_profile
-from protocol.xbee import frames as fr
-from protocol.xbee.framing import DecodeEvent, Decoder, Event, encode
+from sockconf import drivers
+from sockconf.drivers.base import Driver, DriverConfig
+from sockconf.protocol.eswifi import AsyncMessage, ErrorReply, Reply, ReplyReader, command
+from sockconf.protocol.eswifi import Event as ESWiFiEvent
+from sockconf.protocol.profile import load_profile
+from sockconf.protocol.xbee import frames as fr
+from sockconf.protocol.xbee.framing import DecodeEvent, Decoder, Event, encode
 
 F = TypeVar("F", bound=fr.Frame)
 

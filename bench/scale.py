@@ -19,10 +19,10 @@ from functools import partial
 from bench.common import MB, BenchResult, Goal, fmt, free_port, median, profile_call, rss_bytes
 from bench.datapath import eswifi_missing
 from bench.hosts import BenchError, ESWiFiHost, XBeeHost, connect, open_emulator
-from drivers.base import DriverError
-from protocol.eswifi import s3
-from protocol.xbee import frames as fr
-from protocol.xbee.status import SocketStatusCode
+from sockconf.drivers.base import DriverError
+from sockconf.protocol.eswifi import s3
+from sockconf.protocol.xbee import frames as fr
+from sockconf.protocol.xbee.status import SocketStatusCode
 
 NAME = "scale"
 TITLE = "Scale"

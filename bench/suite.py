@@ -59,7 +59,8 @@ def run_suite(args: list[str], timeout: float = 900) -> SuiteRun:
             sys.executable,
             "-m",
             "pytest",
-            "suites",
+            "--pyargs",
+            "sockconf.suites",
             *args,
             "-q",
             "-p",
@@ -192,7 +193,7 @@ def _profile(args: list[str]) -> str:
 
     with tempfile.TemporaryDirectory(prefix="sockconf-bench-prof-") as tmp:
         prof = Path(tmp) / "suite.prof"
-        cmd = [sys.executable, "-m", "cProfile", "-o", str(prof), "-m", "pytest", "suites", *args, "-q", "--no-report"]
+        cmd = [sys.executable, "-m", "cProfile", "-o", str(prof), "-m", "pytest", "--pyargs", "sockconf.suites", *args, "-q", "--no-report"]
         cmd += ["--emulator-host", loopback()]
         subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=900, stdin=subprocess.DEVNULL)
         if not prof.exists():

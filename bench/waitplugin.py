@@ -124,8 +124,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    from drivers.base import Driver
-    from fixtures.peer import TcpClient
+    from sockconf.drivers.base import Driver
+    from sockconf.harness.peer import TcpClient
 
     plugin = WaitTimes(config.getoption("bench_waits"))
     plugin.wrap(Driver, "read", plugin.on_read)

@@ -13,9 +13,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Self
 
-from drivers.emulator import claim_loopback_address
+from sockconf import data
+from sockconf.core.family import package_folder
+from sockconf.drivers.emulator import claim_loopback_address
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent  # the checkout (docs/, tests/, bench/)
+PACKAGE = package_folder("sockconf")  # the installed package (editable: src/sockconf)
+SUITES = package_folder("sockconf.suites")
+PROFILES = data.folder("profiles")
+SILENT = data.folder("silent")
 
 
 @dataclass
@@ -39,7 +45,7 @@ _claims: list[socket.socket] = []
 
 
 def unique_loopback() -> str:
-    """A loopback address of its own for each emulator a test starts (``python -m emulator``).
+    """A loopback address of its own for each emulator a test starts (``sockconf emulate``).
 
     The suite's listeners use fixed ports (the seed's 10001, 5024); on an address of their own,
     parallel test runs (and anything else on the machine using those ports) never collide. The
@@ -51,12 +57,14 @@ def unique_loopback() -> str:
 
 
 def run_suite(*args: str, tmp: Path, timeout: float = 300, report_dir: Path | None = None) -> SuiteRun:
-    """``python -m pytest ARGS`` from the checkout; JUnit results parsed per case ID.
+    """``python -m pytest --pyargs ARGS`` from the checkout; JUnit results parsed per case ID.
+
+    ARGS name the cases as packages (``sockconf.suites.xbee``) or paths.
 
     Unless ARGS name a driver, the in-process emulator claims a loopback address of its own (its default).
     """
     xml = tmp / f"junit-{os.getpid()}-{next(_counter)}.xml"
-    cmd = [sys.executable, "-m", "pytest", *args, "-q", "-p", "no:randomly"]
+    cmd = [sys.executable, "-m", "pytest", "--pyargs", *args, "-q", "-p", "no:randomly"]
     if report_dir is None:
         cmd += ["--no-report", f"--junitxml={xml}"]
     else:
@@ -109,7 +117,7 @@ class _Started:
 
 
 class Emulator(_Started):
-    """``python -m emulator ...`` as a user starts it; the first stdout line is the endpoint."""
+    """``sockconf emulate ...`` as a user starts it; the first stdout line is the endpoint."""
 
     what = "the emulator"
 
@@ -117,7 +125,7 @@ class Emulator(_Started):
         import select
 
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "emulator", *args],
+            [sys.executable, "-m", "sockconf", "emulate", *args],
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -136,7 +144,7 @@ class Emulator(_Started):
 
 
 class Farm(_Started):
-    """``python -m emulator --lab LAB --write-lab OUT`` as a user starts it: one line per DUT, then the lab file."""
+    """``sockconf emulate --lab LAB --write-lab OUT`` as a user starts it: one line per DUT, then the lab file."""
 
     what = "the farm"
 
@@ -145,7 +153,7 @@ class Farm(_Started):
 
         count = lab.read_text(encoding="utf-8").count("[[dut]]")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "emulator", "--lab", str(lab), "--write-lab", str(out), *args],
+            [sys.executable, "-m", "sockconf", "emulate", "--lab", str(lab), "--write-lab", str(out), *args],
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

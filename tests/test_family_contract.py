@@ -11,8 +11,8 @@ import os
 import subprocess
 import sys
 
-from core.family import ROOT
 from tests.echo.family import FAMILY as ECHO
+from tests.helpers import ROOT
 
 ENV = {**os.environ, "SOCKCONF_FAMILIES": "tests.echo.family"}
 
@@ -33,12 +33,12 @@ def test_nothing_outside_tests_names_the_echo_family():
 
 
 def test_the_environment_variable_declares_it_to_a_process():
-    out = run("-c", "from core.family import families; print(sorted(families()))").stdout
+    out = run("-c", "from sockconf.core.family import families; print(sorted(families()))").stdout
     assert out.strip() == "['echo', 'eswifi', 'xbee']"
 
 
 def test_the_emulator_cli_serves_it_and_lists_its_fault():
-    listed = run("-m", "emulator", "echo", "--list-faults")
+    listed = run("-m", "sockconf", "emulate", "echo", "--list-faults")
     assert listed.returncode == 0 and listed.stdout.split() == ["no-ok"], listed.stderr
 
 
@@ -53,7 +53,7 @@ def test_a_fault_name_two_families_share_must_say_which(tmp_path):
 
 
 def test_sensitivity_reports_its_fault_caught(tmp_path):
-    proc = run("-m", "reports", "sensitivity", "--family", "echo", "--out", str(tmp_path))
+    proc = run("-m", "sockconf", "report", "sensitivity", "--family", "echo", "--out", str(tmp_path))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     (fault,) = json.loads((tmp_path / "sensitivity.json").read_text())["faults"]
     assert (fault["family"], fault["fault"], fault["caught"]) == ("echo", "no-ok", True)

@@ -28,11 +28,11 @@ from pathlib import Path
 
 import pytest
 
-from drivers import DriverError, create
-from drivers.base import DriverConfig, DriverUsageError, PowerControlUnsupported
-from drivers.labgrid import LabgridDriver, labgrid_missing
-from protocol.profile import load_profile
-from tests.helpers import ROOT, Emulator, run_suite, unique_loopback
+from sockconf.drivers import DriverError, create
+from sockconf.drivers.base import DriverConfig, DriverUsageError, PowerControlUnsupported
+from sockconf.drivers.labgrid import LabgridDriver, labgrid_missing
+from sockconf.protocol.profile import load_profile
+from tests.helpers import PROFILES, ROOT, Emulator, run_suite, unique_loopback
 
 INSTALL = "pip install 'labgrid>=24,<27' (the test extras) and Debian's ser2net (apt-get install ser2net)"
 PROFILE = "xbee3-lte-m"
@@ -128,7 +128,7 @@ class Lab:
 
     def config(self, place: str = PLACE, **options: object) -> DriverConfig:
         return DriverConfig(
-            profile=load_profile(PROFILE, ROOT / "fixtures" / "profiles"),
+            profile=load_profile(PROFILE, PROFILES),
             options={"lg_place": place, "lg_coordinator": self.address, **options},
         )
 
@@ -266,7 +266,7 @@ def test_listener_cases_pass_through_a_labgrid_place(lab: Lab, tmp_path: Path) -
     report = tmp_path / "report"
     started = time.monotonic()
     run = run_suite(
-        "suites/xbee",
+        "sockconf.suites.xbee",
         "--driver",
         "labgrid",
         "--lg-place",
@@ -298,7 +298,7 @@ def test_a_place_held_by_someone_else_stops_the_run_naming_the_holder(lab: Lab, 
     try:
         started = time.monotonic()
         run = run_suite(
-            "suites/xbee",
+            "sockconf.suites.xbee",
             "--driver",
             "labgrid",
             "--lg-place",
@@ -400,11 +400,10 @@ def test_an_unknown_place_and_an_absent_coordinator_are_clear_errors(lab: Lab) -
 
 HOLD = """
 import threading
-from pathlib import Path
-from drivers import create
-from drivers.base import DriverConfig
-from protocol.profile import load_profile
-driver = create("labgrid", DriverConfig(load_profile("{profile}", Path("fixtures/profiles")),
+from sockconf.drivers import create
+from sockconf.drivers.base import DriverConfig
+from sockconf.protocol.profile import load_profile
+driver = create("labgrid", DriverConfig(load_profile("{profile}"),
                 {{"lg_place": "{place}", "lg_coordinator": "{address}"}}))
 driver.open()
 print("open", flush=True)
@@ -444,7 +443,7 @@ def test_missing_labgrid_is_a_usage_error_naming_the_install(monkeypatch: pytest
     with pytest.raises(DriverUsageError, match=r"pip install 'labgrid>=24,<27'"):
         LabgridDriver.check_options(
             {"lg_place": "p", "lg_coordinator": None, "lg_serial": None, "baud": None},
-            [load_profile(PROFILE, ROOT / "fixtures" / "profiles")],
+            [load_profile(PROFILE, PROFILES)],
         )
 
 
@@ -459,11 +458,11 @@ def test_missing_labgrid_is_a_usage_error_naming_the_install(monkeypatch: pytest
 )
 def test_wrong_options_are_usage_errors(options: dict[str, object], message: str) -> None:
     with pytest.raises(DriverUsageError, match=re.escape(message)):
-        LabgridDriver.check_options(options, [load_profile(PROFILE, ROOT / "fixtures" / "profiles")])
+        LabgridDriver.check_options(options, [load_profile(PROFILE, PROFILES)])
 
 
 def test_coordinator_and_place_default_to_labgrids_variables(monkeypatch: pytest.MonkeyPatch) -> None:
-    from drivers.labgrid import coordinator_address, place_name
+    from sockconf.drivers.labgrid import coordinator_address, place_name
 
     assert coordinator_address({}) == "127.0.0.1:20408"
     monkeypatch.setenv("LG_COORDINATOR", "coord.lab:20408")

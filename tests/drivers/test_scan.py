@@ -11,16 +11,16 @@ from dataclasses import replace
 
 import pytest
 
-from emulator import build_model, default_profile
-from fixtures.plugin import _load_profile
-from protocol.eswifi import probe as eswifi_probe
-from protocol.xbee import probe as xbee_probe
+from sockconf.emulator import build_model, default_profile
+from sockconf.harness.plugin import _load_profile
+from sockconf.protocol.eswifi import probe as eswifi_probe
+from sockconf.protocol.xbee import probe as xbee_probe
 from tests.helpers import ROOT, Emulator, run_suite, unique_loopback
 
 
 def _scan(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "drivers", "scan", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout
+        [sys.executable, "-m", "sockconf", "scan", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout
     )
 
 
@@ -86,7 +86,7 @@ def test_the_eswifi_probe_waits_for_the_whole_reply():
 def test_profile_auto_takes_the_profile_the_module_reports(tmp_path):
     out = tmp_path / "report"
     with Emulator("xbee", "--profile", "xbee-cat1", "--host-ip", unique_loopback()) as xbee:
-        args = ("suites/xbee", "--driver", "serial", "--port", xbee.endpoint, "--profile", "auto")
+        args = ("sockconf.suites.xbee", "--driver", "serial", "--port", xbee.endpoint, "--profile", "auto")
         run = run_suite(*args, "--case", "XBEE-LISTEN-01", tmp=tmp_path, report_dir=out)
     assert run.returncode == 0, run.output[-3000:]
     duts = json.loads((out / "conformance.json").read_text())["duts"]
@@ -96,7 +96,7 @@ def test_profile_auto_takes_the_profile_the_module_reports(tmp_path):
 def test_profile_auto_on_a_silent_port_is_a_usage_error(tmp_path):
     master, slave = os.openpty()
     try:
-        args = ("suites/xbee", "--driver", "serial", "--port", os.ttyname(slave), "--profile", "auto")
+        args = ("sockconf.suites.xbee", "--driver", "serial", "--port", os.ttyname(slave), "--profile", "auto")
         run = run_suite(*args, tmp=tmp_path, timeout=120)
     finally:
         os.close(master)

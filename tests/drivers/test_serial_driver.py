@@ -13,11 +13,11 @@ import tty
 import pytest
 import serial
 
-import drivers.serial_port as serial_port
-from core.trace import RX, TX
-from drivers.base import DriverConfig, DriverError, LinkLost
-from drivers.serial_port import SerialDriver
-from protocol.profile import load_profile
+import sockconf.drivers.serial_port as serial_port
+from sockconf.core.trace import RX, TX
+from sockconf.drivers.base import DriverConfig, DriverError, LinkLost
+from sockconf.drivers.serial_port import SerialDriver
+from sockconf.protocol.profile import load_profile
 from tests.drivers import remote
 from tests.drivers.remote import free_port, ser2net, tcp_server
 

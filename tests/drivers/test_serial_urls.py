@@ -20,7 +20,7 @@ LISTEN = ("--profile", "xbee3-lte-m", "--case", "XBEE-LISTEN")
 
 
 def _run_listener_cases(port: str, tmp: Path) -> SuiteRun:
-    return run_suite("suites/xbee", "--driver", "serial", "--port", port, "--baud", "115200", *LISTEN, tmp=tmp)
+    return run_suite("sockconf.suites.xbee", "--driver", "serial", "--port", port, "--baud", "115200", *LISTEN, tmp=tmp)
 
 
 def _assert_listener_cases_passed(run: SuiteRun) -> None:
@@ -113,5 +113,5 @@ def test_a_port_that_cannot_be_used_ends_the_run_once_with_advice(tmp_path, kind
 
 def _run_bad(port: str, tmp: Path) -> tuple[SuiteRun, float, str]:
     started = time.monotonic()
-    run = run_suite("suites/xbee", "--driver", "serial", "--port", port, *LISTEN, tmp=tmp, timeout=120)
+    run = run_suite("sockconf.suites.xbee", "--driver", "serial", "--port", port, *LISTEN, tmp=tmp, timeout=120)
     return run, time.monotonic() - started, port

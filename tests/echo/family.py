@@ -5,18 +5,14 @@ host side, profile and one case live here under tests/, and nothing outside test
 process learns of it through ``SOCKCONF_FAMILIES=tests.echo.family`` (or the suite folder's conftest).
 """
 
-from pathlib import Path
-
-from core.family import Family
-
-HERE = Path(__file__).resolve().parent
+from sockconf.core.family import Family
 
 FAMILY = Family(
     name="echo",
     description="a test-only AT module: EC=<text> is answered with the text, then OK",
     default_profile="echo-1",
-    suite_dir=HERE / "suite",
-    profile_dir=HERE / "profiles",
+    suites="tests.echo.suite",
+    profiles="tests.echo.profiles",
     model="tests.echo.model:EchoModel",
     faults="tests.echo.model:FAULTS",
     host="tests.echo.host:EchoHost",

@@ -6,9 +6,9 @@ import time
 
 import pytest
 
-from drivers.base import Driver
-from fixtures.expect import ConformanceFailure, NoAnswer
-from fixtures.host import FamilyHost
+from sockconf.drivers.base import Driver
+from sockconf.harness.expect import ConformanceFailure, NoAnswer
+from sockconf.harness.host import FamilyHost
 
 
 class EchoSession:

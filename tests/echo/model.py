@@ -5,9 +5,9 @@ Anything else is answered CR LF ``ERROR`` CR LF and the prompt.
 
 from __future__ import annotations
 
-from emulator.faults import FaultSpec, catalogue
-from emulator.net import Action, NetEvent, SerialOut
-from protocol.profile import Profile
+from sockconf.emulator.faults import FaultSpec, catalogue
+from sockconf.emulator.net import Action, NetEvent, SerialOut
+from sockconf.protocol.profile import Profile
 
 PROMPT = b"> "
 

@@ -11,13 +11,13 @@ import time
 import pytest
 import serial
 
-from fixtures.vectors.xbee import XBEE_LISTENER as SEED
+from sockconf.data.vectors.xbee import XBEE_LISTENER as SEED
 from tests.helpers import ROOT, Emulator, unique_loopback
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "emulator", *args], cwd=ROOT, capture_output=True, text=True, timeout=30
+        [sys.executable, "-m", "sockconf", "emulate", *args], cwd=ROOT, capture_output=True, text=True, timeout=30
     )
 
 

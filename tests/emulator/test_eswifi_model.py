@@ -8,10 +8,10 @@ from dataclasses import replace
 
 import pytest
 
-from emulator import build_model, fault_names
-from emulator.eswifi import FAULTS
-from emulator.eswifi.model import S3_PAYLOAD_TIMEOUT, ESWiFiModel
-from emulator.net import (
+from sockconf.emulator import build_model, fault_names
+from sockconf.emulator.eswifi import FAULTS
+from sockconf.emulator.eswifi.model import S3_PAYLOAD_TIMEOUT, ESWiFiModel
+from sockconf.emulator.net import (
     Accepted,
     Action,
     CancelTimer,
@@ -27,8 +27,8 @@ from emulator.net import (
     StopListening,
     TimerFired,
 )
-from protocol.eswifi import ErrorReply, Reply, ReplyReader
-from protocol.profile import load_profile
+from sockconf.protocol.eswifi import ErrorReply, Reply, ReplyReader
+from sockconf.protocol.profile import load_profile
 
 OK = b"\r\n\r\nOK\r\n> "
 SETUP = b"\r\n[TCP TSK] Multi-Accept Setup\r\n[TCP SVR] Waiting on connection ...\r\nOK\r\n> "

@@ -5,7 +5,7 @@ are written out by hand from docs/spec/eswifi-transport.md.
 
 from __future__ import annotations
 
-from emulator.net import (
+from sockconf.emulator.net import (
     BindResult,
     BindUdp,
     CancelTimer,
@@ -21,7 +21,7 @@ from emulator.net import (
     StartTimer,
     TimerFired,
 )
-from protocol.eswifi import CommandReader, s0
+from sockconf.protocol.eswifi import CommandReader, s0
 from tests.emulator.test_eswifi_model import LOST, OK, Harness, ok
 
 ERROR_PREFIX = b"\r\nERROR: "

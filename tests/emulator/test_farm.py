@@ -11,10 +11,10 @@ import tomllib
 import pytest
 import serial
 
-from emulator import build_model, default_profile
-from emulator.thread import EmulatorThread
-from protocol.xbee.frames import ATCommand, ATCommandResponse
-from protocol.xbee.framing import Decoder, encode
+from sockconf.emulator import build_model, default_profile
+from sockconf.emulator.thread import EmulatorThread
+from sockconf.protocol.xbee.frames import ATCommand, ATCommandResponse
+from sockconf.protocol.xbee.framing import Decoder, encode
 from tests.helpers import ROOT, Farm, run_suite
 
 
@@ -74,7 +74,9 @@ def test_farm_duts_claim_addresses_of_their_own(tmp_path):
     lab = tmp_path / "farm.toml"
     lab.write_text("".join(f"[[dut]]\nname = 'x{i}'\nprofile = 'xbee3-lte-m'\n\n" for i in range(2)))
     with Farm(lab, tmp_path / "run.toml") as farm:
-        run = run_suite("suites/xbee", "--lab", str(farm.lab), "--case", "XBEE-LISTEN-0", "-n", "2", tmp=tmp_path)
+        run = run_suite(
+            "sockconf.suites.xbee", "--lab", str(farm.lab), "--case", "XBEE-LISTEN-0", "-n", "2", tmp=tmp_path
+        )
     assert run.all_passed(), run.output[-3000:]
 
 
@@ -92,7 +94,7 @@ def test_bad_farm_input_is_a_one_line_error(tmp_path, text, args, message):
     lab = tmp_path / "farm.toml"
     lab.write_text(text)
     proc = subprocess.run(
-        [sys.executable, "-m", "emulator", "--lab", str(lab), *args],
+        [sys.executable, "-m", "sockconf", "emulate", "--lab", str(lab), *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -104,11 +106,13 @@ def test_bad_farm_input_is_a_one_line_error(tmp_path, text, args, message):
 
 def test_the_emulator_driver_paces_at_the_baud_rate_given(tmp_path):
     out = tmp_path / "report"
-    run = run_suite("suites/xbee", "--pace", "115200", "--case", "XBEE-LISTEN-01", tmp=tmp_path, report_dir=out)
+    run = run_suite(
+        "sockconf.suites.xbee", "--pace", "115200", "--case", "XBEE-LISTEN-01", tmp=tmp_path, report_dir=out
+    )
     assert run.returncode == 0, run.output[-3000:]
     import json
 
     duts = json.loads((out / "conformance.json").read_text())["duts"]
     assert {d["baud"] for d in duts.values()} == {"115200 (paced)"}
-    bad = run_suite("suites/xbee", "--pace", "5", tmp=tmp_path)
+    bad = run_suite("sockconf.suites.xbee", "--pace", "5", tmp=tmp_path)
     assert bad.returncode == 4 and "--pace wants a baud rate" in bad.output

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from emulator import build_model, default_profile, families, fault_names
-from emulator.faults import FaultSpec, catalogue, device_settings
-from emulator.net import SerialOut
-from emulator.xbee.faults import XBeeFault
-from protocol.profile import load_profile
-from protocol.xbee import frames as fr
-from protocol.xbee.framing import encode
+from sockconf.emulator import build_model, default_profile, families, fault_names
+from sockconf.emulator.faults import FaultSpec, catalogue, device_settings
+from sockconf.emulator.net import SerialOut
+from sockconf.emulator.xbee.faults import XBeeFault
+from sockconf.protocol.profile import load_profile
+from sockconf.protocol.xbee import frames as fr
+from sockconf.protocol.xbee.framing import encode
 
 
 def test_a_name_given_twice_in_a_family_is_refused():

@@ -8,9 +8,9 @@ import threading
 
 import pytest
 
-from emulator.executor import KEEPALIVE_PROBES, Runner, set_keepalive
-from emulator.net import Accepted, AcceptNext, Action, BindResult, BindUdp, Listen, ListenResult, NetEvent
-from emulator.thread import EmulatorThread
+from sockconf.emulator.executor import KEEPALIVE_PROBES, Runner, set_keepalive
+from sockconf.emulator.net import Accepted, AcceptNext, Action, BindResult, BindUdp, Listen, ListenResult, NetEvent
+from sockconf.emulator.thread import EmulatorThread
 
 WAIT = 5.0
 

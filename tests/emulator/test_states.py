@@ -11,15 +11,15 @@ import sys
 
 import pytest
 
-from emulator import build_model, state_names
-from emulator.eswifi import STATES as ESWIFI_STATES
-from emulator.net import Action, SerialOut, StartTimer, TimerFired
-from emulator.states import StateSpec, catalogue
-from emulator.xbee import STATES as XBEE_STATES
-from protocol.eswifi import ErrorReply, Reply, ReplyReader
-from protocol.profile import load_profile
-from protocol.xbee import frames as fr
-from protocol.xbee.framing import Decoder, encode
+from sockconf.emulator import build_model, state_names
+from sockconf.emulator.eswifi import STATES as ESWIFI_STATES
+from sockconf.emulator.net import Action, SerialOut, StartTimer, TimerFired
+from sockconf.emulator.states import StateSpec, catalogue
+from sockconf.emulator.xbee import STATES as XBEE_STATES
+from sockconf.protocol.eswifi import ErrorReply, Reply, ReplyReader
+from sockconf.protocol.profile import load_profile
+from sockconf.protocol.xbee import frames as fr
+from sockconf.protocol.xbee.framing import Decoder, encode
 from tests.helpers import ROOT
 
 
@@ -157,7 +157,7 @@ def test_state_catalogues_and_their_rules():
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "emulator", *args], cwd=ROOT, capture_output=True, text=True, timeout=30
+        [sys.executable, "-m", "sockconf", "emulate", *args], cwd=ROOT, capture_output=True, text=True, timeout=30
     )
 
 

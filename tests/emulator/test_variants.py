@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from emulator import build_model, default_profile, variants
-from emulator.eswifi.faults import ESWiFiFault
-from emulator.net import Accepted, AcceptNext, Action, Close, Listen, ListenResult, SerialOut, TimerFired
-from emulator.variants import VariantError, VariantSpec, combine, merge
-from fixtures.silent import registry
+from sockconf.emulator import build_model, default_profile, variants
+from sockconf.emulator.eswifi.faults import ESWiFiFault
+from sockconf.emulator.net import Accepted, AcceptNext, Action, Close, Listen, ListenResult, SerialOut, TimerFired
+from sockconf.emulator.variants import VariantError, VariantSpec, combine, merge
+from sockconf.harness.silent import registry
 from tests.helpers import ROOT
 
 
@@ -175,7 +175,7 @@ def test_a_client_beyond_the_backlog_refused_leaves_the_waiting_ones_to_the_host
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "emulator", *args], cwd=ROOT, capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "sockconf", "emulate", *args], cwd=ROOT, capture_output=True, text=True, timeout=60
     )
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from emulator import build_model
-from emulator.net import (
+from sockconf.emulator import build_model
+from sockconf.emulator.net import (
     Accepted,
     BindResult,
     BindUdp,
@@ -23,11 +23,11 @@ from emulator.net import (
     StopListening,
     TimerFired,
 )
-from emulator.xbee.model import XBeeModel
-from protocol.profile import load_profile
-from protocol.xbee import frames as fr
-from protocol.xbee.framing import Decoder, encode
-from protocol.xbee.status import (
+from sockconf.emulator.xbee.model import XBeeModel
+from sockconf.protocol.profile import load_profile
+from sockconf.protocol.xbee import frames as fr
+from sockconf.protocol.xbee.framing import Decoder, encode
+from sockconf.protocol.xbee.status import (
     ATCommandStatus,
     ModemStatusCode,
     SocketCloseStatus,

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from protocol.eswifi import (
+from sockconf.protocol.eswifi import (
     ACCEPTED_PREFIX,
     KILLED,
     MULTI_ACCEPT_SETUP,

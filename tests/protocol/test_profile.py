@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import fields
 
-from protocol.profile import Deadlines, Profile, load_profile
+from sockconf.protocol.profile import Deadlines, Profile, load_profile
 
 
 def test_xbee_profiles_have_a_reset_deadline():

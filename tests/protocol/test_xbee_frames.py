@@ -15,9 +15,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fixtures.vectors.xbee import XBEE_LISTENER, XBEE_UDP_EXAMPLE
-from protocol.xbee import FRAME_CLASSES, Decoder, Frame, FrameFormatError, encode, parse_frame_data
-from protocol.xbee.frames import (
+from sockconf.data.vectors.xbee import XBEE_LISTENER, XBEE_UDP_EXAMPLE
+from sockconf.protocol.xbee import FRAME_CLASSES, Decoder, Frame, FrameFormatError, encode, parse_frame_data
+from sockconf.protocol.xbee.frames import (
     ATCommand,
     ATCommandQueue,
     ATCommandResponse,
@@ -41,7 +41,7 @@ from protocol.xbee.frames import (
     TransmitStatus,
     UnknownFrame,
 )
-from protocol.xbee.status import (
+from sockconf.protocol.xbee.status import (
     AddressType,
     ATCommandStatus,
     ModemStatusCode,

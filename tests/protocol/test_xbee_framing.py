@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fixtures.vectors.xbee import XBEE_LISTENER
-from protocol.xbee import (
+from sockconf.data.vectors.xbee import XBEE_LISTENER
+from sockconf.protocol.xbee import (
     BadChecksum,
     DecodeEvent,
     Decoder,
@@ -28,7 +28,7 @@ from protocol.xbee import (
     parse_frame_data,
     unescape,
 )
-from protocol.xbee.frames import (
+from sockconf.protocol.xbee.frames import (
     ATCommand,
     SocketBindListen,
     SocketClose,
@@ -37,7 +37,7 @@ from protocol.xbee.frames import (
     SocketSend,
     UnknownFrame,
 )
-from protocol.xbee.status import Protocol
+from sockconf.protocol.xbee.status import Protocol
 from tests.protocol.test_xbee_frames import SEED_FRAMES, any_frame
 
 # Hypothesis budgets: enough to find edge cases, small enough for a few seconds in all.

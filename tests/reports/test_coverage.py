@@ -7,8 +7,8 @@ from pathlib import Path
 
 import jsonschema
 
-from reports.coverage import coverage, render_coverage, summary
-from reports.results import CaseResult
+from sockconf.reports.coverage import coverage, render_coverage, summary
+from sockconf.reports.results import CaseResult
 from tests.helpers import ROOT, run_suite
 
 SCHEMA = json.loads((ROOT / "docs" / "report-schema.json").read_text(encoding="utf-8"))
@@ -77,7 +77,7 @@ def test_a_real_run_reports_coverage(tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
     args = ["--profile", "xbee3-lte-m", "--case", "XBEE-LISTEN-07", "--fault", "wrong-status-on-peer-close"]
-    run_suite("suites", *args, tmp=tmp_path, report_dir=out)
+    run_suite("sockconf.suites", *args, tmp=tmp_path, report_dir=out)
     data = json.loads((out / "conformance.json").read_text(encoding="utf-8"))
     jsonschema.validate(data, SCHEMA)
     entries = {e["id"]: e for e in data["requirements"]}

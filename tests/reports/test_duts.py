@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from reports.diff import compare, render
-from reports.matrix import render_matrix
-from reports.results import CaseResult
+from sockconf.reports.diff import compare, render
+from sockconf.reports.matrix import render_matrix
+from sockconf.reports.results import CaseResult
 
 
 def _case(dut: str, profile: str, verdict: str, case_id: str = "XBEE-LISTEN-01") -> CaseResult:

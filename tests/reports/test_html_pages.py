@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest_html
 
-from reports.html_pages import ANCHOR, MARK, PAGED, page_report, page_rows
+from sockconf.reports.html_pages import ANCHOR, MARK, PAGED, page_report, page_rows
 
 APP_JS = Path(pytest_html.__file__).parent / "resources" / "app.js"
 

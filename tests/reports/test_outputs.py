@@ -58,7 +58,7 @@ def run_and_check(tmp_path: Path, *args: str) -> dict[str, str]:
     """Run the suite with a report; check the three outputs agree; return nodeid -> verdict."""
     out = tmp_path / "report"
     out.mkdir(exist_ok=True)
-    run_suite("suites/xbee", *args, tmp=tmp_path, report_dir=out)
+    run_suite("sockconf.suites.xbee", *args, tmp=tmp_path, report_dir=out)
     data = json_report(out / "conformance.json")
     by_json = {c["nodeid"]: c["verdict"] for c in data["cases"]}
     assert by_json, "no case results in the JSON"
@@ -117,12 +117,12 @@ def test_diff_reports_a_regression(tmp_path):
     old, new = tmp_path / "old", tmp_path / "new"
     for d in (old, new):
         d.mkdir()
-    base = ("suites/xbee", "--profile", "xbee3-lte-m", "--case", "XBEE-LISTEN-07")
+    base = ("sockconf.suites.xbee", "--profile", "xbee3-lte-m", "--case", "XBEE-LISTEN-07")
     run_suite(*base, tmp=tmp_path, report_dir=old)
     run_suite(*base, "--fault", "no-status-on-peer-close", "--deadline-scale", "0.2", tmp=tmp_path, report_dir=new)
 
     def diff(a: Path, b: Path) -> subprocess.CompletedProcess[str]:
-        cmd = [sys.executable, "-m", "reports", "diff", str(a), str(b)]
+        cmd = [sys.executable, "-m", "sockconf", "report", "diff", str(a), str(b)]
         return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=60)
 
     forward = diff(old / "conformance.json", new / "conformance.json")
@@ -137,7 +137,7 @@ def test_diff_reports_a_regression(tmp_path):
 @pytest.mark.parametrize("missing", ["nope.json"])
 def test_diff_missing_file_is_a_clear_error(tmp_path, missing):
     proc = subprocess.run(
-        [sys.executable, "-m", "reports", "diff", str(tmp_path / missing), str(tmp_path / missing)],
+        [sys.executable, "-m", "sockconf", "report", "diff", str(tmp_path / missing), str(tmp_path / missing)],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -6,13 +6,13 @@ import json
 import subprocess
 import sys
 
-from reports.sensitivity import FaultResult, write
+from sockconf.reports.sensitivity import FaultResult, write
 from tests.helpers import ROOT
 
 
 def sensitivity(*args: str, timeout: float = 1500) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "reports", "sensitivity", *args],
+        [sys.executable, "-m", "sockconf", "report", "sensitivity", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,

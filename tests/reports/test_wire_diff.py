@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from reports.__main__ import main
-from reports.results import TraceRow, reply_latency
-from reports.wire_diff import compare, events
+from sockconf.reports.cli import main
+from sockconf.reports.results import TraceRow, reply_latency
+from sockconf.reports.wire_diff import compare, events
 from tests.helpers import ROOT, run_suite
 
 # --------------------------------------------------------------------------- on made-up reports
@@ -183,7 +183,7 @@ def test_cli_usage_errors(tmp_path: Path, args: list[str], message: str) -> None
     _write(tmp_path, "a.json", report([]))
     (tmp_path / "bad.json").write_text("{", encoding="utf-8")
     proc = subprocess.run(
-        [sys.executable, "-m", "reports", "wire-diff", *args],
+        [sys.executable, "-m", "sockconf", "report", "wire-diff", *args],
         cwd=tmp_path,
         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
         capture_output=True,
@@ -225,7 +225,7 @@ CLEAN = ["--profile", "xbee3-lte-m", "--profile", "ism43362"]
 def _run(tmp: Path, name: str, *args: str) -> Path:
     out = tmp / name
     out.mkdir()
-    run_suite("suites", *args, tmp=tmp, report_dir=out)
+    run_suite("sockconf.suites", *args, tmp=tmp, report_dir=out)
     path = out / "conformance.json"
     assert path.exists(), f"the {name} run wrote no report"
     return path
@@ -247,7 +247,7 @@ def clean_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 def wire_diff(*args: str | Path) -> tuple[int, str]:
     proc = subprocess.run(
-        [sys.executable, "-m", "reports", "wire-diff", *map(str, args)],
+        [sys.executable, "-m", "sockconf", "report", "wire-diff", *map(str, args)],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -8,15 +8,15 @@ from typing import Any
 
 import pytest
 
-from core.record import InconclusiveCase
-from core.trace import NOTE, Trace
-from drivers.base import Driver, DriverConfig
-from fixtures.expect import ConformanceFailure, NoAnswer
-from fixtures.link import DutLink, prepare_case
-from fixtures.xbee import XBeeSession
-from protocol.profile import Deadlines, Profile
-from protocol.xbee import frames as fr
-from protocol.xbee.framing import Decoder, encode
+from sockconf.core.record import InconclusiveCase
+from sockconf.core.trace import NOTE, Trace
+from sockconf.drivers.base import Driver, DriverConfig
+from sockconf.harness.expect import ConformanceFailure, NoAnswer
+from sockconf.harness.link import DutLink, prepare_case
+from sockconf.harness.xbee import XBeeSession
+from sockconf.protocol.profile import Deadlines, Profile
+from sockconf.protocol.xbee import frames as fr
+from sockconf.protocol.xbee.framing import Decoder, encode
 
 
 class Setup:

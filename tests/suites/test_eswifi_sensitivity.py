@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from emulator import fault_names
+from sockconf.emulator import fault_names
 from tests.helpers import run_suite
 
 MA_CASES = {f"ESWIFI-MA-{n:02d}" for n in range(1, 11)}
@@ -56,7 +56,7 @@ VARIANTS = {
 
 
 def test_clean_emulator_passes_every_eswifi_case(tmp_path):
-    run = run_suite("suites/eswifi", tmp=tmp_path)
+    run = run_suite("sockconf.suites.eswifi", tmp=tmp_path)
     assert run.all_passed(), run.output[-3000:]
     assert set(run.outcomes) >= MA_CASES
     assert {v for vs in run.verdicts.values() for v in vs} == {"PASS"}
@@ -68,7 +68,7 @@ def test_clean_emulator_passes_every_eswifi_case(tmp_path):
 
 
 def test_clean_emulator_passes_under_strict(tmp_path):
-    run = run_suite("suites/eswifi", "--strict", tmp=tmp_path)
+    run = run_suite("sockconf.suites.eswifi", "--strict", tmp=tmp_path)
     assert run.all_passed(), run.output[-3000:]
 
 
@@ -76,7 +76,7 @@ def test_clean_emulator_passes_under_strict(tmp_path):
 def test_eswifi_cases_catch_fault(tmp_path, fault):
     cases = sorted(EXPECTED_CATCHES[fault])
     # Short deadlines: against a fault, waiting out a missing reply is the expected outcome.
-    args = ["suites/eswifi", "--fault", fault, "--profile", "ism43362", "--deadline-scale", "0.2"]
+    args = ["sockconf.suites.eswifi", "--fault", fault, "--profile", "ism43362", "--deadline-scale", "0.2"]
     for c in cases:
         args += ["--case", c]
     run = run_suite(*args, tmp=tmp_path)
@@ -90,7 +90,7 @@ def test_eswifi_cases_catch_fault(tmp_path, fault):
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
 def test_unconfirmed_variant_is_non_strict_by_default_and_fails_under_strict(tmp_path, variant):
     cases = sorted(VARIANTS[variant])
-    args = ["suites/eswifi", "--variant", variant, "--deadline-scale", "0.2"]
+    args = ["sockconf.suites.eswifi", "--variant", variant, "--deadline-scale", "0.2"]
     for c in cases:
         args += ["--case", c]
     lenient = run_suite(*args, tmp=tmp_path)

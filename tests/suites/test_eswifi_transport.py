@@ -11,14 +11,14 @@ from typing import Any
 
 import pytest
 
-from emulator import build_model
-from protocol.profile import load_profile
-from suites.eswifi.transport import SILENT_DEFAULTS
-from tests.helpers import ROOT, run_suite
+from sockconf.emulator import build_model
+from sockconf.protocol.profile import load_profile
+from sockconf.suites.eswifi.transport import SILENT_DEFAULTS
+from tests.helpers import PROFILES, ROOT, SILENT, run_suite
 
-REGISTRY = ROOT / "fixtures" / "silent" / "eswifi-transport.toml"
+REGISTRY = SILENT / "eswifi-transport.toml"
 SPEC = ROOT / "docs" / "spec" / "eswifi-transport.md"
-PROFILE = ROOT / "fixtures" / "profiles" / "ism43362.toml"
+PROFILE = PROFILES / "ism43362.toml"
 FIELDS = {"id", "title", "documents_say", "choices", "default", "cases", "sources", "variants"}
 
 
@@ -103,7 +103,7 @@ def _state(model: Any) -> tuple[Any, ...]:
 @pytest.mark.parametrize(("point", "choice", "overrides"), alternatives())
 def test_no_case_fails_an_alternative(tmp_path, point, choice, overrides):
     profile = variant_profile(tmp_path, f"ism43362-{choice}", overrides)
-    run = run_suite("suites/eswifi", "--profile", str(profile), tmp=tmp_path)
+    run = run_suite("sockconf.suites.eswifi", "--profile", str(profile), tmp=tmp_path)
     assert run.returncode == 0, run.output[-3000:]
     assert {o for outs in run.outcomes.values() for o in outs} <= {"passed", "skipped"}, run.output[-3000:]
     # The cases that touch the point saw the alternative and recorded it as a finding.
@@ -115,7 +115,7 @@ def test_a_module_without_the_transport_features_gets_not_applicable(tmp_path):
     profile = variant_profile(tmp_path, "ism43362-servers-only", {}, features=["tcp-server", "multi-accept"])
     families = ["ESWIFI-CLI", "ESWIFI-UDP", "ESWIFI-SSL", "ESWIFI-SOCK-02", "ESWIFI-SOCK-03", "ESWIFI-SET-05"]
     args = [arg for family in families for arg in ("--case", family)]
-    run = run_suite("suites/eswifi", "--profile", str(profile), *args, tmp=tmp_path)
+    run = run_suite("sockconf.suites.eswifi", "--profile", str(profile), *args, tmp=tmp_path)
     assert run.returncode == 0, run.output[-3000:]
     assert run.outcomes and all(set(outs) == {"skipped"} for outs in run.outcomes.values()), run.outcomes
     assert {v for vs in run.verdicts.values() for v in vs} == {"NOT APPLICABLE"}, run.verdicts

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from core.labfile import LabError
-from fixtures.lab import load_lab
-from fixtures.plugin import _load_profile
+from sockconf.core.labfile import LabError
+from sockconf.harness.lab import load_lab
+from sockconf.harness.plugin import _load_profile
 from tests.helpers import ROOT, Farm, run_suite
 
 
@@ -71,7 +71,7 @@ def test_bad_lab_input_on_the_command_line_is_a_one_line_usage_error(tmp_path):
         (["--profile", "ism43362"], "--profile and --lab"),
     ):
         proc = subprocess.run(
-            [sys.executable, "-m", "pytest", "suites", "--no-report", "--lab", str(lab), *extra],
+            [sys.executable, "-m", "pytest", "--pyargs", "sockconf.suites", "--no-report", "--lab", str(lab), *extra],
             cwd=ROOT,
             capture_output=True,
             text=True,
@@ -88,7 +88,7 @@ def test_a_silent_dut_makes_only_its_own_cases_inconclusive(tmp_path):
         "[[dut]]\nname = 'fine'\ndriver = 'emulator'\nprofile = 'xbee3-lte-m'\n",
     )
     out = tmp_path / "report"
-    run_suite("suites/xbee", "--lab", str(lab), "--case", "XBEE-LISTEN", tmp=tmp_path, report_dir=out)
+    run_suite("sockconf.suites.xbee", "--lab", str(lab), "--case", "XBEE-LISTEN", tmp=tmp_path, report_dir=out)
     cases = json.loads((out / "conformance.json").read_text())["cases"]
     verdicts = {dut: [c["verdict"] for c in cases if c["dut"] == dut] for dut in ("quiet", "fine")}
     assert set(verdicts["fine"]) == {"PASS"}
@@ -113,7 +113,7 @@ def test_four_emulated_duts_on_ptys_with_four_workers_make_one_report(tmp_path):
     with Farm(farm_lab, tmp_path / "run.toml", "--pace", "--baud", "115200") as farm:
         assert sorted(farm.endpoints) == ["cat1-1", "ltem-1", "wifi-1", "wifi-2"]
         run = run_suite(
-            "suites",
+            "sockconf.suites",
             "--lab",
             str(farm.lab),
             "-n",

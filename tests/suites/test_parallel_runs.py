@@ -15,7 +15,7 @@ CASES = ["--case", "XBEE-LISTEN", "--case", "ESWIFI-MA", "--case", "ESWIFI-SRV"]
 
 
 def test_the_suite_with_two_xdist_workers_passes(tmp_path):
-    run = run_suite("suites", "-n", "2", *CASES, tmp=tmp_path)
+    run = run_suite("sockconf.suites", "-n", "2", *CASES, tmp=tmp_path)
     assert run.all_passed(), run.output[-3000:]
     assert len(run.outcomes) > 20
 
@@ -24,7 +24,18 @@ def test_two_default_runs_started_at_once_both_pass(tmp_path):
     procs = []
     for i in range(2):
         xml = tmp_path / f"run{i}.xml"
-        cmd = [sys.executable, "-m", "pytest", "suites", *CASES, "-q", "-p", "no:randomly", "--no-report"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--pyargs",
+            "sockconf.suites",
+            *CASES,
+            "-q",
+            "-p",
+            "no:randomly",
+            "--no-report",
+        ]
         cmd.append(f"--junitxml={xml}")
         procs.append(
             subprocess.Popen(

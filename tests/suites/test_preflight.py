@@ -10,12 +10,10 @@ import socket
 import time
 from pathlib import Path
 
-from core.record import PreflightCheck
-from fixtures.plugin import PreflightOutcome
-from fixtures.preflight import NOT_TESTED, reachable_check, usable_address
-from tests.helpers import ROOT, run_suite
-
-PROFILES = ROOT / "fixtures" / "profiles"
+from sockconf.core.record import PreflightCheck
+from sockconf.harness.plugin import PreflightOutcome
+from sockconf.harness.preflight import NOT_TESTED, reachable_check, usable_address
+from tests.helpers import PROFILES, run_suite
 
 
 def _profile(tmp: Path, name: str, deadline: str, seconds: float) -> str:
@@ -49,7 +47,7 @@ def test_not_registered_xbee_is_not_tested_and_the_report_shows_why(tmp_path):
     report = tmp_path / "report"
     started = time.monotonic()
     run = run_suite(
-        "suites", "--case", "XBEE-LISTEN", "--profile", profile, "--state", "not-registered",
+        "sockconf.suites", "--case", "XBEE-LISTEN", "--profile", profile, "--state", "not-registered",
         tmp=tmp_path, report_dir=report,
     )  # fmt: skip
     took = time.monotonic() - started
@@ -69,14 +67,21 @@ def test_not_registered_xbee_is_not_tested_and_the_report_shows_why(tmp_path):
 
 def test_not_joined_eswifi_is_not_tested(tmp_path):
     profile = _profile(tmp_path, "ism43362", "join", 2.0)
-    run = run_suite("suites/eswifi", "--profile", profile, "--state", "not-joined", tmp=tmp_path)
+    run = run_suite("sockconf.suites.eswifi", "--profile", profile, "--state", "not-joined", tmp=tmp_path)
     _assert_not_tested(run, "CS answers '0'", "C0")
     assert len(run.verdicts) >= 20
 
 
 def test_xbee_in_transparent_mode_is_not_tested_and_told_to_set_api_mode(tmp_path):
     run = run_suite(
-        "suites/xbee", "--case", "XBEE-LISTEN-01", "--profile", "xbee3-lte-m", "--state", "transparent", tmp=tmp_path
+        "sockconf.suites.xbee",
+        "--case",
+        "XBEE-LISTEN-01",
+        "--profile",
+        "xbee3-lte-m",
+        "--state",
+        "transparent",
+        tmp=tmp_path,
     )
     _assert_not_tested(run, "transparent mode", "ATAP1 then ATWR")
 
@@ -85,8 +90,8 @@ def test_a_module_that_registers_within_the_deadline_is_waited_for_and_passes(tm
     profile = _profile(tmp_path, "xbee3-lte-m", "registration", 15.0)
     started = time.monotonic()
     run = run_suite(
-        "suites", "--case", "XBEE-LISTEN", "--profile", profile, "--state", "not-registered", "--ready-after", "2",
-        tmp=tmp_path,
+        "sockconf.suites", "--case", "XBEE-LISTEN", "--profile", profile, "--state", "not-registered",
+        "--ready-after", "2", tmp=tmp_path,
     )  # fmt: skip
     took = time.monotonic() - started
     assert run.returncode == 0, run.output[-3000:]
@@ -98,8 +103,8 @@ def test_a_module_that_registers_within_the_deadline_is_waited_for_and_passes(tm
 def test_a_module_that_joins_within_the_deadline_passes(tmp_path):
     profile = _profile(tmp_path, "ism43362", "join", 15.0)
     run = run_suite(
-        "suites/eswifi", "--case", "ESWIFI-SRV", "--profile", profile, "--state", "not-joined", "--ready-after", "1.5",
-        tmp=tmp_path,
+        "sockconf.suites.eswifi", "--case", "ESWIFI-SRV", "--profile", profile, "--state", "not-joined",
+        "--ready-after", "1.5", tmp=tmp_path,
     )  # fmt: skip
     assert run.returncode == 0, run.output[-3000:]
     assert run.verdicts and all(set(v) <= {"PASS", "NON-STRICT"} for v in run.verdicts.values())
@@ -111,13 +116,13 @@ def test_state_options_are_usage_errors_when_wrong(tmp_path):
         (("--ready-after", "2"), "--ready-after needs --state"),
         (("--state", "transparent", "--ready-after", "2"), "does not end by itself"),
     ):
-        run = run_suite("suites/xbee", *args, tmp=tmp_path)
+        run = run_suite("sockconf.suites.xbee", *args, tmp=tmp_path)
         assert run.returncode == 4, run.output[-2000:]
         assert message in run.output and "Traceback" not in run.output
 
 
 def test_a_state_of_one_family_makes_the_other_not_applicable(tmp_path):
-    run = run_suite("suites/eswifi", "--case", "ESWIFI-SRV-01", "--state", "xbee:not-registered", tmp=tmp_path)
+    run = run_suite("sockconf.suites.eswifi", "--case", "ESWIFI-SRV-01", "--state", "xbee:not-registered", tmp=tmp_path)
     assert run.returncode == 0, run.output[-2000:]
     assert {v for vs in run.verdicts.values() for v in vs} == {"NOT APPLICABLE"}
 

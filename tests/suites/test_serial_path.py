@@ -12,8 +12,8 @@ import tty
 
 import pytest
 
-from core.family import families
-from fixtures.preflight import NOT_TESTED
+from sockconf.core.family import families
+from sockconf.harness.preflight import NOT_TESTED
 from tests.helpers import Emulator, run_suite, unique_loopback
 
 
@@ -38,7 +38,7 @@ def test_a_dut_that_never_answers_ends_the_run_quickly_and_inconclusive(tmp_path
     try:
         started = time.monotonic()
         run = run_suite(
-            "suites/xbee", "--driver", "serial", "--port", os.ttyname(slave), "--profile", "xbee3-lte-m",
+            "sockconf.suites.xbee", "--driver", "serial", "--port", os.ttyname(slave), "--profile", "xbee3-lte-m",
             tmp=tmp_path, timeout=120,
         )  # fmt: skip
         elapsed = time.monotonic() - started
@@ -86,8 +86,8 @@ def test_a_dut_that_answers_garbage_fails_clearly(tmp_path):
     srv, port = _garbage_server(stop)
     try:
         run = run_suite(
-            "suites/xbee", "--driver", "serial", "--port", f"socket://127.0.0.1:{port}", "--profile", "xbee3-lte-m",
-            "--case", "XBEE-LISTEN-01", tmp=tmp_path, timeout=120,
+            "sockconf.suites.xbee", "--driver", "serial", "--port", f"socket://127.0.0.1:{port}",
+            "--profile", "xbee3-lte-m", "--case", "XBEE-LISTEN-01", tmp=tmp_path, timeout=120,
         )  # fmt: skip
     finally:
         stop.set()
@@ -111,7 +111,7 @@ def test_usage_errors_are_one_line(tmp_path):
         (["--deadline-scale", "0"], "--deadline-scale wants a factor"),
     ]
     for args, message in cases:
-        run = run_suite("suites/xbee", *args, tmp=tmp_path, timeout=60)
+        run = run_suite("sockconf.suites.xbee", *args, tmp=tmp_path, timeout=60)
         assert run.returncode != 0, args
         assert message in run.output, (args, run.output[-2000:])
         assert "Traceback" not in run.output, (args, run.output[-2000:])
@@ -126,7 +126,18 @@ def test_an_emulator_killed_mid_run_makes_the_rest_inconclusive_fast(tmp_path):
 
     emu = Emulator("xbee", "--pty", "--host-ip", unique_loopback())
     xml = tmp_path / "junit.xml"
-    cmd = [sys.executable, "-u", "-m", "pytest", "suites/xbee", "--driver", "serial", "--port", emu.endpoint]
+    cmd = [
+        sys.executable,
+        "-u",
+        "-m",
+        "pytest",
+        "--pyargs",
+        "sockconf.suites.xbee",
+        "--driver",
+        "serial",
+        "--port",
+        emu.endpoint,
+    ]
     cmd += ["--profile", "xbee3-lte-m", "-p", "no:randomly", "--no-report", f"--junitxml={xml}"]
     started = time.monotonic()
     run = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

@@ -9,15 +9,15 @@ import types
 
 import pytest
 
-from fixtures.host import FamilyHost
-from fixtures.silent import families, registry
-from tests.helpers import ROOT
+from sockconf.harness.host import FamilyHost
+from sockconf.harness.silent import families, registry
+from tests.helpers import ROOT, SUITES
 
 CASE_ID = re.compile(r'"((?:XBEE|ESWIFI)-[A-Z]+-\d+)"')
 
 
 def _case_ids() -> set[str]:
-    return {m for path in (ROOT / "suites").rglob("*.py") for m in CASE_ID.findall(path.read_text())}
+    return {m for path in (SUITES).rglob("*.py") for m in CASE_ID.findall(path.read_text())}
 
 
 def test_both_families_have_a_registry():
@@ -53,7 +53,11 @@ def test_the_points_the_suite_must_cover_are_registered():
 
 def test_docs_page_is_current():
     proc = subprocess.run(
-        [sys.executable, "-m", "fixtures.silent", "--check"], cwd=ROOT, capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "sockconf", "registry", "--check", str(ROOT / "docs" / "silent-points.md")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert proc.returncode == 0, proc.stderr
 

@@ -7,14 +7,26 @@ import signal
 import subprocess
 import sys
 
-from reports.variants import VariantResult, write
+from sockconf.reports.variants import VariantResult, write
 from tests.helpers import ROOT, Emulator, run_suite, unique_loopback
 
 
 def test_no_variant_of_any_family_gets_a_fail_or_error(tmp_path):
     # Every variant of both families (the all-different ones included), two suite runs at a time.
     proc = subprocess.run(
-        [sys.executable, "-m", "reports", "variants", "--out", str(tmp_path), "--jobs", "2", "--deadline-scale", "0.5"],
+        [
+            sys.executable,
+            "-m",
+            "sockconf",
+            "report",
+            "variants",
+            "--out",
+            str(tmp_path),
+            "--jobs",
+            "2",
+            "--deadline-scale",
+            "0.5",
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -44,7 +56,7 @@ def test_a_variant_that_fails_a_case_is_reported_as_a_suite_defect(tmp_path):
 
 
 def test_a_variant_choice_is_non_strict_and_fails_under_strict(tmp_path):
-    args = ["suites/xbee", "--variant", "xbee:tls-sockets-unlimited", "--profile", "xbee3-lte-m"]
+    args = ["sockconf.suites.xbee", "--variant", "xbee:tls-sockets-unlimited", "--profile", "xbee3-lte-m"]
     args += ["--case", "XBEE-CREATE-03"]
     lenient = run_suite(*args, tmp=tmp_path)
     assert lenient.returncode == 0, lenient.output[-3000:]
@@ -55,7 +67,7 @@ def test_a_variant_choice_is_non_strict_and_fails_under_strict(tmp_path):
 
 def test_the_report_shows_the_assumptions_the_dut_made(tmp_path):
     run = run_suite(
-        "suites/eswifi", "--variant", "eswifi:refused-s3-rest-as-commands", "--case", "ESWIFI-NEG-05",
+        "sockconf.suites.eswifi", "--variant", "eswifi:refused-s3-rest-as-commands", "--case", "ESWIFI-NEG-05",
         tmp=tmp_path, report_dir=tmp_path / "out",
     )  # fmt: skip
     assert run.returncode == 0, run.output[-3000:]
@@ -70,7 +82,13 @@ def test_the_report_shows_the_assumptions_the_dut_made(tmp_path):
 
 def test_variants_that_choose_differently_on_one_point_are_a_usage_error(tmp_path):
     run = run_suite(
-        "suites/eswifi", "--variant", "s3-timeout-long", "--variant", "s3-timeout-short", tmp=tmp_path, timeout=60
+        "sockconf.suites.eswifi",
+        "--variant",
+        "s3-timeout-long",
+        "--variant",
+        "s3-timeout-short",
+        tmp=tmp_path,
+        timeout=60,
     )
     assert run.returncode == 4, run.output[-2000:]
     assert "conflict on ESWIFI-SILENT-S3-PAYLOAD-TIMEOUT" in run.output
@@ -83,7 +101,7 @@ def test_the_eswifi_address_comes_from_c_query_when_p_field1_is_not_it(tmp_path)
     emu = Emulator("eswifi", "--pty", "--host-ip", host, "--variant", "p-field1-unset")
     try:
         run = run_suite(
-            "suites/eswifi", "--driver", "serial", "--port", emu.endpoint, "--profile", "ism43362",
+            "sockconf.suites.eswifi", "--driver", "serial", "--port", emu.endpoint, "--profile", "ism43362",
             "--case", "ESWIFI-SRV-01", "--case", "ESWIFI-MA-06", tmp=tmp_path,
         )  # fmt: skip
     finally:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from emulator import fault_names
+from sockconf.emulator import fault_names
 from tests.helpers import run_suite
 
 # The seed's exchange (01-07) and its error answers (08-11, test_listen_errors.py): all start XBEE-LISTEN.
@@ -12,7 +12,7 @@ LISTEN_CASES = {f"XBEE-LISTEN-{n:02d}" for n in range(1, 12)}
 
 
 def test_clean_emulator_passes_every_listener_case(tmp_path):
-    run = run_suite("suites/xbee", "--case", "XBEE-LISTEN", tmp=tmp_path)
+    run = run_suite("sockconf.suites.xbee", "--case", "XBEE-LISTEN", tmp=tmp_path)
     assert run.all_passed(), run.output[-3000:]
     assert set(run.outcomes) == LISTEN_CASES
     # both profiles ran every case
@@ -38,7 +38,7 @@ EXPECTED_CATCHES = {
 def test_listener_cases_catch_fault(tmp_path, fault):
     cases = sorted(EXPECTED_CATCHES[fault])
     # Short deadlines: against a fault, waiting out a missing frame is the expected outcome.
-    args = ["suites/xbee", "--fault", fault, "--profile", "xbee3-lte-m", "--deadline-scale", "0.2"]
+    args = ["sockconf.suites.xbee", "--fault", fault, "--profile", "xbee3-lte-m", "--deadline-scale", "0.2"]
     for c in cases:
         args += ["--case", c]
     run = run_suite(*args, tmp=tmp_path)
@@ -56,7 +56,7 @@ def test_listener_cases_catch_fault(tmp_path, fault):
 )
 def test_presentation_faults_are_caught(tmp_path, fault, profile, case):
     run = run_suite(
-        "suites/xbee",
+        "sockconf.suites.xbee",
         "--fault",
         fault,
         "--profile",

@@ -26,12 +26,12 @@ from pathlib import Path
 
 import pytest
 
-from protocol.xbee import frames as fr
-from protocol.xbee import status as st
-from tests.helpers import ROOT, run_suite
+from sockconf.protocol.xbee import frames as fr
+from sockconf.protocol.xbee import status as st
+from tests.helpers import PACKAGE, SUITES, run_suite
 
-MODEL = ROOT / "emulator" / "xbee" / "model.py"
-SUITE = ROOT / "suites" / "xbee"
+MODEL = PACKAGE / "emulator" / "xbee" / "model.py"
+SUITE = SUITES / "xbee"
 
 NOT_PROVOKABLE = {
     ("SocketStatusCode", "TIMED_OUT"): "needs a network that drops the SYN; the runner gives up only after 10 s",
@@ -128,7 +128,7 @@ def clean_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("coverage")
     out = tmp / "report"
     out.mkdir()
-    run = run_suite("suites/xbee", "--profile", "xbee3-lte-m", tmp=tmp, report_dir=out)
+    run = run_suite("sockconf.suites.xbee", "--profile", "xbee3-lte-m", tmp=tmp, report_dir=out)
     assert run.returncode == 0, run.output[-3000:]
     return out / "conformance.json"
 
@@ -148,6 +148,6 @@ def test_a_status_only_a_variant_sends_is_provoked_by_a_passing_case_against_it(
     out = tmp_path / "report"
     out.mkdir()
     args = ["--profile", "xbee3-lte-m", "--variant", f"xbee:{variant}", "--case", case_id]
-    run = run_suite("suites/xbee", *args, tmp=tmp_path, report_dir=out)
+    run = run_suite("sockconf.suites.xbee", *args, tmp=tmp_path, report_dir=out)
     assert run.returncode == 0, run.output[-3000:]
     assert case_id in observed_in(out / "conformance.json").get(status, set())

@@ -10,7 +10,7 @@ import ast
 
 import pytest
 
-from tests.helpers import ROOT, run_suite
+from tests.helpers import PROFILES, SUITES, run_suite
 
 GROUPS = [
     "XBEE-CONNECT",
@@ -94,7 +94,7 @@ FAULT_ARGS = ["--profile", "xbee3-lte-m", "--deadline-scale", "0.2"]
 
 
 def test_clean_emulator_passes_every_surface_case(tmp_path):
-    args = ["suites/xbee"]
+    args = ["sockconf.suites.xbee"]
     for prefix in [*GROUPS, *sorted(LISTEN_ERRORS)]:
         args += ["--case", prefix]
     run = run_suite(*args, tmp=tmp_path)
@@ -117,7 +117,7 @@ def test_surface_cases_catch_fault(tmp_path, fault):
     cases = sorted(SURFACE_CATCHES[fault])
     runs = [[c] for c in cases] if fault in ONE_CASE_PER_RUN else [cases]
     for i, group in enumerate(runs):
-        args = ["suites/xbee", "--fault", fault, *FAULT_ARGS]
+        args = ["sockconf.suites.xbee", "--fault", fault, *FAULT_ARGS]
         for c in group:
             args += ["--case", c]
         tmp = tmp_path / str(i)
@@ -130,7 +130,7 @@ def test_surface_cases_catch_fault(tmp_path, fault):
 
 @pytest.mark.parametrize(("fault", "case"), sorted(UNCONFIRMED_CATCHES.items()))
 def test_unconfirmed_deviation_is_non_strict_and_fails_under_strict(tmp_path, fault, case):
-    args = ["suites/xbee", "--fault", fault, *FAULT_ARGS, "--case", case]
+    args = ["sockconf.suites.xbee", "--fault", fault, *FAULT_ARGS, "--case", case]
     lenient = run_suite(*args, tmp=tmp_path)
     assert "NON-STRICT" in lenient.verdicts.get(case, []), lenient.output[-3000:]
     assert "FAIL" not in lenient.verdicts[case]
@@ -140,7 +140,7 @@ def test_unconfirmed_deviation_is_non_strict_and_fails_under_strict(tmp_path, fa
 
 def _profile_like(tmp_path, base: str, name: str, replace: dict[str, str]):
     """A copy of a built-in profile with some lines replaced (how a user describes a variant)."""
-    text = (ROOT / "fixtures" / "profiles" / f"{base}.toml").read_text(encoding="utf-8")
+    text = (PROFILES / f"{base}.toml").read_text(encoding="utf-8")
     for old, new in replace.items():
         assert old in text
         text = text.replace(old, new)
@@ -158,7 +158,7 @@ def test_either_reset_status_passes(tmp_path):
         "power-up",
         {'name = "xbee3-lte-m"': 'name = "power-up"', "[device]": "[device]\nreset_status = 0"},
     )
-    run = run_suite("suites/xbee", "--profile", str(profile), "--case", "XBEE-MODEM-01", tmp=tmp_path)
+    run = run_suite("sockconf.suites.xbee", "--profile", str(profile), "--case", "XBEE-MODEM-01", tmp=tmp_path)
     assert run.all_passed() and set(run.verdicts["XBEE-MODEM-01"]) == {"PASS"}, run.output[-3000:]
 
 
@@ -169,7 +169,7 @@ def test_modem_cases_are_not_applicable_without_the_feature(tmp_path):
         "no-modem-status",
         {'name = "xbee3-lte-m"': 'name = "no-modem-status"', ', "modem-status"]': "]"},
     )
-    run = run_suite("suites/xbee", "--profile", str(profile), "--case", "XBEE-MODEM", tmp=tmp_path)
+    run = run_suite("sockconf.suites.xbee", "--profile", str(profile), "--case", "XBEE-MODEM", tmp=tmp_path)
     assert run.returncode == 0, run.output[-3000:]
     assert set(run.outcomes) == {c for c in suite_case_ids() if c.startswith("XBEE-MODEM-")}
     assert all(set(v) == {"NOT APPLICABLE"} for v in run.verdicts.values()), run.verdicts
@@ -178,7 +178,7 @@ def test_modem_cases_are_not_applicable_without_the_feature(tmp_path):
 def suite_case_ids() -> set[str]:
     """Every ``@case("XBEE-…")`` ID in suites/xbee."""
     ids = set()
-    for path in sorted((ROOT / "suites" / "xbee").glob("test_*.py")):
+    for path in sorted((SUITES / "xbee").glob("test_*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if (
                 isinstance(node, ast.Call)

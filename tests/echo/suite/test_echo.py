@@ -1,7 +1,7 @@
 """The echo family's one case."""
 
-from fixtures.cases import case
-from fixtures.expect import ConformanceFailure
+from sockconf.harness.cases import case
+from sockconf.harness.expect import ConformanceFailure
 
 
 @case("ECHO-01", "EC=<text> is answered with the text, then OK and the prompt")

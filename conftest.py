@@ -1,3 +1,0 @@
-"""Registers the suite's plugin parts; nothing else."""
-
-pytest_plugins = ["fixtures.plugin", "reports.plugin"]

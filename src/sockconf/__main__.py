@@ -1,0 +1,5 @@
+"""``python -m sockconf``: the ``sockconf`` command."""
+
+from sockconf.cli import entry
+
+entry()

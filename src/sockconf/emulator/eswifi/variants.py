@@ -1,0 +1,219 @@
+"""The eS-WiFi conformant variants (``VARIANTS``): modules that chose differently where the documents are silent.
+
+Each variant names the silent points it takes a non-default choice on (IDs of
+``fixtures/silent/eswifi.toml``) and makes that choice through the hooks of ``ESWiFiFault`` or the
+profile's settings. No case may FAIL any of them (``sockconf report variants``).
+"""
+
+from __future__ import annotations
+
+from sockconf.emulator.eswifi.faults import ESWiFiFault
+from sockconf.emulator.variants import VariantSpec, all_different
+from sockconf.protocol.eswifi import Command, error_reply
+
+
+class _RefusedS3RestAsCommands(ESWiFiFault):
+    def refused_s3_rest(self, payload: bytes) -> bytes:
+        return payload
+
+
+class _PLocalIpUnset(ESWiFiFault):
+    def p_local_ip(self, local_ip: str) -> str:
+        return "0.0.0.0"
+
+
+class _S3CutShortSendsPartial(ESWiFiFault):
+    def sends_cut_short_payload(self) -> bool:
+        return True
+
+
+class _TerseErrors(ESWiFiFault):
+    cooperative = True
+
+    def reply_out(self, cmd: Command | None, raw: bytes) -> bytes:
+        # Every error reply as the one text public logs show, without a Usage line.
+        raw = super().reply_out(cmd, raw)
+        return error_reply("Unknown Error", None) if raw.startswith(b"\r\nERROR") else raw
+
+
+class _AcceptedBeforeReply(ESWiFiFault):
+    def accepted_before_reply(self) -> bool:
+        return True
+
+
+class _BeyondBacklogPending(ESWiFiFault):
+    def beyond_backlog(self) -> str:
+        return "pending"
+
+
+class _S3CutShortSilent(ESWiFiFault):
+    def answers_cut_short_payload(self) -> bool:
+        return False
+
+
+class _BeyondBacklogServed(ESWiFiFault):
+    def beyond_backlog(self) -> str:
+        return "served"
+
+
+class _BeyondBacklogRefused(ESWiFiFault):
+    def beyond_backlog(self) -> str:
+        return "refused"
+
+
+class _KeepAliveSeconds(ESWiFiFault):
+    def keepalive_ms(self, period: int) -> int:
+        # PK's time in seconds; the host's kernel takes a keep-alive time of at most 32767 s.
+        return min(period, 32767) * 1000
+
+
+class _R0LostWithoutClient(ESWiFiFault):
+    def lost_without_client(self) -> bool:
+        return True
+
+
+TIMEOUT = "ESWIFI-SILENT-S3-PAYLOAD-TIMEOUT"
+REFUSED = "ESWIFI-SILENT-REFUSED-S3-REST"
+P_FIELD1 = "ESWIFI-SILENT-P-FIELD1"
+WAITING = "ESWIFI-SILENT-WAITING-TEXT"
+LOST_TAIL = "ESWIFI-SILENT-LOST-TAIL"
+BACKLOG = "ESWIFI-SILENT-BEYOND-BACKLOG"
+CUT_SHORT = "ESWIFI-SILENT-S3-CUT-SHORT-ANSWER"
+PK_UNIT = "ESWIFI-SILENT-PK-UNIT"
+R0_NO_CLIENT = "ESWIFI-SILENT-R0-NO-CLIENT"
+ERROR_TEXTS = "ESWIFI-SILENT-ERROR-TEXTS"
+PLACE = "ESWIFI-SILENT-MESSAGE-PLACE"
+
+SINGLE: tuple[VariantSpec, ...] = (
+    VariantSpec(
+        "s3-timeout-long",
+        "an S3 payload cut short is given up after 10 s (the profile says 1 s)",
+        {TIMEOUT: "long"},
+        overrides={"s3_payload_timeout": 10.0},
+    ),
+    VariantSpec(
+        "s3-timeout-short",
+        "an S3 payload cut short is given up after 0.2 s",
+        {TIMEOUT: "short"},
+        overrides={"s3_payload_timeout": 0.2},
+    ),
+    VariantSpec(
+        "s3-timeout-sends-partial",
+        "an S3 payload cut short is sent as far as it came at the timeout, answered with that count",
+        {CUT_SHORT: "sends-partial"},
+        hooks=(_S3CutShortSendsPartial,),
+    ),
+    VariantSpec(
+        "s3-cut-short-silent",
+        "an S3 payload cut short is dropped at the timeout without any answer",
+        {CUT_SHORT: "silent"},
+        hooks=(_S3CutShortSilent,),
+    ),
+    VariantSpec(
+        "refused-s3-rest-as-commands",
+        "the bytes after a refused S3=<n> header are read as command lines, not dropped as payload",
+        {REFUSED: "read-as-commands"},
+        hooks=(_RefusedS3RestAsCommands,),
+    ),
+    VariantSpec(
+        "p-field1-unset",
+        "P? field 1 shows 0.0.0.0, not the module's address (C? still reports it)",
+        {P_FIELD1: "unset"},
+        hooks=(_PLocalIpUnset,),
+    ),
+    VariantSpec(
+        "waiting-unicode-ellipsis",
+        "the server messages end with the seed's ellipsis character (…), not three dots",
+        {WAITING: "ellipsis"},
+        overrides={
+            "messages": {
+                "multi_accept_setup": "[TCP TSK] Multi-Accept Setup",
+                "waiting": "[TCP SVR] Waiting on connection \u2026",
+                "killed": "[TCP TSK] Killed",
+                "accepted_prefix": "[TCP SVR] Accepted ",
+            }
+        },
+    ),
+    VariantSpec(
+        "waiting-other-wording",
+        "the bracketed server messages in other words: '[TCP TSK] Multi-Accept Enabled', "
+        "'[TCP SVR] Waiting for connection...', '[TCP TSK] Server Killed' (Accepted as documented)",
+        {WAITING: "other-wording"},
+        overrides={
+            "messages": {
+                "multi_accept_setup": "[TCP TSK] Multi-Accept Enabled",
+                "waiting": "[TCP SVR] Waiting for connection...",
+                "killed": "[TCP TSK] Server Killed",
+                "accepted_prefix": "[TCP SVR] Accepted ",
+            }
+        },
+    ),
+    VariantSpec(
+        "pk-seconds",
+        "PK=1,<time> takes the time in seconds: PK=1,3000 probes an idle client after 3000 s, not 3 s",
+        {PK_UNIT: "s"},
+        hooks=(_KeepAliveSeconds,),
+    ),
+    VariantSpec(
+        "r0-lost-without-client",
+        "R0 on a server with no client yet answers -1, not empty data",
+        {R0_NO_CLIENT: "lost"},
+        hooks=(_R0LostWithoutClient,),
+    ),
+    VariantSpec(
+        "lost-without-ok",
+        "R0/S3 answer -1 in the error style (\\r\\n-1\\r\\n> , no OK)",
+        {LOST_TAIL: "without-ok"},
+        overrides={"lost_reply_ok": False},
+    ),
+    VariantSpec(
+        "accepted-before-reply",
+        "P5=10 announces the next client (Accepted) before its own Waiting/OK reply, not after it",
+        {PLACE: "anywhere"},
+        hooks=(_AcceptedBeforeReply,),
+    ),
+    VariantSpec(
+        "terse-errors",
+        "every error reply is 'ERROR: Unknown Error' with no Usage line",
+        {ERROR_TEXTS: "terse"},
+        hooks=(_TerseErrors,),
+    ),
+    VariantSpec(
+        "beyond-backlog-pending",
+        "a client beyond the P8 backlog is left pending (connected, never served) instead of closed",
+        {BACKLOG: "pending"},
+        hooks=(_BeyondBacklogPending,),
+    ),
+    VariantSpec(
+        "beyond-backlog-served",
+        "a client beyond the P8 backlog waits its turn like the others and is served after them",
+        {BACKLOG: "served"},
+        hooks=(_BeyondBacklogServed,),
+    ),
+    VariantSpec(
+        "beyond-backlog-refused",
+        "a client beyond the P8 backlog is refused at TCP level: its SYN is never answered (as lwIP drops a "
+        "SYN when a listener's backlog is full); the waiting clients are held by the TCP stack",
+        {BACKLOG: "refused"},
+        hooks=(_BeyondBacklogRefused,),
+    ),
+)
+
+# Left out of all-different: each takes a second choice on a point where all-different takes the one named.
+_NOT_IN_ALL_DIFFERENT = (
+    "s3-timeout-short",  # the longer payload timeout (s3-timeout-long) is taken
+    "s3-cut-short-silent",  # the cut-short payload sent as far as it came (s3-timeout-sends-partial) is taken
+    "waiting-other-wording",  # the ellipsis wording (waiting-unicode-ellipsis) is taken
+    "beyond-backlog-served",  # a client beyond the backlog left pending (beyond-backlog-pending) is taken
+    "beyond-backlog-refused",  # (beyond-backlog-pending, as above)
+)
+
+VARIANTS: tuple[VariantSpec, ...] = (
+    *SINGLE,
+    all_different(
+        "all-different",
+        "every non-default choice at once (of two on one point: the longer payload timeout, the cut-short "
+        "payload sent as far as it came, the ellipsis wording, a client beyond the backlog left pending)",
+        [v for v in SINGLE if v.name not in _NOT_IN_ALL_DIFFERENT],
+    ),
+)

@@ -1,0 +1,389 @@
+"""The XBee fault hooks (``XBeeFault``) and the family's fault profiles (``PROFILES``).
+
+``XBeeFault`` names the points where the model lets a fault act: the decoded UART input, the
+outgoing frames, their wire bytes and timing, the network actions, socket ID allocation and which
+sockets a reset frees. Its hooks change nothing; each profile overrides the hooks its bug needs,
+or only the profile settings (``FaultSpec.overrides``). A model gets a fresh hook object per
+instance, so the hooks that count or arm (``goes-silent``, ``drops-frame-after-bad-input``) keep
+their state per model.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any, cast
+
+from sockconf.emulator.faults import FaultSpec
+from sockconf.emulator.net import Action, Close, CloseUdp, Send, SendTo, StopListening
+from sockconf.protocol.xbee import frames as fr
+from sockconf.protocol.xbee.framing import ESCAPED_BYTES, BadChecksum, DecodeEvent, Event, checksum, encode
+from sockconf.protocol.xbee.status import (
+    ATCommandStatus,
+    SocketConnectStatus,
+    SocketCreateStatus,
+    SocketListenStatus,
+    SocketStatusCode,
+    TransmitStatusCode,
+)
+
+
+class XBeeFault:
+    """Hook points of the XBee model; the defaults change nothing."""
+
+    def events_in(self, events: list[Event], api_mode: int) -> list[Event]:
+        """What the module makes of the frames and decode events of one UART read (or idle flush)."""
+        return events
+
+    def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
+        """The frame about to be sent, possibly altered; None drops it."""
+        return frame
+
+    def wire_out(self, raw: bytes, frame: fr.Frame) -> bytes:
+        """The encoded bytes about to go on the UART."""
+        return raw
+
+    def delay(self, frame: fr.Frame) -> float:
+        """Seconds the frame is held back before it goes on the UART (0: at once)."""
+        return 0.0
+
+    def net_out(self, action: Action) -> Action | None:
+        """A network action about to be carried out, possibly altered; None drops it."""
+        return action
+
+    def socket_id(self, free: int, in_use: Sequence[int]) -> int:
+        """The ID a new socket gets; ``free`` is the lowest unused one, ``in_use`` the IDs taken."""
+        return free
+
+    def reset_frees(self, socket_ids: Sequence[int]) -> Sequence[int]:
+        """The sockets a module reset (FR) closes: every one of them."""
+        return socket_ids
+
+
+class _ChecksumOffByOne(XBeeFault):
+    def wire_out(self, raw: bytes, frame: fr.Frame) -> bytes:
+        if frame.FRAME_TYPE in (0xC0, 0xC6, 0xCD):
+            return raw[:-1] + bytes(((raw[-1] + 1) & 0xFF,))
+        return raw
+
+
+class _FrameIdNotEchoed(XBeeFault):
+    def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
+        fid = getattr(frame, "frame_id", None)
+        if fid and frame.FRAME_TYPE in (0xC0, 0xC6, 0xC3, 0xC2, 0x89, 0x88, 0xC1):
+            return replace(cast(Any, frame), frame_id=(fid % 255) + 1)  # type: ignore[no-any-return]
+        return frame
+
+
+class _ReceiveWithFrameId(XBeeFault):
+    def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
+        if isinstance(frame, fr.SocketReceive):
+            return replace(frame, frame_id=0x01)
+        return frame
+
+
+class _NoStatusOnPeerClose(XBeeFault):
+    def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
+        if isinstance(frame, fr.SocketStatus) and frame.status == SocketStatusCode.CONNECTION_LOST:
+            return None
+        return frame
+
+
+class _WrongStatusOnPeerClose(XBeeFault):
+    def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
+        if isinstance(frame, fr.SocketStatus) and frame.status == SocketStatusCode.CONNECTION_LOST:
+            return replace(frame, status=SocketStatusCode.TRANSPORT_CLOSED)
+        return frame
+
+
+class _SocketIdNotEchoed(XBeeFault):
+    def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
+        if isinstance(frame, fr.SocketListenResponse | fr.SocketCloseResponse):
+            return replace(frame, socket_id=frame.socket_id ^ 0x01)
+        return frame
+
+
+class _PortByteSwapped(XBeeFault):
+    def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
+        if isinstance(frame, fr.SocketNewIPv4Client):
+            port = frame.remote_port
+            return replace(frame, remote_port=((port & 0xFF) << 8) | (port >> 8))
+        return frame
+
+
+class _AddressReversed(XBeeFault):
+    def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
+        if isinstance(frame, fr.SocketNewIPv4Client):
+            return replace(frame, remote_address=".".join(reversed(frame.remote_address.split("."))))
+        return frame
+
+
+class _PayloadTruncated(XBeeFault):
+    def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
+        if isinstance(frame, fr.SocketReceive) and len(frame.payload) > 1:
+            return replace(frame, payload=frame.payload[:-1])
+        return frame
+
+
+class _NoEscaping(XBeeFault):
+    def wire_out(self, raw: bytes, frame: fr.Frame) -> bytes:
+        return encode(frame, 1)
+
+
+class _GoesSilent(XBeeFault):
+    """A module that hangs after a while: it stops sending anything at all."""
+
+    def __init__(self) -> None:
+        self.after = 60  # frames still sent
+
+    def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
+        self.after -= 1
+        return frame if self.after >= 0 else None
+
+
+# -- faults of the wider socket surface (XBEE-CONNECT, -SEND, -UDP, -CLOSE, -OPT, -AT, -CREATE, -LISTEN, -FRAMING)
+
+
+class _NoStatusAfterConnect(XBeeFault):
+    def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
+        if isinstance(frame, fr.SocketStatus) and frame.status == SocketStatusCode.CONNECTED:
+            return None
+        return frame
+
+
+class _ConnectAlwaysStarted(XBeeFault):
+    def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
+        if isinstance(frame, fr.SocketConnectResponse) and frame.status != SocketConnectStatus.CONNECT_STARTED:
+            return replace(frame, status=SocketConnectStatus.CONNECT_STARTED)
+        return frame
+
+
+class _RefusedAsTimeout(XBeeFault):
+    def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
+        if isinstance(frame, fr.SocketStatus) and frame.status == SocketStatusCode.CONNECTION_REFUSED:
+            return replace(frame, status=SocketStatusCode.TIMED_OUT)
+        return frame
+
+
+class _LateConnectResponse(XBeeFault):
+    def delay(self, frame: fr.Frame) -> float:
+        # Beyond every profile's 2 s reply deadline (and the 0xCF 00 overtakes it).
+        return 2.5 if isinstance(frame, fr.SocketConnectResponse) else 0.0
+
+
+class _SendDropsLastByte(XBeeFault):
+    def net_out(self, action: Action) -> Action | None:
+        if isinstance(action, Send | SendTo) and len(action.data) > 1:
+            return replace(action, data=action.data[:-1])
+        return action
+
+
+class _TxStatusAlwaysSuccess(XBeeFault):
+    def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
+        if isinstance(frame, fr.TransmitStatus) and frame.status != TransmitStatusCode.SUCCESS:
+            return replace(frame, status=TransmitStatusCode.SUCCESS)
+        return frame
+
+
+class _ReceiveFromPortSwapped(XBeeFault):
+    def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
+        if isinstance(frame, fr.SocketReceiveFrom):
+            port = frame.source_port
+            return replace(frame, source_port=((port & 0xFF) << 8) | (port >> 8))
+        return frame
+
+
+class _CloseLeavesSocketsOpen(XBeeFault):
+    def net_out(self, action: Action) -> Action | None:
+        return None if isinstance(action, Close | StopListening | CloseUdp) else action
+
+
+class _OptionNotStored(XBeeFault):
+    def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
+        if isinstance(frame, fr.SocketOptionResponse) and frame.option_data:
+            return replace(frame, option_data=b"\x00")
+        return frame
+
+
+class _AtErrorsReportedOk(XBeeFault):
+    def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
+        if isinstance(frame, fr.ATCommandResponse) and frame.status != ATCommandStatus.OK:
+            return replace(frame, status=ATCommandStatus.OK)
+        return frame
+
+
+class _CreateFailureSocketId(XBeeFault):
+    def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
+        if isinstance(frame, fr.SocketCreateResponse) and frame.status != SocketCreateStatus.SUCCESS:
+            return replace(frame, socket_id=0x00)
+        return frame
+
+
+class _ReusesOpenSocketId(XBeeFault):
+    def socket_id(self, free: int, in_use: Sequence[int]) -> int:
+        return in_use[0] if in_use else free
+
+
+class _ListenTwiceAccepted(XBeeFault):
+    def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
+        if isinstance(frame, fr.SocketListenResponse) and frame.status == SocketListenStatus.ALREADY_BOUND_OR_LISTENING:
+            return replace(frame, status=SocketListenStatus.SUCCESS)
+        return frame
+
+
+class _DropsFrameAfterBadInput(XBeeFault):
+    """A parser whose error path resynchronises one frame late."""
+
+    def __init__(self) -> None:
+        self.armed = False  # bad input seen: the next good frame is lost
+
+    def events_in(self, events: list[Event], api_mode: int) -> list[Event]:
+        kept: list[Event] = []
+        for event in events:
+            if isinstance(event, DecodeEvent | fr.UnknownFrame):
+                self.armed = True
+            elif self.armed:
+                self.armed = False
+                continue
+            kept.append(event)
+        return kept
+
+
+class _ChecksumNotChecked(XBeeFault):
+    def events_in(self, events: list[Event], api_mode: int) -> list[Event]:
+        kept: list[Event] = []
+        for event in events:
+            if isinstance(event, BadChecksum):
+                with contextlib.suppress(fr.FrameFormatError):
+                    kept.append(fr.parse_frame_data(event.frame_data))
+                continue
+            kept.append(event)
+        return kept
+
+
+class _ChecksumNotUnescaped(XBeeFault):
+    """Compares the checksum byte as it came (7D 5E) instead of unescaped: such frames are dropped."""
+
+    def events_in(self, events: list[Event], api_mode: int) -> list[Event]:
+        if api_mode != 2:
+            return events
+        return [e for e in events if not (isinstance(e, fr.Frame) and checksum(e.to_data()) in ESCAPED_BYTES)]
+
+
+class _OneFramePerRead(XBeeFault):
+    """Handles one frame per UART read and drops the rest of the buffer."""
+
+    def events_in(self, events: list[Event], api_mode: int) -> list[Event]:
+        first = next((i for i, e in enumerate(events) if isinstance(e, fr.Frame)), None)
+        return [e for i, e in enumerate(events) if not isinstance(e, fr.Frame) or i == first]
+
+
+# -- faults of a module reset (XBEE-MODEM)
+
+
+class _NoModemStatusAfterReset(XBeeFault):
+    """Restarts on FR but never announces it: no 0x8A at all."""
+
+    def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
+        return None if isinstance(frame, fr.ModemStatus) else frame
+
+
+class _SocketsSurviveReset(XBeeFault):
+    """FR restarts only the XBee application: the cellular component keeps its sockets (IDs and ports)."""
+
+    def reset_frees(self, socket_ids: Sequence[int]) -> Sequence[int]:
+        return []
+
+
+class _ResetWithoutOk(XBeeFault):
+    """Restarts before the 0x88 FR OK has left the UART: the OK is lost."""
+
+    def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
+        if isinstance(frame, fr.ATCommandResponse) and frame.command == b"FR":
+            return None
+        return frame
+
+
+class _SettingsWrittenAtOnce(XBeeFault):
+    """Writes every AT set to non-volatile memory at once, as if WR followed it: nothing reverts on a reset."""
+
+    def events_in(self, events: list[Event], api_mode: int) -> list[Event]:
+        kept: list[Event] = []
+        for event in events:
+            kept.append(event)
+            if type(event) is fr.ATCommand and event.parameter:
+                kept.append(fr.ATCommand(0, b"WR"))  # frame ID 0: no reply of its own
+        return kept
+
+
+PROFILES: tuple[FaultSpec[XBeeFault], ...] = (
+    FaultSpec("checksum-off-by-one", "0xC0/0xC6/0xCD go out with checksum + 1", _ChecksumOffByOne),
+    FaultSpec("frame-id-not-echoed", "responses carry the request's frame ID + 1", _FrameIdNotEchoed),
+    FaultSpec("receive-nonzero-frame-id", "0xCD carries frame ID 01 instead of 00", _ReceiveWithFrameId),
+    FaultSpec("no-status-on-peer-close", "no 0xCF when the peer closes", _NoStatusOnPeerClose),
+    FaultSpec("wrong-status-on-peer-close", "0xCF 03 instead of 07 when the peer closes", _WrongStatusOnPeerClose),
+    FaultSpec("socket-id-not-echoed", "0xC6/0xC3 carry another socket ID than the request's", _SocketIdNotEchoed),
+    FaultSpec("port-byte-swapped", "0xCC carries the remote port little-endian", _PortByteSwapped),
+    FaultSpec("address-reversed", "0xCC carries the remote IPv4 bytes reversed", _AddressReversed),
+    FaultSpec("payload-truncated", "0xCD loses the last byte of each payload", _PayloadTruncated),
+    FaultSpec("no-escaping", "frames go out unescaped even in AP=2", _NoEscaping),
+    FaultSpec(
+        "cat1-presents-on-connect",
+        "a Cat 1 module that presents 0xCC before any data",
+        XBeeFault,
+        overrides={"present_connection": "on-connect"},
+    ),
+    FaultSpec("goes-silent", "answers normally, then (after 60 frames) sends nothing more", _GoesSilent),
+    FaultSpec(
+        "presents-on-data",
+        "an LTE-M module that waits for data before presenting 0xCC",
+        XBeeFault,
+        overrides={"present_connection": "on-data"},
+    ),
+    FaultSpec("no-status-after-connect", "0xC2 00 but never the 0xCF 00 once connected", _NoStatusAfterConnect),
+    FaultSpec("connect-always-started", "0xC2 answers 00 whatever is wrong with the request", _ConnectAlwaysStarted),
+    FaultSpec("refused-reported-as-timeout", "a refused connect is reported as 0xCF 04, not 02", _RefusedAsTimeout),
+    FaultSpec("late-connect-response", "0xC2 goes out 2.5 s late, after the 0xCF", _LateConnectResponse),
+    FaultSpec("send-drops-last-byte", "0x44/0x45 payloads lose their last byte on the network", _SendDropsLastByte),
+    FaultSpec(
+        "payload-limit-off-by-one",
+        "a 1500-byte 0x44/0x45 is refused with 74 (the length check is off by one)",
+        XBeeFault,
+        overrides={"max_payload": 1499},
+    ),
+    FaultSpec("tx-status-always-success", "0x89 reports 00 even when nothing was sent", _TxStatusAlwaysSuccess),
+    FaultSpec("receive-from-port-swapped", "0xCE carries the source port little-endian", _ReceiveFromPortSwapped),
+    FaultSpec(
+        "close-leaves-sockets-open",
+        "0x43 frees the socket ID but leaves the port/connection open",
+        _CloseLeavesSocketsOpen,
+    ),
+    FaultSpec("option-not-stored", "a TLS profile set by 0x41 is answered 00 but queries return 00", _OptionNotStored),
+    FaultSpec("at-errors-reported-ok", "0x88 answers 00 (OK) to bad commands and parameters", _AtErrorsReportedOk),
+    FaultSpec("create-failure-socket-id", "a failed 0xC0 carries socket ID 00 instead of FF", _CreateFailureSocketId),
+    FaultSpec("reuses-open-socket-id", "a new socket gets an ID that is still in use", _ReusesOpenSocketId),
+    FaultSpec("listen-twice-accepted", "0x46 on a listening/bound socket answers 00, not 03", _ListenTwiceAccepted),
+    FaultSpec(
+        "drops-frame-after-bad-input",
+        "after garbage, a bad checksum, a cut frame or an unknown frame type, the next good frame is lost",
+        _DropsFrameAfterBadInput,
+    ),
+    FaultSpec("checksum-not-checked", "frames with a bad checksum are acted on", _ChecksumNotChecked),
+    FaultSpec(
+        "checksum-not-unescaped", "in AP=2, a frame whose checksum byte is escaped is dropped", _ChecksumNotUnescaped
+    ),
+    FaultSpec("one-frame-per-read", "only the first frame of each UART read is handled", _OneFramePerRead),
+    FaultSpec("no-modem-status-after-reset", "FR restarts the module but no 0x8A follows", _NoModemStatusAfterReset),
+    FaultSpec(
+        "sockets-survive-reset",
+        "FR leaves every socket open: old IDs stay valid, listeners keep listening",
+        _SocketsSurviveReset,
+    ),
+    FaultSpec("reset-without-ok", "FR restarts the module before its 0x88 OK goes out", _ResetWithoutOk),
+    FaultSpec(
+        "settings-written-at-once",
+        "every AT set is written at once (as if WR followed): FR reverts nothing",
+        _SettingsWrittenAtOnce,
+    ),
+)

@@ -1,0 +1,542 @@
+"""eS-WiFi host session: the suite's side of the AT link, over any driver.
+
+It sends commands, reads everything the module says with the binary-safe ``ReplyReader``, keeps
+unprompted messages (``[TCP SVR] Accepted …``) in their own inbox, and waits for each expected
+reply until a deadline (never a fixed sleep). Replies are compared with ``Expect`` templates over
+the codec's events (``Reply(data=b"1", ok=True)``); a mismatch raises ``ConformanceFailure`` with
+the requirement, every acceptable alternative, what arrived (decoded and as bytes), a field diff
+and the last bytes from the module. Bytes outside any reply fail the case at once.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import itertools
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+
+import pytest
+
+from sockconf.core.record import PreflightCheck
+from sockconf.core.trace import NOTE, RX
+from sockconf.drivers.base import Driver
+from sockconf.harness import silent
+from sockconf.harness.cases import unconfirmed
+from sockconf.harness.expect import ANY, Check, ConformanceFailure, Expect, NoAnswer, show_bytes
+from sockconf.harness.host import FamilyHost
+from sockconf.harness.preflight import POLL_SECONDS, address_check, check, not_checked, reachable_check
+from sockconf.protocol.eswifi import (
+    ACCEPTED_PREFIX,
+    KILLED,
+    MULTI_ACCEPT_SETUP,
+    WAITING,
+    AsyncMessage,
+    ErrorReply,
+    Event,
+    Reply,
+    ReplyReader,
+    command,
+    s3,
+)
+from sockconf.protocol.profile import Profile
+
+LOST = b"-1"
+JOIN_ADVICE = (
+    "join a network first (the vendor's first step for a TCP server): C1=<SSID>, C2=<passphrase>, "
+    "C3=<security>, then C0; or, if it is joining, give a profile copy a larger [deadlines] join"
+)
+C_ADDRESS_FIELD = 5  # C?: SSID, password, security, DHCP, IP version, IP address, ...
+
+# Expected forms, shared by the cases.
+ANY_REPLY = (Expect(Reply), Expect(ErrorReply))
+AN_ERROR = Expect(ErrorReply, reason=ANY, usage=ANY)
+LOST_WITH_OK = Expect(Reply, data=LOST, ok=True)
+LOST_WITHOUT_OK = Expect(Reply, data=LOST, ok=False)
+
+
+def data_is(expected: bytes) -> Check:
+    """Reply data equal to ``expected``, shown as text in the report."""
+    return Check(_preview(expected), lambda got: got == expected)
+
+
+def ok_with(data: bytes | Check = ANY) -> Expect:
+    """A success reply: ``\\r\\n`` + data + ``\\r\\nOK\\r\\n> ``."""
+    return Expect(Reply, data=data_is(data) if isinstance(data, bytes) else data, ok=True)
+
+
+def _preview(data: bytes, limit: int = 64) -> str:
+    text = repr(bytes(data[:limit]))
+    return text if len(data) <= limit else f"{text}… ({len(data)} bytes)"
+
+
+def describe_event(event: Event) -> str:
+    """An event for the report: what it is and the bytes it was."""
+    return f"{event.describe()} as {show_bytes(event.raw, 64)}"
+
+
+def first_difference(a: bytes, b: bytes) -> int:
+    for i, (x, y) in enumerate(zip(a, b, strict=False)):
+        if x != y:
+            return i
+    return min(len(a), len(b))
+
+
+class Texts:
+    """The module's server messages as the profile gives them (seed texts by default)."""
+
+    def __init__(self, profile: Profile) -> None:
+        texts = profile.get("messages", {})
+        self.setup = str(texts.get("multi_accept_setup", MULTI_ACCEPT_SETUP))
+        self.waiting = str(texts.get("waiting", WAITING))
+        self.killed = str(texts.get("killed", KILLED))
+        self.accepted = str(texts.get("accepted_prefix", ACCEPTED_PREFIX))
+
+
+class ESWiFiSession:
+    def __init__(self, driver: Driver, profile: Profile) -> None:
+        self.driver = driver
+        self.profile = profile
+        self.reader = ReplyReader()
+        self.replies: deque[Event] = deque()  # everything but messages, in arrival order
+        self.messages: deque[AsyncMessage] = deque()
+        # Arrival order of every event by id(): whether a message came before or after a reply.
+        self._arrivals = itertools.count()
+        self.arrival: dict[int, int] = {}
+        self.requirement = ""
+        self.sockets = int(profile.get("sockets", 4))
+        self.read_size = int(profile.get("read_packet_size", 1460))
+        self.max_s3 = int(profile.get("max_s3", 1460))
+        self.texts = Texts(profile)
+        self.selected: int | None = None
+        self.changed_read_size: set[int] = set()
+        # Per-socket settings a case changed, and the value the reset puts back: (socket, name) -> value.
+        self.changed: dict[tuple[int, str], object] = {}
+        self.defaults: dict[str, object] = {
+            "R1": self.read_size,
+            "R2": int(profile.get("read_timeout_default", 0)),
+            "S1": int(profile.get("write_packet_size", self.max_s3)),
+            "S2": int(profile.get("write_timeout_default", 0)),
+        }
+        # Where an UNCONFIRMED deviation goes (the fixture points it at fixtures.cases.unconfirmed).
+        self.on_unconfirmed: Callable[[str, str], None] = _raise_unconfirmed
+        # Where the DUT's choice on a silent point goes (the fixture points it at fixtures.silent.observed).
+        self.on_observed: Callable[[str, str, str], None] = _raise_observed
+
+    @property
+    def deadlines(self) -> tuple[float, float, float]:
+        d = self.profile.deadlines
+        return d.reply, d.indication, d.quiet
+
+    # ------------------------------------------------------------------ sending
+
+    def send(self, raw: bytes, note: str) -> None:
+        """Write one command's bytes; its reply is now expected."""
+        self.reader.command_sent()
+        self.driver.write(raw)
+        self.driver.trace.record(NOTE, text=f"→ {note}")
+
+    def send_bad(self, raw: bytes, note: str, replies: int) -> None:
+        """Write bytes that are not one well-formed command; the module may answer them up to ``replies`` times.
+
+        Bad input has no documented reply count (a line cut short has none of its own, an over-long one
+        may be answered once per piece the module made of it), so the reader is told to expect up to
+        ``replies`` answers; ``settle`` forgets the ones that did not come.
+        """
+        for _ in range(replies):
+            self.reader.command_sent()
+        self.driver.write(raw)
+        self.driver.trace.record(NOTE, text=f"→ {note}")
+
+    def settle(self) -> None:
+        """After bad input: forget replies still expected, if nothing is pending (see ``send_bad``)."""
+        self.pump_available()
+        if not self.reader.pending and not self.replies:
+            self.reader.reset()
+
+    def resync(self, replies: int) -> list[ErrorReply]:
+        """After bad input, as a careful host driver does: a bare CR ends whatever line the module may
+        still hold, then every error reply is drained until none comes within the quiet window (the
+        first is waited for up to the reply deadline). ``replies``: how many answers the bad input may
+        still draw. The error replies drained; anything but the error form fails."""
+        self.send_bad(b"\r", "bare CR: end whatever line the bad input left open", replies + 1)
+        errors: list[ErrorReply] = []
+        _, _, quiet = self.deadlines
+        while True:
+            event = self.reply_or_none(quiet if errors else self.deadlines[0])
+            if event is None:
+                break
+            if not isinstance(event, ErrorReply):
+                self.fail(
+                    "after bad input and a bare CR only error replies may come",
+                    [str(AN_ERROR)],
+                    [describe_event(event)],
+                    ["not the error form"],
+                )
+            assert isinstance(event, ErrorReply)
+            errors.append(event)
+        self.settle()
+        return errors
+
+    def command(self, name: str, *params: object) -> None:
+        raw = command(name, *params)
+        self.send(raw, raw[:-1].decode("ascii"))
+        if name == "P0" and len(params) == 1:
+            self.selected = None  # known once the module said OK (see select)
+
+    def send_s3(self, payload: bytes) -> None:
+        self.send(s3(payload), f"S3={len(payload)} + {len(payload)} byte(s) {_preview(payload, 24)}")
+
+    # ------------------------------------------------------------------ receiving
+
+    def _pump(self, deadline: float) -> bool:
+        """Read once (until data or the deadline); False if nothing came."""
+        data = self.driver.read(deadline)
+        if not data:
+            return False
+        self._take(self.reader.feed(data))
+        return True
+
+    def _take(self, events: Sequence[Event]) -> None:
+        for event in events:
+            self.arrival[id(event)] = next(self._arrivals)
+            self.driver.trace.record(NOTE, text=f"← {event.describe()}")
+            if isinstance(event, AsyncMessage):
+                self.messages.append(event)
+            else:
+                self.replies.append(event)
+
+    def fail(self, requirement: str, expected: Sequence[str], actual: Sequence[str], diff: Sequence[str]) -> None:
+        raise ConformanceFailure(
+            requirement or self.requirement,
+            list(expected),
+            list(actual),
+            list(diff),
+            self.driver.trace.last_received(),
+        )
+
+    def reply(self, *alternatives: Expect, requirement: str = "", within: float | None = None) -> Reply | ErrorReply:
+        """The next reply; it must match one alternative (default: a success reply with any data)."""
+        alternatives = alternatives or (ok_with(),)
+        timeout = self.deadlines[0] if within is None else within
+        started = time.monotonic()
+        deadline = started + timeout
+        while True:
+            if self.replies:
+                event = self.replies.popleft()
+                if not isinstance(event, Reply | ErrorReply):
+                    self.fail(
+                        requirement,
+                        [str(a) for a in alternatives],
+                        [describe_event(event)],
+                        ["bytes that are not a reply in the documented framing"],
+                    )
+                assert isinstance(event, Reply | ErrorReply)
+                diffs = [a.diff(event) for a in alternatives]
+                if not all(diffs):
+                    return event
+                self.fail(requirement, [str(a) for a in alternatives], [describe_event(event)], min(diffs, key=len))
+            if time.monotonic() >= deadline:
+                self._take(self.reader.flush())
+                if self.replies:
+                    continue  # what was pending, now as Incomplete/Garbage: reported above
+                received = any(e.direction == RX and e.t >= started for e in self.driver.trace.entries)
+                # Nothing came: is the module still there at all? One that answers a probe broke this
+                # exchange (FAIL); one that answers nothing makes the case INCONCLUSIVE.
+                cls = ConformanceFailure if received or self._alive() else NoAnswer
+                raise cls(
+                    requirement or self.requirement,
+                    [str(a) for a in alternatives],
+                    [],
+                    [f"no reply within {timeout:g} s"],
+                    self.driver.trace.last_received(),
+                )
+            self._pump(deadline)
+
+    def reply_or_none(self, within: float) -> Reply | ErrorReply | Event | None:
+        """The next reply, or None when none arrives within ``within`` s (no liveness probe: the caller judges)."""
+        deadline = time.monotonic() + within
+        while not self.replies:
+            if time.monotonic() >= deadline:
+                return None
+            self._pump(deadline)
+        return self.replies.popleft()
+
+    def _alive(self) -> bool:
+        """Liveness probe: ``CS`` (connection status), which the module must answer within the reply deadline."""
+        self.command("CS")
+        self.driver.trace.record(NOTE, text="(liveness probe after a missing reply)")
+        deadline = time.monotonic() + self.deadlines[0]
+        while not self.replies and time.monotonic() < deadline:
+            self._pump(deadline)
+        return bool(self.replies)
+
+    def ok(self, name: str, *params: object, data: bytes | Check = ANY, requirement: str = "") -> Reply:
+        """Send a command; it must be answered with OK (and ``data`` when given)."""
+        self.command(name, *params)
+        reply = self.reply(ok_with(data), requirement=requirement)
+        assert isinstance(reply, Reply)
+        return reply
+
+    def error(self, raw: bytes, note: str, requirement: str = "") -> ErrorReply:
+        """Send bad bytes; they must be answered with ``ERROR: …`` [``Usage: …``] and the prompt."""
+        self.send(raw, note)
+        reply = self.reply(AN_ERROR, requirement=requirement)
+        assert isinstance(reply, ErrorReply)
+        self.on_observed(
+            "ESWIFI-SILENT-ERROR-TEXTS", "terse" if reply.usage is None else "with-usage", f"ERROR: {reply.reason}"
+        )
+        return reply
+
+    def expect_bytes(self, event: Event, expected: bytes, requirement: str) -> None:
+        """An event's wire bytes must equal ``expected`` exactly."""
+        if event.raw != expected:
+            self.fail(
+                requirement,
+                [show_bytes(expected, 96) + f" {expected!r}"],
+                [show_bytes(event.raw, 96) + f" {event.raw!r}"],
+                [f"bytes differ from byte {first_difference(expected, event.raw)}"],
+            )
+
+    # ------------------------------------------------------------------ messages
+
+    def accepted(self, host: str, port: int, requirement: str = "", within: float | None = None) -> AsyncMessage:
+        """The next ``[TCP SVR] Accepted`` message; it must name ``host:port``."""
+        timeout = self.deadlines[1] if within is None else within
+        deadline = time.monotonic() + timeout
+        expected = f"{self.texts.accepted}{host}:{port}"
+        while True:
+            for i, msg in enumerate(self.messages):
+                if msg.text.startswith(self.texts.accepted):
+                    del self.messages[i]
+                    got = msg.accepted
+                    if got == (host, port):
+                        return msg
+                    diff = (
+                        [f"not an <ip>:<port> after {self.texts.accepted!r}"]
+                        if got is None
+                        else [
+                            f"{name}: expected {want}, got {have}"
+                            for name, want, have in (("ip", host, got[0]), ("port", port, got[1]))
+                            if want != have
+                        ]
+                    )
+                    self.fail(requirement, [repr(expected)], [describe_event(msg)], diff)
+            if time.monotonic() >= deadline:
+                others = [describe_event(m) for m in self.messages]
+                self.fail(requirement, [repr(expected)], others, [f"no Accepted message within {timeout:g} s"])
+            self._pump(deadline)
+
+    def no_accepted(self, within: float, requirement: str) -> None:
+        """Watch the line for ``within`` seconds: no Accepted message may arrive (an absence check)."""
+        deadline = time.monotonic() + within
+        while True:
+            stray = [m for m in self.messages if m.text.startswith(self.texts.accepted)]
+            if stray:
+                self.fail(
+                    requirement,
+                    ["no Accepted message"],
+                    [describe_event(m) for m in stray],
+                    ["a client was announced that must still wait"],
+                )
+            if time.monotonic() >= deadline:
+                return
+            self._pump(deadline)
+
+    def watch(self, within: float) -> None:
+        """Take in what the module says for up to ``within`` seconds (returns early once it said something)."""
+        self._pump(time.monotonic() + within)
+
+    def came_before(self, message: AsyncMessage, reply: Event) -> bool:
+        """Whether ``message`` arrived before ``reply``."""
+        return self.arrival.get(id(message), -1) < self.arrival.get(id(reply), -1)
+
+    def pump_available(self) -> None:
+        """Take in whatever has already arrived, without waiting."""
+        while self._pump(time.monotonic()):
+            pass
+
+    # ------------------------------------------------------------------ socket helpers
+
+    def select(self, number: int, requirement: str = "") -> None:
+        if self.selected == number:
+            return
+        self.ok("P0", number, requirement=requirement or f"precondition: P0={number} selects socket {number}")
+        self.selected = number
+
+    def set_read_size(self, size: int, requirement: str = "") -> None:
+        self.ok("R1", size, requirement=requirement or f"precondition: R1={size} sets the read packet size")
+        if self.selected is not None:
+            self.changed_read_size.add(self.selected)
+
+    def change(self, name: str, value: object, requirement: str = "") -> Reply:
+        """Set a per-socket setting (``R1``, ``R2``, ``S1``, ``S2``) on the selected socket; the reset puts it back."""
+        reply = self.ok(name, value, requirement=requirement or f"precondition: {name}={value} is answered with OK")
+        if self.selected is not None and name in self.defaults:
+            self.changed[(self.selected, name)] = self.defaults[name]
+        return reply
+
+    def lost_reply(self, reply: Reply | ErrorReply, requirement: str) -> None:
+        """A ``-1`` reply: with OK (the seed's form) or without (ESWIFI-SILENT-LOST-TAIL), recorded."""
+        assert isinstance(reply, Reply) and reply.lost
+        if reply.ok:
+            self.on_observed("ESWIFI-SILENT-LOST-TAIL", "with-ok", "")
+        else:
+            self.on_observed("ESWIFI-SILENT-LOST-TAIL", "without-ok", "-1 came without OK; the seed shows -1 then OK")
+
+    # ------------------------------------------------------------------ case setup
+
+    def drain(self) -> None:
+        """Forget every byte and event received so far."""
+        self.pump_available()
+        self.reader.reset()
+        self.replies.clear()
+        self.messages.clear()
+        self.arrival.clear()
+
+    def reset(self) -> None:
+        """Stop server and client on every socket (``P5=0``, ``P6=0``), restore changed settings, select socket 0."""
+        self.drain()
+        requirement = "before each case, P0=<n>, P5=0 and P6=0 (stop server and client) are answered on every socket"
+        for number in range(self.sockets):
+            self.command("P0", number)
+            self.reply(*ANY_REPLY, requirement=requirement)
+            if number in self.changed_read_size:
+                self.command("R1", self.read_size)
+                self.reply(*ANY_REPLY, requirement=requirement)
+            self.command("P5", 0)
+            self.reply(*ANY_REPLY, requirement=requirement)
+            self.command("P6", 0)  # a TCP or UDP client (P6=1) of a transport case
+            self.reply(*ANY_REPLY, requirement=requirement)
+            for (changed, name), value in sorted(self.changed.items()):
+                if changed == number:
+                    self.command(name, value)
+                    self.reply(*ANY_REPLY, requirement=requirement)
+        self.changed_read_size.clear()
+        self.changed.clear()
+        self.selected = None
+        self.select(0, requirement="before each case, P0=0 is answered with OK")
+        self.replies.clear()
+        self.messages.clear()
+
+    def module_address(self) -> str | None:
+        """The module's IPv4 address from ``C?`` (network settings), if it shows one.
+
+        ``C?`` field 5 is the IP address as ST's es_wifi.c and stm32duino's ISM43362 driver read it;
+        ``P?`` field 1 is not used (its meaning is a silent point, ESWIFI-SILENT-P-FIELD1).
+        """
+        self.command("C?")
+        reply = self.reply(*ANY_REPLY, requirement="C? (network settings) is answered")
+        if not isinstance(reply, Reply) or not reply.ok:
+            return None
+        fields = reply.data.decode("ascii", "replace").split(",")
+        if len(fields) <= C_ADDRESS_FIELD:
+            return None
+        try:
+            address = ipaddress.IPv4Address(fields[C_ADDRESS_FIELD].strip())
+        except ValueError:
+            return None
+        return None if address.is_unspecified else str(address)
+
+
+def _raise_observed(point: str, choice: str, detail: str) -> None:
+    raise ConformanceFailure(f"{point}: {choice}", note=f"a silent point met outside a case: {detail}")
+
+
+def _raise_unconfirmed(requirement: str, finding: str) -> None:
+    raise ConformanceFailure(requirement, note=f"UNCONFIRMED deviation outside a case: {finding}")
+
+
+class ESWiFiHost(FamilyHost):
+    """eS-WiFi's host side: an AT session, P5=0 on every socket and socket 0 selected before each case."""
+
+    hint = "wrong baud, or not an eS-WiFi?"
+    identified_by = "module (I?)"
+    address_query = "C? field 5"
+
+    def open_session(self) -> ESWiFiSession:
+        return ESWiFiSession(self.link.driver, self.link.profile)
+
+    def begin_case(self, request: pytest.FixtureRequest) -> None:
+        super().begin_case(request)
+        self.session.on_unconfirmed = lambda requirement, finding: unconfirmed(request, requirement, finding)
+        self.session.on_observed = lambda point, choice, detail: silent.observed(request, point, choice, detail)
+
+    def reset(self, request: pytest.FixtureRequest) -> None:
+        self.session.reset()
+
+    def dut_address(self) -> str | None:
+        address: str | None = self.session.module_address()
+        return address
+
+    # ------------------------------------------------------------------ preflight
+
+    def preflight(self) -> list[PreflightCheck]:
+        """Answers at the baud rate, joined (CS 1) within the join deadline, an address, reachable."""
+        session = self.session
+        session.drain()
+        link = self.link
+        deadlines = link.profile.deadlines
+        started = time.monotonic()
+        baud = str(link.driver.identity().get("baud", ""))
+        at_baud = f" at {baud} baud" if baud.isdigit() else ""
+        status = self._connection_status()
+        if status is None:
+            answers = check(
+                "answers",
+                started,
+                False,
+                f"no reply to CS within {deadlines.reply:g} s{at_baud}",
+                "check the port, --baud (the module's UART rate) and that it is an eS-WiFi in AT command mode",
+            )
+            return [answers, *not_checked("joined (CS)", "address", "reachable")]
+        checks = [check("answers", started, True, f"CS is answered{at_baud}")]
+        started = time.monotonic()
+        deadline = started + deadlines.join
+        while status != b"1" and time.monotonic() < deadline:
+            session.watch(min(POLL_SECONDS, deadline - time.monotonic()))
+            session.messages.clear()
+            status = self._connection_status()
+            if status is None:
+                break
+        if status == b"1":
+            took = time.monotonic() - started
+            checks.append(check("joined (CS)", started, True, f"CS answers 1 (joined) after {took:.1f} s"))
+        else:
+            shown = "nothing" if status is None else repr(status.decode("ascii", "replace"))
+            detail = (
+                f"not joined to a network: CS answers {shown} after {deadlines.join:g} s (the profile's join deadline)"
+            )
+            checks.append(check("joined (CS)", started, False, detail, JOIN_ADVICE))
+        address = address_check(link, self._module_address, "P? (local IP)")
+        checks.append(address)
+        where = link.host or link.driver.dut_host if address.ok else None
+        checks.append(reachable_check(where, deadlines.reply))
+        session.drain()
+        return checks
+
+    def _connection_status(self) -> bytes | None:
+        """What ``CS`` answers (its data; an error reply as ``ERROR``), or None when nothing came in time."""
+        session = self.session
+        session.command("CS")
+        reply = session.reply_or_none(self.link.profile.deadlines.reply)
+        if reply is None:
+            session.reader.reset()
+            return None
+        if isinstance(reply, Reply):
+            return reply.data.strip()
+        return b"ERROR"
+
+    def _module_address(self) -> str | None:
+        try:
+            address: str | None = self.session.module_address()
+        except ConformanceFailure:
+            return None
+        return address
+
+    def identify(self) -> dict[str, str]:
+        try:
+            reply = self.session.ok("I?", requirement="I? (module information) is answered with OK")
+        except ConformanceFailure as exc:
+            return {"module (I?)": f"(no answer: {str(exc).splitlines()[-1].strip()})"}
+        return {"module (I?)": reply.data.decode("ascii", "replace").strip()}

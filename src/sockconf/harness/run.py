@@ -1,0 +1,80 @@
+"""``sockconf run [FAMILY ...] [OPTION ...]``: the conformance suite, run by pytest in this process.
+
+The leading arguments that name families choose their suites (none: every family); everything else
+goes to pytest as it is, so every suite option (``--driver serial --port ...``, ``--lab lab.toml
+-n 4``, ``--case XBEE-LISTEN``) and every pytest option works. The suites are run as packages
+(``--pyargs sockconf.suites.xbee``), so it works from any folder; the report goes to
+``reports/out/`` under the current folder unless ``--report-dir`` says otherwise.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from sockconf.core.family import FamilyError, families
+
+USAGE_ERROR = 4  # as the suite's own usage errors (README, "Exit status")
+
+
+def _help(prog: str, known: list[str]) -> str:
+    return "\n".join(
+        [
+            f"usage: {prog} [FAMILY ...] [OPTION ...]",
+            "",
+            "Run the conformance suite. FAMILY chooses the families whose cases run "
+            f"({', '.join(known)}; default: all of them).",
+            "Without options, every family runs against the built-in emulator (every built-in profile) and the",
+            "report is written to reports/out/ (conformance.html, .xml, .json) under the current folder.",
+            "",
+            "examples:",
+            f"  {prog}",
+            f"  {prog} xbee --driver serial --port /dev/ttyUSB0 --profile auto",
+            f"  {prog} eswifi --driver serial --port rfc2217://labhost:7000 --profile ism43362 --baud 115200",
+            f"  {prog} --lab lab.toml -n 4",
+            f"  {prog} xbee --case XBEE-LISTEN",
+            "",
+            "Every option after the families goes to pytest: the suite's own options (--driver, --port,",
+            "--profile, --lab, --case, --strict, --report-dir, ...) and pytest's. The list of them all,",
+            "the suite's under 'sockconf:': pytest --help",
+            "",
+            "exit status: 0 no FAIL, 1 some case FAILed, 2 interrupted, 3 internal error, 4 usage error or",
+            "DUT unreachable, 5 no case selected, 6 not tested (a DUT failed its preflight)",
+        ]
+    )
+
+
+def pytest_args(argv: list[str], known: dict[str, str]) -> list[str]:
+    """The pytest command line for ``sockconf run ARGV``; ``known`` maps family -> suite package.
+
+    Raises ``ValueError`` with the message for a leading word that is neither a family nor a path.
+    """
+    rest = list(argv)
+    chosen: list[str] = []
+    while rest and not rest[0].startswith("-") and rest[0] in known:
+        chosen.append(rest.pop(0))
+    if rest and not rest[0].startswith("-") and "/" not in rest[0] and "::" not in rest[0] and "." not in rest[0]:
+        raise ValueError(f"no family {rest[0]!r}; known: {', '.join(known)}")
+    if chosen or not rest or rest[0].startswith("-"):
+        packages = [known[name] for name in (chosen or known)]
+        return ["--pyargs", *packages, *rest]
+    return rest  # explicit paths or node IDs: pytest takes them as they are
+
+
+def main(argv: list[str], prog: str = "sockconf run") -> int:
+    try:
+        known = {name: family.suites for name, family in families().items()}
+    except FamilyError as exc:
+        print(f"{prog}: error: {exc}", file=sys.stderr)
+        return USAGE_ERROR
+    if argv[:1] in (["-h"], ["--help"]):
+        print(_help(prog, list(known)))
+        return 0
+    try:
+        args = pytest_args(argv, known)
+    except ValueError as exc:
+        print(f"{prog}: error: {exc} ({prog} --help)", file=sys.stderr)
+        return USAGE_ERROR
+
+    import pytest
+
+    return int(pytest.main(args))

@@ -1,0 +1,130 @@
+"""Suite sensitivity: run the suite against every emulator fault profile; which cases caught each.
+
+A fault counts as caught when at least one case did not PASS against it (FAIL, INCONCLUSIVE, or a
+NON-STRICT finding for faults on UNCONFIRMED details) while the same case passes on the clean
+emulator. Runs each fault in its own pytest process on a loopback address of its own, so faults
+run in parallel without sharing ports. Families and faults are asked of the emulator's CLI, so this
+module imports no family's code (only the declarations in ``core.family``).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from html import escape
+from pathlib import Path
+
+from sockconf.core.family import families as all_families
+from sockconf.reports.results import PASS, verdict_class_name
+from sockconf.reports.suite_runs import emulator_names, suite_report
+
+
+@dataclass
+class FaultResult:
+    family: str
+    fault: str
+    caught_by: dict[str, str] = field(default_factory=dict)  # case ID -> worst verdict against the fault
+    cases_run: int = 0
+    error: str = ""
+
+    @property
+    def caught(self) -> bool:
+        return bool(self.caught_by)
+
+
+def families() -> list[str]:
+    return list(all_families())
+
+
+def faults_of(family: str) -> list[str]:
+    return emulator_names(family, "--list-faults")
+
+
+def run_fault(family: str, fault: str | None, host: str, extra: Iterable[str] = ()) -> dict[str, list[str]]:
+    """Run one family's suite against one fault (None: clean); case ID -> verdicts of its items."""
+    args = ["--deadline-scale", "0.2", *extra, *(["--fault", f"{family}:{fault}"] if fault else [])]
+    data, _ = suite_report(family, host, args, timeout=900)
+    if data is None:
+        raise RuntimeError(f"{family}/{fault or 'clean'}: the run wrote no report")
+    out: dict[str, list[str]] = {}
+    for case in data["cases"]:
+        out.setdefault(case["case_id"], []).append(case["verdict"])
+    return out
+
+
+def measure(
+    selected: dict[str, list[str]], jobs: int = 2, extra: Iterable[str] = (), first: bool = False
+) -> list[FaultResult]:
+    """``selected``: family -> fault names. A case failing on the clean emulator catches nothing.
+
+    ``first``: stop each fault's run at its first failing case (-x): "caught or not" at a fraction
+    of the time, but only one catching case is listed.
+    """
+    extra = list(extra)
+    work: list[tuple[str, str | None]] = [(fam, None) for fam in selected]
+    work += [(fam, fault) for fam, faults in selected.items() for fault in faults]
+    hosts = {item: f"127.77.{i // 250}.{1 + i % 250}" for i, item in enumerate(work)}
+
+    def one(item: tuple[str, str | None]) -> tuple[tuple[str, str | None], dict[str, list[str]] | str]:
+        try:
+            more = ["-x"] if first and item[1] is not None else []
+            return item, run_fault(item[0], item[1], hosts[item], [*extra, *more])
+        except (RuntimeError, OSError, subprocess.SubprocessError, json.JSONDecodeError) as exc:
+            return item, str(exc)
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        done = dict(pool.map(one, work))
+    results = []
+    for family, faults in selected.items():
+        clean = done[(family, None)]
+        clean_ok = {c for c, vs in clean.items() if set(vs) == {PASS}} if isinstance(clean, dict) else set()
+        for fault in faults:
+            got = done[(family, fault)]
+            result = FaultResult(family, fault)
+            if isinstance(got, str):
+                result.error = got
+            else:
+                result.cases_run = sum(len(v) for v in got.values())
+                for case_id, verdicts in sorted(got.items()):
+                    bad = [v for v in verdicts if v != PASS and v != "NOT APPLICABLE"]
+                    if bad and case_id in clean_ok:
+                        result.caught_by[case_id] = max(bad, key=["NON-STRICT", "INCONCLUSIVE", "FAIL"].index)
+            results.append(result)
+    return results
+
+
+def write(results: list[FaultResult], out: Path) -> tuple[Path, Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    data = {
+        "schema": "sockconf-sensitivity/1",
+        "faults": [{**asdict(r), "caught": r.caught} for r in results],
+        "uncaught": [f"{r.family}/{r.fault}" for r in results if not r.caught],
+    }
+    json_path = out / "sensitivity.json"
+    json_path.write_text(json.dumps(data, indent=1), encoding="utf-8")
+    rows = []
+    for r in results:
+        cases = (
+            ", ".join(f'<span class="{verdict_class_name(v)}">{escape(c)}</span>' for c, v in r.caught_by.items())
+            or f"<b>caught by no case</b>{escape(' — ' + r.error if r.error else '')}"
+        )
+        status = "caught" if r.caught else "MISSED"
+        rows.append(
+            f"<tr><td>{escape(r.family)}</td><td>{escape(r.fault)}</td><td>{status}</td>"
+            f"<td>{len(r.caught_by)}</td><td>{cases}</td></tr>"
+        )
+    caught = sum(r.caught for r in results)
+    page = f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>sockconf suite sensitivity</title>
+<style>body{{font:13px system-ui,sans-serif;margin:20px}}td,th{{border:1px solid #ddd;padding:3px 8px;text-align:left;
+vertical-align:top}}table{{border-collapse:collapse}}span{{display:inline-block;margin:1px 3px;padding:0 4px}}
+.v-FAIL{{background:#fbe0e0}}.v-INCONCLUSIVE{{background:#ede3f7}}.v-NON-STRICT{{background:#fff5d6}}</style></head>
+<body><h1>Suite sensitivity</h1><p>{caught} of {len(results)} emulator fault profiles caught. A fault is caught by
+a case that passes on the clean emulator and does not pass against the fault.</p>
+<table><tr><th>family</th><th>fault</th><th>status</th><th>cases</th><th>caught by (worst verdict)</th></tr>
+{"".join(rows)}</table></body></html>"""
+    html_path = out / "sensitivity.html"
+    html_path.write_text(page, encoding="utf-8")
+    return json_path, html_path

@@ -1,0 +1,256 @@
+"""ESWIFI-FRAMING: bytes that do not frame as commands (spec §1, §2): an over-long line, a line whose
+``\\r`` went missing, binary junk, and ``S3`` announcing more or fewer bytes than follow. Each gets the
+reaction the command grammar implies (or a NON-STRICT finding where the vendor material is silent),
+and the module answers the next good command afterwards.
+
+Decisions on what the spec leaves open (UNCONFIRMED):
+
+- An over-long line may be answered with any number of error replies (one per piece of the module's
+  line buffer) or none; a success reply to it is a FAIL.
+- A line without ``\\r`` runs into the next command (the module cannot know it ended): the merged line
+  is one bad line, answered with the error form. A success reply is a NON-STRICT finding (how firmware
+  parses a parameter with trailing characters, or whether it drops an idle partial line, is UNCONFIRMED);
+  no reply at all is a FAIL (a line ended by ``\\r`` is always answered).
+- Binary junk ended by ``\\r`` is answered with the error form; no reply is a NON-STRICT finding.
+- ``S3=<n>`` followed by fewer than ``n`` bytes: the module waits for the rest (more bytes within its
+  payload timeout complete the write). How long it waits (ESWIFI-SILENT-S3-PAYLOAD-TIMEOUT) is silent
+  and no documented setting governs it, so the case waits up to the longest registered value and records
+  what it measured against the profile's ``s3_payload_timeout``. Its answer then
+  (ESWIFI-SILENT-S3-CUT-SHORT-ANSWER) is expected to be the error form with nothing sent; sending the
+  bytes that did arrive (answered with their count) or answering nothing are recorded NON-STRICT
+  choices; a client that receives anything but whole bytes the module counted is a FAIL.
+- ``S3=<n>`` followed by more than ``n`` bytes: exactly ``n`` are written (answered ``n``), and the rest
+  start the next command line, which is answered with the error form.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from sockconf.data.vectors.eswifi import ESWIFI_SEED_PORT
+from sockconf.harness import silent
+from sockconf.harness.cases import case
+from sockconf.harness.eswifi import AN_ERROR, ESWiFiSession, ok_with
+from sockconf.harness.expect import ANY, ConformanceFailure, NoAnswer, show_bytes
+from sockconf.harness.peer import Peer, TcpClient
+from sockconf.protocol.eswifi import ErrorReply, Reply
+from sockconf.suites.eswifi.exchange import accept, open_server, write
+
+PORT = ESWIFI_SEED_PORT
+NEG = "negative"
+PROBE_SOCKET = 2  # selected before the bad input; the probe (bare P0) must still read it
+TIMEOUT = "ESWIFI-SILENT-S3-PAYLOAD-TIMEOUT"
+ANSWER = "ESWIFI-SILENT-S3-CUT-SHORT-ANSWER"
+
+
+def _replies_at_most(raw: bytes) -> int:
+    # How many answers bad input can draw: one per line the module may cut it into.
+    return 1 + len(raw) // 64
+
+
+def _no_answer(exc: NoAnswer, requirement: str) -> ConformanceFailure:
+    """A module that went silent after bad input broke the requirement (FAIL, not INCONCLUSIVE)."""
+    return ConformanceFailure(
+        requirement, exc.expected, ["no reply to the command after the bad input"], exc.diff, exc.last_bytes
+    )
+
+
+def errors_then_probe(eswifi: ESWiFiSession, requirement: str) -> list[ErrorReply]:
+    """Send the probe (bare ``P0``) after bad input: every reply before its answer must be an error form,
+    and the probe is answered with the socket selected before the bad input. The error replies."""
+    eswifi.command("P0")
+    errors: list[ErrorReply] = []
+    while True:
+        try:
+            reply = eswifi.reply(AN_ERROR, ok_with(str(PROBE_SOCKET).encode("ascii")), requirement=requirement)
+        except NoAnswer as exc:
+            raise _no_answer(exc, requirement) from None
+        if isinstance(reply, ErrorReply):
+            errors.append(reply)
+            continue
+        eswifi.settle()
+        return errors
+
+
+def still_works(eswifi: ESWiFiSession, requirement: str) -> None:
+    """The module answers good commands normally: ``P0=2`` → OK, bare ``P0`` → ``2``."""
+    try:
+        eswifi.ok("P0", PROBE_SOCKET, data=b"", requirement=requirement)
+        eswifi.ok("P0", data=str(PROBE_SOCKET).encode("ascii"), requirement=requirement)
+    except NoAnswer as exc:
+        raise _no_answer(exc, requirement) from None
+    eswifi.selected = PROBE_SOCKET
+
+
+def write_after(eswifi: ESWiFiSession, client: TcpClient, requirement: str) -> None:
+    """A good S3 still works, and the client's next bytes are exactly its payload (nothing leaked before)."""
+    try:
+        write(eswifi, client, b"after the bad S3 \x00\r\n>", requirement=requirement)
+    except NoAnswer as exc:
+        raise _no_answer(exc, requirement) from None
+
+
+# ---------------------------------------------------------------------- lines
+
+
+@case(
+    "ESWIFI-FRAMING-01",
+    "an over-long line (600 bytes, then CR) is answered with the error form or not at all, and the module "
+    "answers the next command",
+    kind=NEG,
+    verifies=("ESWIFI-SPEC-COMMAND", "ESWIFI-SPEC-ERROR"),
+)
+def test_overlong_line(eswifi: ESWiFiSession) -> None:
+    eswifi.select(PROBE_SOCKET)
+    line = b"P3=" + b"9" * 597 + b"\r"
+    eswifi.send_bad(line, f"over-long line: {len(line) - 1} bytes, then CR", _replies_at_most(line))
+    errors_then_probe(
+        eswifi, "after an over-long line: only error replies, then P0 is answered with the selected socket (2)"
+    )
+    still_works(eswifi, "after an over-long line the module answers P0=2 and P0 normally")
+
+
+@case(
+    "ESWIFI-FRAMING-02",
+    "a line whose CR is missing runs into the next command: the merged line is answered with the error form, "
+    "and a later good command is answered normally",
+    kind=NEG,
+    verifies=("ESWIFI-SPEC-COMMAND", "ESWIFI-SPEC-ERROR"),
+)
+def test_missing_cr(eswifi: ESWiFiSession) -> None:
+    eswifi.select(PROBE_SOCKET)
+    eswifi.send_bad(b"P0=1", "P0=1 without its CR", replies=0)
+    eswifi.command("P0", 3)
+    requirement = "the merged line P0=1P0=3 is answered once, with the error form (P0's parameter is no socket)"
+    try:
+        reply = eswifi.reply(AN_ERROR, ok_with(ANY), requirement=requirement)
+    except NoAnswer as exc:
+        raise _no_answer(exc, requirement) from None
+    if isinstance(reply, Reply):
+        eswifi.on_unconfirmed(
+            requirement,
+            f"the line P0=1P0=3 (CR missing after P0=1) was answered with OK ({show_bytes(reply.raw)}), not an error",
+        )
+    still_works(eswifi, "after a line without CR the module answers P0=2 and P0 normally")
+
+
+BINARY_JUNK = [
+    b"\x00\xff\xfe\x00\x01\x7f\x80\r",
+    bytes(range(0x80, 0x100)) + b"\r",
+]
+
+
+@case(
+    "ESWIFI-FRAMING-03",
+    "binary junk (NUL, 0xFF, non-ASCII bytes) ended by CR is answered with the error form, and the module "
+    "answers the next command",
+    kind=NEG,
+    verifies=("ESWIFI-SPEC-ERROR",),
+)
+def test_binary_junk(eswifi: ESWiFiSession) -> None:
+    for junk in BINARY_JUNK:
+        eswifi.select(PROBE_SOCKET)
+        eswifi.send_bad(junk, f"binary junk: {show_bytes(junk, 24)}", _replies_at_most(junk))
+        requirement = "after binary junk: error replies only, then P0 is answered with the selected socket (2)"
+        if not errors_then_probe(eswifi, requirement):
+            eswifi.on_unconfirmed(
+                eswifi.requirement, f"binary junk {show_bytes(junk, 24)} was not answered (no error reply)"
+            )
+        still_works(eswifi, "after binary junk the module answers P0=2 and P0 normally")
+
+
+# ---------------------------------------------------------------------- S3 counts
+
+
+@case(
+    "ESWIFI-FRAMING-04",
+    "S3=10 followed by only 4 bytes: after its payload timeout the module answers with the error form, "
+    "sends the client nothing, and keeps working",
+    kind=NEG,
+    verifies=("ESWIFI-SPEC-S3", "ESWIFI-SPEC-ERROR"),
+)
+def test_s3_payload_cut_short(request: pytest.FixtureRequest, eswifi: ESWiFiSession, peer: Peer) -> None:
+    open_server(eswifi, PORT)
+    client = accept(eswifi, peer, PORT)
+    part = b"abcd"
+    # How long the module waits for the rest is a silent point: wait up to the longest registered value
+    # (no documented setting governs it), and record what was measured.
+    timing = silent.point(TIMEOUT)
+    expected = float(eswifi.profile.get("s3_payload_timeout", 1.0))
+    within = timing.longest + eswifi.deadlines[0]
+    started = time.monotonic()
+    eswifi.send(b"S3=10\r" + part, "S3=10 + 4 byte(s) b'abcd', then nothing")
+    requirement = eswifi.requirement
+    reply = eswifi.reply_or_none(within)
+    took = time.monotonic() - started
+    sent = b""
+    if reply is None:
+        silent.observed(request, ANSWER, "silent", f"no reply within {within:g} s (longest payload timeout + reply)")
+    elif isinstance(reply, Reply) and reply.ok and reply.data.isdigit() and int(reply.data) <= len(part):
+        sent = part[: int(reply.data)]
+        silent.observed(request, ANSWER, "sends-partial", f"answered {reply.data!r} with OK")
+    elif isinstance(reply, ErrorReply):
+        silent.observed(request, ANSWER, "error")
+    else:
+        eswifi.fail(
+            requirement,
+            [str(AN_ERROR), f"(UNCONFIRMED) a count of at most {len(part)} with OK", "(UNCONFIRMED) no reply"],
+            [f"{reply.describe()} as {show_bytes(reply.raw, 64)}"],
+            ["not an answer a cut-short S3 can have"],
+        )
+    if reply is not None:
+        choice = "short" if took < 0.6 * expected else "profile" if took <= expected + eswifi.deadlines[0] else "long"
+        silent.observed(request, TIMEOUT, choice, f"answered {took:.2f} s after the cut-short payload")
+    eswifi.settle()
+    if sent:
+        got = client.recv_exactly(len(sent), within=eswifi.deadlines[1], requirement=requirement)
+        if got != sent:
+            eswifi.fail(requirement, [show_bytes(sent)], [show_bytes(got)], ["the client received other bytes"])
+    write_after(eswifi, client, "after a cut-short S3 a good S3 is answered and only its bytes reach the client")
+
+
+@case(
+    "ESWIFI-FRAMING-05",
+    "S3=2 followed by 4 bytes writes exactly 2 (answered 2); the 2 extra bytes start the next line, which is "
+    "answered with the error form, and the module keeps working",
+    kind=NEG,
+    verifies=("ESWIFI-SPEC-S3", "ESWIFI-SPEC-ERROR"),
+)
+def test_s3_payload_too_long(eswifi: ESWiFiSession, peer: Peer) -> None:
+    open_server(eswifi, PORT)
+    client = accept(eswifi, peer, PORT)
+    eswifi.send(b"S3=2\rhiQQ", "S3=2 + 4 byte(s) b'hiQQ'")
+    eswifi.reply(ok_with(b"2"), requirement="S3=2 followed by 4 bytes is answered 2 (its count) with OK")
+    got = client.recv_exactly(2, within=eswifi.deadlines[1], requirement="the client receives the 2 bytes of S3=2")
+    if got != b"hi":
+        eswifi.fail(eswifi.requirement, [show_bytes(b"hi")], [show_bytes(got)], ["the client received other bytes"])
+    # The extra "QQ" plus the next command make the line "QQCS": no command.
+    eswifi.command("CS")
+    requirement = "the bytes after S3's count run into the next command (QQCS), which is answered with the error form"
+    try:
+        eswifi.reply(AN_ERROR, requirement=requirement)
+    except NoAnswer as exc:
+        raise _no_answer(exc, requirement) from None
+    write_after(
+        eswifi, client, "after an S3 with extra bytes a good S3 works and the extra bytes never reach the client"
+    )
+
+
+@case(
+    "ESWIFI-FRAMING-06",
+    "S3=10 whose payload arrives in two writes (4 bytes, then 6) waits for the rest: answered 10, the client "
+    "receives all 10 bytes",
+    verifies=("ESWIFI-SPEC-S3",),
+)
+def test_s3_payload_in_two_writes(eswifi: ESWiFiSession, peer: Peer) -> None:
+    open_server(eswifi, PORT)
+    client = accept(eswifi, peer, PORT)
+    payload = b"abcd\r\nOK> "
+    eswifi.send(b"S3=10\r" + payload[:4], "S3=10 + the first 4 byte(s)")
+    eswifi.send_bad(payload[4:], "the other 6 payload byte(s)", replies=0)
+    eswifi.reply(ok_with(b"10"), requirement=eswifi.requirement)
+    got = client.recv_exactly(len(payload), within=eswifi.deadlines[1], requirement=eswifi.requirement)
+    if got != payload:
+        eswifi.fail(eswifi.requirement, [show_bytes(payload)], [show_bytes(got)], ["the client received other bytes"])

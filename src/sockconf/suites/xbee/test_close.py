@@ -1,0 +1,187 @@
+"""XBEE-CLOSE: Socket Close (0x43 → 0xC3, spec §2, §3.1, §4 "close listener"; Digi's bytes in §5).
+
+A close is checked where it shows: the socket ID is freed (0x43 on it again answers 20) and the network
+side is gone (the port refuses connections, the peer's end of a connection sees it closed).
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import pytest
+
+from sockconf.data.vectors.xbee import XBEE_UDP_EXAMPLE
+from sockconf.harness import silent
+from sockconf.harness.cases import case
+from sockconf.harness.expect import ANY, ConformanceFailure, Expect, not_equal
+from sockconf.harness.peer import Peer
+from sockconf.harness.xbee import XBeeSession
+from sockconf.protocol.xbee import frames as fr
+from sockconf.protocol.xbee.status import Protocol, SocketCloseStatus, SocketStatusCode
+from sockconf.protocol.xbee.status import describe as describe_status
+from sockconf.suites.xbee.exchange import (
+    accept,
+    close,
+    connect_to_peer,
+    connection_to,
+    create,
+    freed,
+    listen,
+    listener_gone,
+    open_listener,
+    receive,
+    require,
+    send,
+)
+
+PORT = 10041
+UDP_PORT = 10042
+
+
+@case(
+    "XBEE-CLOSE-01",
+    "Socket Close is answered 0xC3 with its frame ID, the socket ID and status 00 (Digi: 7E 00 04 C3 01 00 00 3B), "
+    "and the ID is freed",
+    verifies=("XBEE-SPEC-CLOSE-0x43", "XBEE-SPEC-CLOSE-STATUS", "XBEE-SPEC-UDP-EXAMPLE", "XBEE-SPEC-ECHO"),
+)
+@pytest.mark.parametrize("protocol", [Protocol.TCP, Protocol.UDP], ids=["TCP", "UDP"])
+def test_close(xbee: XBeeSession, api_mode: int, protocol: Protocol) -> None:
+    if protocol == Protocol.UDP:
+        require(xbee, "udp")
+    sid = create(xbee, protocol)
+    if sid == 0:
+        xbee.send_raw(xbee.wire(XBEE_UDP_EXAMPLE["close"]), note="Digi's Socket Close: 7E 00 03 43 01 00 BB")
+    else:
+        xbee.send(fr.SocketClose(1, sid))
+    xbee.expect(Expect(fr.SocketCloseResponse, frame_id=1, socket_id=sid, status=SocketCloseStatus.SUCCESS))
+    if sid == 0:
+        xbee.expect_bytes(xbee.wire(XBEE_UDP_EXAMPLE["close_response"]), "the 0xC3 is 7E 00 04 C3 01 00 00 3B")
+    freed(xbee, sid, "a closed socket's ID is freed: closing it again answers 20 (bad socket ID)")
+
+
+CLOSE_ALL = "XBEE-SILENT-CLOSE-ALL-REPLY"
+
+
+@case(
+    "XBEE-CLOSE-02",
+    "Socket Close with socket ID FF closes every socket: listeners stop listening, connections close, IDs are freed",
+    verifies=("XBEE-SPEC-CLOSE-0x43", "XBEE-SPEC-CLOSE-LISTENER"),
+)
+def test_close_all(request: pytest.FixtureRequest, xbee: XBeeSession, peer: Peer, api_mode: int) -> None:
+    listener = open_listener(xbee, PORT)
+    client, new = accept(xbee, peer, listener, PORT)
+    out, _, conn = connect_to_peer(xbee, peer)
+    ids = [listener, new.client_socket_id, out]
+    if xbee.profile.has("udp"):
+        ids.append(create(xbee, Protocol.UDP))
+        listen(xbee, ids[-1], UDP_PORT)
+    fid = xbee.next_frame_id()
+    # The reply to 0x43 FF (or none) is a silent point: wait for it up to the reply deadline, record it.
+    xbee.send(fr.SocketClose(fid, 0xFF))
+    if xbee.arrives(fr.SocketCloseResponse, xbee.profile.deadlines.reply):
+        reply = xbee.expect(Expect(fr.SocketCloseResponse, frame_id=fid, socket_id=ANY), within=0)
+        assert isinstance(reply, fr.SocketCloseResponse)
+        shown = f"0x43 FF answered with socket ID {reply.socket_id:02X}, status {reply.status:02X}"
+        default = (reply.socket_id, reply.status) == (0xFF, SocketCloseStatus.SUCCESS)
+        silent.observed(request, CLOSE_ALL, "reply-ff" if default else "other", shown)
+    else:
+        silent.observed(request, CLOSE_ALL, "none", f"no 0xC3 within {xbee.profile.deadlines.reply:g} s")
+    within = xbee.profile.deadlines.indication
+    for end, what in ((client, "the accepted client"), (conn, "the outgoing connection")):
+        if not end.wait_closed(within):
+            raise ConformanceFailure(xbee.requirement, [f"{what} is closed at the peer"], ["still open"])
+    listener_gone(peer, PORT, xbee.requirement)
+    for sid in ids:
+        freed(xbee, sid, f"after 0x43 FF socket {sid:02X} is freed: closing it answers 20 (bad socket ID)")
+
+
+@case(
+    "XBEE-CLOSE-03",
+    "after Socket Close on a listener, its port refuses connections",
+    verifies=("XBEE-SPEC-CLOSE-0x43", "XBEE-SPEC-CLOSE-LISTENER"),
+)
+def test_close_listener(xbee: XBeeSession, peer: Peer, api_mode: int) -> None:
+    listener = open_listener(xbee, PORT)
+    close(xbee, listener, xbee.requirement)
+    listener_gone(peer, PORT, xbee.requirement)
+
+
+@case(
+    "XBEE-CLOSE-04",
+    "Socket Close on a socket ID that is not open is answered 0xC3 status 20 (bad socket ID)",
+    kind="negative",
+    verifies=("XBEE-SPEC-CLOSE-STATUS",),
+)
+@pytest.mark.parametrize("socket_id", [0x00, 0x07, 0xFE], ids=lambda s: f"sock{s:02X}")
+def test_bad_socket(xbee: XBeeSession, socket_id: int) -> None:
+    fid = xbee.next_frame_id()
+    xbee.request(
+        fr.SocketClose(fid, socket_id),
+        Expect(fr.SocketCloseResponse, frame_id=fid, socket_id=socket_id, status=SocketCloseStatus.BAD_SOCKET_ID),
+    )
+
+
+@case(
+    "XBEE-CLOSE-05",
+    "Socket Close on a connected socket closes the TCP connection: the peer sees it closed",
+    verifies=("XBEE-SPEC-CLOSE-0x43", "XBEE-SPEC-ACCEPT"),
+)
+@pytest.mark.parametrize("via", ["connect", "accept"])
+def test_close_connection(xbee: XBeeSession, peer: Peer, api_mode: int, via: str) -> None:
+    sid, conn = connection_to(xbee, peer, via, PORT)
+    close(xbee, sid, xbee.requirement)
+    if not conn.wait_closed(xbee.profile.deadlines.indication):
+        raise ConformanceFailure(xbee.requirement, ["the connection is closed at the peer"], ["still open"])
+
+
+LISTENER_CLOSE = "XBEE-SILENT-LISTENER-CLOSE-CLIENTS"
+PROBE = b"still connected?"
+
+
+@case(
+    "XBEE-CLOSE-06",
+    "Socket Close on a listener with an accepted client: the port refuses connections, and the client either stays "
+    "connected (bytes flow both ways) or is reported closed by 0xCF, its ID freed and the peer's connection closed",
+    verifies=("XBEE-SPEC-CLOSE-0x43", "XBEE-SPEC-CLOSE-LISTENER"),
+)
+def test_close_listener_with_client(
+    request: pytest.FixtureRequest, xbee: XBeeSession, peer: Peer, api_mode: int
+) -> None:
+    listener = open_listener(xbee, PORT)
+    client, new = accept(xbee, peer, listener, PORT)
+    cid = new.client_socket_id
+    close(xbee, listener, xbee.requirement)
+    listener_gone(peer, PORT, xbee.requirement)
+    # What becomes of the client is a silent point. The peer sends; whichever the module shows first within
+    # the indication deadline tells: the bytes (0xCD: the client stayed) or the client's end (0xCF).
+    with contextlib.suppress(OSError):  # the module reset the connection already: its 0xCF is what counts
+        client.send(PROBE)
+    within = xbee.profile.deadlines.indication
+    first = xbee.expect(
+        Expect(fr.SocketReceive, frame_id=0, socket_id=cid, status=0, payload=ANY),
+        Expect(fr.SocketStatus, socket_id=cid, status=not_equal(SocketStatusCode.CONNECTED)),
+        within=within,
+        requirement=f"after its listener is closed, client {cid:02X} either still receives (0xCD) or is reported "
+        "closed (0xCF)",
+    )
+    if isinstance(first, fr.SocketStatus):
+        if not client.wait_closed(within):
+            raise ConformanceFailure(
+                xbee.requirement,
+                [f"the peer's connection is closed once 0xCF reports client {cid:02X} closed"],
+                [f"still open after {within:g} s"],
+            )
+        freed(xbee, cid, f"a client reported closed by 0xCF is freed: closing {cid:02X} answers 20 (bad socket ID)")
+        # Any status but 00 reports the end; Digi's libraries name 0B (listener closed) for this one.
+        named = " (the code Digi's libraries name for it)" if first.status == SocketStatusCode.LISTENER_CLOSED else ""
+        shown = f"0xCF {describe_status(first.status)}{named} for client {cid:02X} once its listener was closed"
+        silent.observed(request, LISTENER_CLOSE, "closed", shown)
+        return
+    assert isinstance(first, fr.SocketReceive)
+    if not PROBE.startswith(first.payload):
+        raise ConformanceFailure(xbee.requirement, [f"0xCD with {PROBE!r}"], [f"0xCD with {first.payload!r}"])
+    if len(first.payload) < len(PROBE):
+        receive(xbee, cid, PROBE[len(first.payload) :])
+    send(xbee, cid, PROBE, xbee.requirement)
+    client.recv_exactly(len(PROBE), within, "the host's bytes reach the peer of a client whose listener is closed")
+    silent.observed(request, LISTENER_CLOSE, "kept", f"client {cid:02X} still sends and receives")

@@ -1,0 +1,1 @@
+"""The echo family's one profile."""

@@ -1,0 +1,141 @@
+"""The requirement catalogue and the cases' ``verifies=``: every seed statement has a case, every case
+verifies a requirement that exists, and every quote is the document's own text (by hash and in the seed)."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sockconf.harness.requirements import (
+    SEEDS_DIR,
+    RequirementError,
+    load_catalogue,
+    load_family,
+    quote_hash,
+    seed_text,
+)
+from tests.helpers import ROOT
+
+CATALOGUE = load_catalogue()
+# Lines of a seed that are table scaffolding (a header row or a separator), not a statement.
+SCAFFOLDING = re.compile(
+    r"^(Field \| Value \||-+(\|-+)*\||AT Command \| Function \||Task \| BSD \|.*|AT Command \| Response \|.*)$"
+)
+
+
+# Runs in a fresh interpreter: pytest plugins with process-wide state (labgrid's) allow one session.
+_COLLECT = """
+import json, sys
+import pytest
+from sockconf.core.record import case_marker
+
+class Collector:
+    cases = {}
+
+    def pytest_collection_modifyitems(self, items):
+        for item in items:
+            mark = case_marker(item)
+            if mark is not None:
+                self.cases.setdefault(mark.case_id, set()).update(mark.verifies)
+
+collector = Collector()
+args = ["--pyargs", "sockconf.suites", "--collect-only", "-q", "--no-report", "-p", "no:randomly"]
+code = pytest.main(args, plugins=[collector])
+print("CASES " + json.dumps({c: sorted(v) for c, v in collector.cases.items()}))
+sys.exit(int(code))
+"""
+
+
+@pytest.fixture(scope="module")
+def cases() -> dict[str, set[str]]:
+    """Case ID -> the requirement IDs it verifies, from every case pytest collects in suites/."""
+    proc = subprocess.run(
+        [sys.executable, "-c", _COLLECT],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        stdin=subprocess.DEVNULL,
+    )
+    assert proc.returncode == 0, f"collecting suites/ failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    line = next(x for x in proc.stdout.splitlines() if x.startswith("CASES "))
+    found = {c: set(ids) for c, ids in json.loads(line.removeprefix("CASES ")).items()}
+    assert len(found) > 90, "fewer cases than the suite has: the collection went wrong"
+    return found
+
+
+def test_every_case_verifies_a_known_requirement(cases: dict[str, set[str]]) -> None:
+    empty = sorted(c for c, ids in cases.items() if not ids)
+    unknown = sorted(f"{c}: {r}" for c, ids in cases.items() for r in ids if r not in CATALOGUE)
+    assert not empty, f"cases that verify no requirement: {empty}"
+    assert not unknown, f"cases that name unknown requirements: {unknown}"
+
+
+def test_informative_statements_are_verified_by_no_case(cases: dict[str, set[str]]) -> None:
+    used = {r for ids in cases.values() for r in ids}
+    wrong = sorted(r.id for r in CATALOGUE.values() if r.informative and r.id in used)
+    assert not wrong, f"statements marked informative (no case can check them) that a case claims to verify: {wrong}"
+
+
+def test_every_statement_has_a_case(cases: dict[str, set[str]]) -> None:
+    used = {r for ids in cases.values() for r in ids}
+    gaps = sorted(r.id for r in CATALOGUE.values() if not r.informative and r.id not in used)
+    assert not gaps, f"documented statements no case verifies: {gaps}"
+
+
+def test_quotes_match_their_hash() -> None:
+    wrong = [
+        f"{r.id}: sha {r.sha}, the quote hashes to {quote_hash(r.quote)}"
+        for r in CATALOGUE.values()
+        if quote_hash(r.quote) != r.sha
+    ]
+    assert not wrong, "quotes edited without their hash (or the reverse):\n" + "\n".join(wrong)
+
+
+def test_seed_quotes_occur_in_the_seed() -> None:
+    seeds = [r for r in CATALOGUE.values() if r.source_file]
+    assert {r.source_file for r in seeds} == {p.name for p in SEEDS_DIR.glob("*.txt")}, "a seed without requirements"
+    missing = [r.id for r in seeds if r.quote not in seed_text(r)]
+    assert not missing, f"quotes that are not the seed's text: {missing}"
+
+
+@pytest.mark.parametrize("seed", sorted(p.name for p in SEEDS_DIR.glob("*.txt")))
+def test_every_seed_line_is_in_a_requirement(seed: str) -> None:
+    """Each step, field row, note, table row and sequence line of the seed belongs to some requirement."""
+    quoted = {line for r in CATALOGUE.values() if r.source_file == seed for line in r.quote.split("\n")}
+    lines = [line for line in (SEEDS_DIR / seed).read_text(encoding="utf-8").split("\n") if line.strip()]
+    missing = [line for line in lines if line not in quoted and not SCAFFOLDING.match(line)]
+    assert not missing, f"{seed}: lines no requirement quotes: {missing}"
+
+
+def test_informative_entries_say_why() -> None:
+    for r in CATALOGUE.values():
+        if r.informative:
+            assert len(r.informative) > 10, f"{r.id}: informative wants a reason"
+
+
+def test_every_requirement_names_its_source() -> None:
+    for r in CATALOGUE.values():
+        assert r.document and r.section and r.quote, f"{r.id} lacks its document, section or quote"
+        assert r.id.split("-")[0] in ("XBEE", "ESWIFI"), f"{r.id}: an ID starts with its family"
+        assert r.family == r.id.split("-")[0].lower(), f"{r.id} sits in {r.family}.toml"
+
+
+def test_a_malformed_file_is_a_clear_error(tmp_path: Path) -> None:
+    bad = tmp_path / "xbee.toml"
+    bad.write_text('[documents.seed]\ntitle = "t"\n[[requirement]]\nid = "X-1"\ndocument = "seed"\n')
+    with pytest.raises(RequirementError, match=r"xbee.toml: requirement #1 lacks section, quote, sha"):
+        load_family(bad)
+    bad.write_text("[[requirement]\n")
+    with pytest.raises(RequirementError, match=r"cannot read requirements xbee\.toml"):
+        load_family(bad)
+    dup = tmp_path / "dup.toml"
+    entry = '[[requirement]]\nid = "X-1"\ndocument = "seed"\nsection = "s"\nquote = "q"\nsha = "x"\n'
+    dup.write_text('[documents.seed]\ntitle = "t"\n' + entry + entry)
+    with pytest.raises(RequirementError, match="X-1 is defined twice"):
+        load_catalogue(tmp_path)
