@@ -16,16 +16,9 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 
-import pytest
-
-from sockconf.core.record import PreflightCheck
 from sockconf.core.trace import NOTE, RX
 from sockconf.drivers.base import Driver
-from sockconf.harness import silent
-from sockconf.harness.cases import unconfirmed
 from sockconf.harness.expect import ANY, Check, ConformanceFailure, Expect, NoAnswer, show_bytes
-from sockconf.harness.host import FamilyHost
-from sockconf.harness.preflight import POLL_SECONDS, address_check, check, not_checked, reachable_check
 from sockconf.protocol.eswifi import (
     ACCEPTED_PREFIX,
     KILLED,
@@ -42,10 +35,6 @@ from sockconf.protocol.eswifi import (
 from sockconf.protocol.profile import Profile
 
 LOST = b"-1"
-JOIN_ADVICE = (
-    "join a network first (the vendor's first step for a TCP server): C1=<SSID>, C2=<passphrase>, "
-    "C3=<security>, then C0; or, if it is joining, give a profile copy a larger [deadlines] join"
-)
 C_ADDRESS_FIELD = 5  # C?: SSID, password, security, DHCP, IP version, IP address, ...
 
 # Expected forms, shared by the cases.
@@ -445,98 +434,3 @@ def _raise_observed(point: str, choice: str, detail: str) -> None:
 
 def _raise_unconfirmed(requirement: str, finding: str) -> None:
     raise ConformanceFailure(requirement, note=f"UNCONFIRMED deviation outside a case: {finding}")
-
-
-class ESWiFiHost(FamilyHost):
-    """eS-WiFi's host side: an AT session, P5=0 on every socket and socket 0 selected before each case."""
-
-    hint = "wrong baud, or not an eS-WiFi?"
-    identified_by = "module (I?)"
-    address_query = "C? field 5"
-
-    def open_session(self) -> ESWiFiSession:
-        return ESWiFiSession(self.link.driver, self.link.profile)
-
-    def begin_case(self, request: pytest.FixtureRequest) -> None:
-        super().begin_case(request)
-        self.session.on_unconfirmed = lambda requirement, finding: unconfirmed(request, requirement, finding)
-        self.session.on_observed = lambda point, choice, detail: silent.observed(request, point, choice, detail)
-
-    def reset(self, request: pytest.FixtureRequest) -> None:
-        self.session.reset()
-
-    def dut_address(self) -> str | None:
-        address: str | None = self.session.module_address()
-        return address
-
-    # ------------------------------------------------------------------ preflight
-
-    def preflight(self) -> list[PreflightCheck]:
-        """Answers at the baud rate, joined (CS 1) within the join deadline, an address, reachable."""
-        session = self.session
-        session.drain()
-        link = self.link
-        deadlines = link.profile.deadlines
-        started = time.monotonic()
-        baud = str(link.driver.identity().get("baud", ""))
-        at_baud = f" at {baud} baud" if baud.isdigit() else ""
-        status = self._connection_status()
-        if status is None:
-            answers = check(
-                "answers",
-                started,
-                False,
-                f"no reply to CS within {deadlines.reply:g} s{at_baud}",
-                "check the port, --baud (the module's UART rate) and that it is an eS-WiFi in AT command mode",
-            )
-            return [answers, *not_checked("joined (CS)", "address", "reachable")]
-        checks = [check("answers", started, True, f"CS is answered{at_baud}")]
-        started = time.monotonic()
-        deadline = started + deadlines.join
-        while status != b"1" and time.monotonic() < deadline:
-            session.watch(min(POLL_SECONDS, deadline - time.monotonic()))
-            session.messages.clear()
-            status = self._connection_status()
-            if status is None:
-                break
-        if status == b"1":
-            took = time.monotonic() - started
-            checks.append(check("joined (CS)", started, True, f"CS answers 1 (joined) after {took:.1f} s"))
-        else:
-            shown = "nothing" if status is None else repr(status.decode("ascii", "replace"))
-            detail = (
-                f"not joined to a network: CS answers {shown} after {deadlines.join:g} s (the profile's join deadline)"
-            )
-            checks.append(check("joined (CS)", started, False, detail, JOIN_ADVICE))
-        address = address_check(link, self._module_address, "P? (local IP)")
-        checks.append(address)
-        where = link.host or link.driver.dut_host if address.ok else None
-        checks.append(reachable_check(where, deadlines.reply))
-        session.drain()
-        return checks
-
-    def _connection_status(self) -> bytes | None:
-        """What ``CS`` answers (its data; an error reply as ``ERROR``), or None when nothing came in time."""
-        session = self.session
-        session.command("CS")
-        reply = session.reply_or_none(self.link.profile.deadlines.reply)
-        if reply is None:
-            session.reader.reset()
-            return None
-        if isinstance(reply, Reply):
-            return reply.data.strip()
-        return b"ERROR"
-
-    def _module_address(self) -> str | None:
-        try:
-            address: str | None = self.session.module_address()
-        except ConformanceFailure:
-            return None
-        return address
-
-    def identify(self) -> dict[str, str]:
-        try:
-            reply = self.session.ok("I?", requirement="I? (module information) is answered with OK")
-        except ConformanceFailure as exc:
-            return {"module (I?)": f"(no answer: {str(exc).splitlines()[-1].strip()})"}
-        return {"module (I?)": reply.data.decode("ascii", "replace").strip()}

@@ -1,0 +1,92 @@
+"""eS-WiFi's preflight: the module answers at the baud rate, has joined a network (CS 1) within the
+join deadline, shows an address (C? or --dut-host), and this host reaches it.
+"""
+
+from __future__ import annotations
+
+import time
+
+from sockconf.core.record import PreflightCheck
+from sockconf.harness.eswifi.session import ESWiFiSession
+from sockconf.harness.expect import ConformanceFailure
+from sockconf.harness.link import DutLink
+from sockconf.harness.preflight import POLL_SECONDS, address_check, check, not_checked, reachable_check
+from sockconf.protocol.eswifi import (
+    Reply,
+)
+
+JOIN_ADVICE = (
+    "join a network first (the vendor's first step for a TCP server): C1=<SSID>, C2=<passphrase>, "
+    "C3=<security>, then C0; or, if it is joining, give a profile copy a larger [deadlines] join"
+)
+
+
+class ESWiFiPreflight:
+    """The checks, over the family session of one DUT link."""
+
+    def __init__(self, link: DutLink, session: ESWiFiSession) -> None:
+        self.link = link
+        self.session = session
+
+    def run(self) -> list[PreflightCheck]:
+        """Answers at the baud rate, joined (CS 1) within the join deadline, an address, reachable."""
+        session = self.session
+        session.drain()
+        link = self.link
+        deadlines = link.profile.deadlines
+        started = time.monotonic()
+        baud = str(link.driver.identity().get("baud", ""))
+        at_baud = f" at {baud} baud" if baud.isdigit() else ""
+        status = self._connection_status()
+        if status is None:
+            answers = check(
+                "answers",
+                started,
+                False,
+                f"no reply to CS within {deadlines.reply:g} s{at_baud}",
+                "check the port, --baud (the module's UART rate) and that it is an eS-WiFi in AT command mode",
+            )
+            return [answers, *not_checked("joined (CS)", "address", "reachable")]
+        checks = [check("answers", started, True, f"CS is answered{at_baud}")]
+        started = time.monotonic()
+        deadline = started + deadlines.join
+        while status != b"1" and time.monotonic() < deadline:
+            session.watch(min(POLL_SECONDS, deadline - time.monotonic()))
+            session.messages.clear()
+            status = self._connection_status()
+            if status is None:
+                break
+        if status == b"1":
+            took = time.monotonic() - started
+            checks.append(check("joined (CS)", started, True, f"CS answers 1 (joined) after {took:.1f} s"))
+        else:
+            shown = "nothing" if status is None else repr(status.decode("ascii", "replace"))
+            detail = (
+                f"not joined to a network: CS answers {shown} after {deadlines.join:g} s (the profile's join deadline)"
+            )
+            checks.append(check("joined (CS)", started, False, detail, JOIN_ADVICE))
+        address = address_check(link, self._module_address, "C? (IP address)")
+        checks.append(address)
+        where = link.host or link.driver.dut_host if address.ok else None
+        checks.append(reachable_check(where, deadlines.reply))
+        session.drain()
+        return checks
+
+    def _connection_status(self) -> bytes | None:
+        """What ``CS`` answers (its data; an error reply as ``ERROR``), or None when nothing came in time."""
+        session = self.session
+        session.command("CS")
+        reply = session.reply_or_none(self.link.profile.deadlines.reply)
+        if reply is None:
+            session.reader.reset()
+            return None
+        if isinstance(reply, Reply):
+            return reply.data.strip()
+        return b"ERROR"
+
+    def _module_address(self) -> str | None:
+        try:
+            address: str | None = self.session.module_address()
+        except ConformanceFailure:
+            return None
+        return address
