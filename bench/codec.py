@@ -2,7 +2,7 @@
 
 The same mixed stream goes through both, interleaved round by round in one run: every 0xCD Socket
 Receive payload size from 1 to 1500 bytes (random contents, so AP=2 has escapes to do) in shuffled
-order, each followed by one of the seed's frames (``fixtures/vectors.py``), in AP=1 and in AP=2.
+order, each followed by one of the seed's frames (``sockconf/data/vectors/``), in AP=1 and in AP=2.
 
 Digi's side is what its library does with bytes from the UART: ``XBeeSerialPort.wait_for_frame``
 splits (and, in AP=2, unescapes) the stream and ``packets.factory.build_frame`` makes the packet,

@@ -1,6 +1,6 @@
 """Minimal hosts for the benchmarks: the codecs over a driver, with nothing of the suite's bookkeeping.
 
-The conformance sessions (``fixtures/xbee.py``, ``fixtures/eswifi.py``) record a decoded note per
+The conformance sessions (``sockconf/harness/xbee/``, ``sockconf/harness/eswifi/``) record a decoded note per
 frame and compare field templates; the data-path and scale benchmarks measure the emulator and
 the byte path under them, so these hosts only encode, decode and wait (always with a deadline).
 """

@@ -1,5 +1,7 @@
 """The eS-WiFi model without sockets: command bytes and network events in, UART bytes and network
 actions out (spec §1-§3). Expected wire bytes are written out by hand from the spec and the seed.
+
+``spec §N``: section N of docs/spec/eswifi-servers.md.
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ import pytest
 
 from sockconf.emulator import build_model, fault_names
 from sockconf.emulator.eswifi import FAULTS
-from sockconf.emulator.eswifi.model import S3_PAYLOAD_TIMEOUT, ESWiFiModel
+from sockconf.emulator.eswifi.core import S3_PAYLOAD_TIMEOUT
+from sockconf.emulator.eswifi.model import ESWiFiModel
 from sockconf.emulator.net import (
     Accepted,
     Action,

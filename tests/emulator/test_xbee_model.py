@@ -1,4 +1,7 @@
-"""The XBee model without sockets: requests in, frames and network actions out (spec §2-§4)."""
+"""The XBee model without sockets: requests in, frames and network actions out (spec §2-§4).
+
+``spec §N``: section N of docs/spec/xbee-cellular-sockets.md.
+"""
 
 from __future__ import annotations
 

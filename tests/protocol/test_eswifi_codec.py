@@ -3,6 +3,8 @@ host-side ReplyReader and the device-side CommandReader, including the seed's ex
 
 Known answers are written out by hand from the wire format (spec §1, §3), not computed by the
 code under test.
+
+``spec §N``: section N of docs/spec/eswifi-servers.md.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Self-tests of the typed XBee frames (protocol/xbee/frames.py) and status tables (status.py).
 
-Expected values are written out by hand from spec/xbee-cellular-sockets.md (§2, §3, §5), never
+Expected values are written out by hand from docs/spec/xbee-cellular-sockets.md (§2, §3, §5), never
 derived by calling the code under test. The hypothesis strategies for every frame class live here
 and are reused by test_xbee_framing.py.
 """

@@ -2,6 +2,8 @@
 the streaming Decoder (chunking, garbage, bad checksums, truncated/malformed/unknown frames).
 
 Known answers are computed by hand in the comments (spec §1), not by the code under test.
+
+``spec §N``: section N of docs/spec/xbee-cellular-sockets.md.
 """
 
 from __future__ import annotations

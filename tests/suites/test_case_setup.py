@@ -1,4 +1,4 @@
-"""The shared case-setup rules (fixtures.link.prepare_case), with a stand-in DUT: one more try for a
+"""The shared case-setup rules (sockconf.harness.link.prepare_case), with a stand-in DUT: one more try for a
 setup answered wrongly, none for silence, and the DUT's health counted for the fast end of a run."""
 
 from __future__ import annotations

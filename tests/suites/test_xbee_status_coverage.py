@@ -14,6 +14,8 @@ How each side is decided, mechanically:
   so the status is expected by a case, not merely seen.
 
 The few codes the model can send but no host can provoke on demand are listed with the reason.
+
+``spec §N``: section N of docs/spec/xbee-cellular-sockets.md.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ TRACE_KEY = pytest.StashKey[Trace]()
 IDENTITY_KEY = pytest.StashKey[dict[str, str]]()
 FINDINGS_KEY = pytest.StashKey[list[str]]()
 # The requirement catalogue as plain data (one dict of strings per requirement: id, family, document,
-# source_file, section, step, quote, sha, informative). The fixtures plugin puts it on the config;
+# source_file, section, step, quote, sha, informative). The harness plugin puts it on the config;
 # the report reads it from there, so reports never import the catalogue's loader.
 REQUIREMENTS_KEY = pytest.StashKey[list[dict[str, str]]]()
 PREFLIGHT_KEY = pytest.StashKey[list["PreflightCheck"]]()
@@ -44,7 +44,7 @@ def record_requirements(config: pytest.Config, catalogue: list[dict[str, str]]) 
 
 
 def recorded_requirements(config: pytest.Config) -> list[dict[str, str]]:
-    """The requirement catalogue the fixtures put on the config (empty when none was loaded)."""
+    """The requirement catalogue the harness puts on the config (empty when none was loaded)."""
     return config.stash.get(REQUIREMENTS_KEY, [])
 
 
@@ -52,7 +52,7 @@ class CaseMark(NamedTuple):
     case_id: str
     requirement: str
     kind: str
-    verifies: tuple[str, ...]  # the requirement IDs (fixtures/requirements) the case verifies
+    verifies: tuple[str, ...]  # the requirement IDs (sockconf/data/requirements) the case verifies
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Named fault profiles: realistic firmware bugs an emulator can be started with.
 
-They exist to test the suite itself (DESIGN: suite sensitivity): every conformance case must be
-shown to catch the deviation it is for. This module owns what every family shares: the
+They exist to test the suite itself (docs/architecture.md, "Emulator"): every conformance case must
+be shown to catch the deviation it is for. This module owns what every family shares: the
 ``FaultSpec`` that names and describes a fault, the catalogue that indexes a family's specs by
 name, and how a fault's profile overrides apply to a model's settings.
 

@@ -2,7 +2,7 @@
 
 A fault (``emulator.faults``) makes the emulator a *broken* module that some case must catch; a
 variant makes it a *defensible* one that no case may FAIL. Each variant takes one choice on one or
-more silent points of the family's registry (``fixtures/silent/<family>.toml``, by point ID): through
+more silent points of the family's registry (``sockconf/data/silent/<family>.toml``, by point ID): through
 profile overrides, through hook classes (the family's fault hook base, whose methods the model calls
 at fixed points), or both.
 

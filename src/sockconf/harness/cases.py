@@ -12,7 +12,7 @@ def case(
     case_id: str, requirement: str, kind: str = "positive", verifies: tuple[str, ...] = ()
 ) -> pytest.MarkDecorator:
     """Tag a case with its stable ID (tied to the document), its one-line requirement, and the IDs of
-    the documented statements it verifies (``fixtures/requirements``)."""
+    the documented statements it verifies (``sockconf/data/requirements``)."""
     if kind not in ("positive", "negative"):
         raise ValueError(f"kind must be positive or negative, not {kind!r}")
     if isinstance(verifies, str):

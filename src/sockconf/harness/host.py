@@ -2,7 +2,7 @@
 
 Each family declares one :class:`FamilyHost` subclass (``Family.host``). The plugin makes one per DUT
 link at that DUT's first case and runs :meth:`FamilyHost.setup` before every case under the shared
-health rules (``fixtures.link.prepare_case``); the suite's session fixture hands out ``session``.
+health rules (``sockconf.harness.link.prepare_case``); the suite's session fixture hands out ``session``.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ class FamilyHost(abc.ABC):
         """Whether the DUT is ready to be tested, checked once before its first case (none by default).
 
         Each check is bounded by a profile deadline; the shared ones (address, reachability) are in
-        ``fixtures.preflight``. A failed check makes every case of the DUT INCONCLUSIVE.
+        ``sockconf.harness.preflight``. A failed check makes every case of the DUT INCONCLUSIVE.
         """
         return []
 

@@ -1,6 +1,6 @@
 """pytest options and the fixtures every family shares: DUT, profile, driver, DUT link, peer, session.
 
-DUTs parametrize the cases (``dut_spec``, a ``fixtures.lab.Dut``): every case runs against every DUT
+DUTs parametrize the cases (``dut_spec``, a ``sockconf.harness.lab.Dut``): every case runs against every DUT
 of its family. The DUTs are those of the lab file (``--lab``, ``--dut``), or without one, one DUT per
 profile named after it: with the emulator driver every built-in profile of a case's family (one
 emulator per profile, shared by its cases); with real hardware, the profile(s) named by

@@ -114,7 +114,7 @@ def point(point_id: str) -> SilentPoint:
         found = registry(family).get(point_id)
         if found is not None:
             return found
-    raise RegistryError(f"no silent point {point_id!r} in fixtures/silent/")
+    raise RegistryError(f"no silent point {point_id!r} in sockconf/data/silent/")
 
 
 def observed(request: pytest.FixtureRequest, point_id: str, choice: str, detail: str = "") -> None:

@@ -1,6 +1,6 @@
 """Suite validity: run the suite against every conformant emulator variant; no case may FAIL or ERROR.
 
-A variant is a module that chose differently where the documents are silent (``fixtures/silent/``).
+A variant is a module that chose differently where the documents are silent (``sockconf/data/silent/``).
 A FAIL or ERROR against one is a defect in the suite, not in the module. Each variant runs in its own
 pytest process on a loopback address of its own (like ``reports.sensitivity``), a few at a time.
 Families and variants are asked of the emulator's CLI, so this module imports no family's code.

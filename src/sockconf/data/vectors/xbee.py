@@ -1,4 +1,7 @@
-"""Digi XBee Cellular's documented frames."""
+"""Digi XBee Cellular's documented frames.
+
+``spec §N``: section N of docs/spec/xbee-cellular-sockets.md.
+"""
 
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ from sockconf.protocol.eswifi.commands import MAX_LINE
 
 if TYPE_CHECKING:
     # Only for annotations: the model imports this module for its hook base.
-    from sockconf.emulator.eswifi.model import Client
+    from sockconf.emulator.eswifi.sockets import Client
 
 
 class ESWiFiFault:

@@ -1,7 +1,7 @@
 """The eS-WiFi conformant variants (``VARIANTS``): modules that chose differently where the documents are silent.
 
 Each variant names the silent points it takes a non-default choice on (IDs of
-``fixtures/silent/eswifi.toml``) and makes that choice through the hooks of ``ESWiFiFault`` or the
+``sockconf/data/silent/eswifi.toml``) and makes that choice through the hooks of ``ESWiFiFault`` or the
 profile's settings. No case may FAIL any of them (``sockconf report variants``).
 """
 

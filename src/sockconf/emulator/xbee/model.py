@@ -4,7 +4,7 @@ This module owns the module's behaviour: its sockets and their states (``SockSta
 settings, a reset (FR), and which request frame or network event each handler answers (the
 ``_requests`` and ``_socket_events`` tables). ``XBeeModel.serial_in(bytes)`` and
 ``XBeeModel.net_in(event)`` return actions (bytes for the UART, network operations for the
-executor). Behaviour follows ``spec/xbee-cellular-sockets.md``; where the spec says UNCONFIRMED
+executor). Behaviour follows docs/spec/xbee-cellular-sockets.md; where the spec says UNCONFIRMED
 the model picks the likeliest behaviour and says so in a comment. Faults act only through the hooks
 of ``emulator.xbee.faults.XBeeFault``; a module that is not ready yet (not registered, transparent
 mode) only through those of ``emulator.xbee.states.XBeeState``.

@@ -1,7 +1,7 @@
 """The XBee conformant variants (``VARIANTS``): modules that chose differently where the documents are silent.
 
 Each variant names the silent points it takes a non-default choice on (IDs of
-``fixtures/silent/xbee.toml``) and makes that choice through the profile's settings or the hooks of
+``sockconf/data/silent/xbee.toml``) and makes that choice through the profile's settings or the hooks of
 ``XBeeFault``. No case may FAIL any of them (``sockconf report variants``).
 """
 

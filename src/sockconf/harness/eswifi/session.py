@@ -107,9 +107,9 @@ class ESWiFiSession:
             "S1": int(profile.get("write_packet_size", self.max_s3)),
             "S2": int(profile.get("write_timeout_default", 0)),
         }
-        # Where an UNCONFIRMED deviation goes (the fixture points it at fixtures.cases.unconfirmed).
+        # Where an UNCONFIRMED deviation goes (the fixture points it at sockconf.harness.cases.unconfirmed).
         self.on_unconfirmed: Callable[[str, str], None] = _raise_unconfirmed
-        # Where the DUT's choice on a silent point goes (the fixture points it at fixtures.silent.observed).
+        # Where the DUT's choice on a silent point goes (the fixture points it at sockconf.harness.silent.observed).
         self.on_observed: Callable[[str, str, str], None] = _raise_observed
 
     @property

@@ -1,4 +1,4 @@
-"""Inventek eS-WiFi AT transport (spec/eswifi-transport.md): commands, replies and server messages.
+"""Inventek eS-WiFi AT transport (docs/spec/eswifi-servers.md): commands, replies and server messages.
 
 Sans-IO: ``command``/``s3`` and the reply builders make wire bytes; ``ReplyReader`` (host side)
 and ``CommandReader`` (device side, for the emulator) turn wire bytes, in any chunking, into

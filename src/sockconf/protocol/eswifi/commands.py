@@ -7,6 +7,8 @@ terminator. The module does not echo.
 ``command``/``s3`` build the bytes a host sends. ``CommandReader`` is the module's side (the
 emulator's): ``feed(bytes)`` turns host bytes, in any chunking, into ``Command`` and ``BadLine``
 events and never raises on wire input.
+
+``spec §N``: section N of docs/spec/eswifi-servers.md.
 """
 
 from __future__ import annotations

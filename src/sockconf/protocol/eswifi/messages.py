@@ -3,6 +3,8 @@
 Only the ``[TCP SVR] Accepted <ip>:<port>`` prefix is firm (every public driver parses it); the
 other texts appear only in the seed and are UNCONFIRMED. The seed prints an ellipsis character
 after ``Waiting on connection``; the wire text here uses three ASCII dots.
+
+``spec §N``: section N of docs/spec/eswifi-servers.md.
 """
 
 from __future__ import annotations

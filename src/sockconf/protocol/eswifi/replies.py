@@ -11,6 +11,8 @@ Wire forms, as this project fixes them:
 ``ReplyReader.feed`` turns module bytes, in any chunking, into events; it never raises on wire
 input. Every event's ``raw`` is exactly the bytes it consumed, in order, so the ``raw`` of all
 events joined is the input (``flush`` included).
+
+``spec §N``: section N of docs/spec/eswifi-servers.md.
 """
 
 from __future__ import annotations

@@ -4,6 +4,8 @@ A frame knows its frame data (type byte first) and nothing of framing, escaping 
 ``to_data()`` builds the frame data, ``from_data()`` parses it and raises ``FrameFormatError``
 when the data is too short or malformed for the type. ``parse_frame_data`` dispatches by type
 and keeps unknown types as ``UnknownFrame`` so nothing a device sends is lost.
+
+``spec §N``: section N of docs/spec/xbee-cellular-sockets.md.
 """
 
 from __future__ import annotations

@@ -4,6 +4,8 @@ Sans-IO: ``encode`` turns a typed frame into wire bytes; ``Decoder.feed`` turns 
 chunking, into typed frames and decode events. The decoder never raises on wire input: garbage,
 bad checksums, truncated and malformed frames come out as events, and it resynchronises on the
 next start delimiter.
+
+``spec §N``: section N of docs/spec/xbee-cellular-sockets.md.
 """
 
 from __future__ import annotations

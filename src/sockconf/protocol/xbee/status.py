@@ -2,6 +2,8 @@
 
 Each table is an IntEnum; a decoder keeps an unknown value as a plain int (see ``coerce``),
 because a conformance suite must be able to show a code the vendor never documented.
+
+``spec §N``: section N of docs/spec/xbee-cellular-sockets.md.
 """
 
 from __future__ import annotations

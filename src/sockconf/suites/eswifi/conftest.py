@@ -1,4 +1,4 @@
-"""eS-WiFi fixtures: the family session (``fixtures.eswifi.ESWiFiHost``), before the peer."""
+"""eS-WiFi fixtures: the family session (``sockconf.harness.eswifi.ESWiFiHost``), before the peer."""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
 """ESWIFI-DATA: the bytes R0 and S3 carry (spec §1, §2): binary payloads of 1 to 1460 bytes of every
 byte value, and reads larger than R1 split across R0 calls with nothing lost or reordered.
+
+``spec §N``: section N of docs/spec/eswifi-servers.md.
 """
 
 from __future__ import annotations

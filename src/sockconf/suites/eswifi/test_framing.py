@@ -21,6 +21,8 @@ Decisions on what the spec leaves open (UNCONFIRMED):
   choices; a client that receives anything but whole bytes the module counted is a FAIL.
 - ``S3=<n>`` followed by more than ``n`` bytes: exactly ``n`` are written (answered ``n``), and the rest
   start the next command line, which is answered with the error form.
+
+``spec §N``: section N of docs/spec/eswifi-servers.md.
 """
 
 from __future__ import annotations

@@ -3,6 +3,8 @@ then -1; S3 answers -1; the module keeps answering and the server moves on.
 
 The -1 reply's tail is UNCONFIRMED: ``\\r\\n-1\\r\\nOK\\r\\n> `` (the seed's) and ``\\r\\n-1\\r\\n> ``
 are both accepted by default, and the seed's form is required under pytest's ``--strict``.
+
+``spec §N``: section N of docs/spec/eswifi-servers.md.
 """
 
 from __future__ import annotations

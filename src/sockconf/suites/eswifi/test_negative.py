@@ -4,6 +4,8 @@ and the module answers the next command normally. What the module does with the 
 refused ``S3=<n>`` header is silent (ESWIFI-SILENT-REFUSED-S3-REST): the case resynchronises as a
 careful host does (a bare CR, then the error replies drained until quiet) before it judges recovery,
 and records which the module did.
+
+``spec §N``: section N of docs/spec/eswifi-servers.md.
 """
 
 from __future__ import annotations

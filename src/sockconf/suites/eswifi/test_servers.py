@@ -2,6 +2,8 @@
 with its backlog, P5=0, the single-connection server, and servers on several sockets at once.
 
 Parametrized over server mode, number of clients, backlog, sockets and ports instead of copied.
+
+``spec §N``: section N of docs/spec/eswifi-servers.md.
 """
 
 from __future__ import annotations

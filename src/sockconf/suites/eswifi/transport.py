@@ -3,7 +3,7 @@
 A TCP client (``P1=0``, ``P3``, ``P4``, ``P6=1``) to the peer's TCP server, UDP servers (``P1=1``,
 ``P2``, ``P5=1``) and clients (``P1=1``, ``P3``, ``P4``, ``P6=1``), reading datagrams, the
 capability check (NOT APPLICABLE), and recording which choice a DUT made at a silent point
-(``fixtures/silent/eswifi-transport.toml``): a finding, NON-STRICT when it is not the default.
+(``sockconf/data/silent/eswifi-transport.toml``): a finding, NON-STRICT when it is not the default.
 """
 
 from __future__ import annotations

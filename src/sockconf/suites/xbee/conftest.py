@@ -1,4 +1,4 @@
-"""XBee fixtures: the family session (``fixtures.xbee.XBeeHost``) and the API mode a case runs in."""
+"""XBee fixtures: the family session (``sockconf.harness.xbee.XBeeHost``) and the API mode a case runs in."""
 
 from __future__ import annotations
 

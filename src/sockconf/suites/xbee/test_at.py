@@ -2,6 +2,8 @@
 
 Every reply must echo the frame ID and the command. Settings a case changes (NI) are put back afterwards:
 the module outlives the case.
+
+``spec §N``: section N of docs/spec/xbee-cellular-sockets.md.
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
 A close is checked where it shows: the socket ID is freed (0x43 on it again answers 20) and the network
 side is gone (the port refuses connections, the peer's end of a connection sees it closed).
+
+``spec §N``: section N of docs/spec/xbee-cellular-sockets.md.
 """
 
 from __future__ import annotations

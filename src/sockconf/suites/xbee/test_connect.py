@@ -2,6 +2,8 @@
 
 The DUT connects to a real TCP server on the peer (``Peer.tcp_server``). A connect is complete only after
 0xC2 status 00 (started) and 0xCF status 00 (connected); every other 0xCF status is fatal and frees the ID.
+
+``spec §N``: section N of docs/spec/xbee-cellular-sockets.md.
 """
 
 from __future__ import annotations

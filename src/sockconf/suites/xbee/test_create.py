@@ -2,6 +2,8 @@
 
 The limits come from the profile (``max_sockets``, and ``max_<protocol>_sockets`` where a variant caps a
 protocol: Cat 1 has 6 of each, the older LTE-M 4 TLS).
+
+``spec §N``: section N of docs/spec/xbee-cellular-sockets.md.
 """
 
 from __future__ import annotations

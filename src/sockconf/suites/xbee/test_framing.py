@@ -9,6 +9,8 @@ here, rather than looking INCONCLUSIVE.
 With AP=1 a receiver can only tell a cut or over-long frame from one still arriving by an idle gap on the
 line (the emulator gives up after 0.2 s); how a module handles that is UNCONFIRMED, so a good frame lost
 behind one is a NON-STRICT finding in AP=1 and a FAIL in AP=2, where the next 7E starts a new frame.
+
+``spec §N``: section N of docs/spec/xbee-cellular-sockets.md.
 """
 
 from __future__ import annotations

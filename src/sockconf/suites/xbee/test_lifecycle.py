@@ -5,6 +5,8 @@ peer close, host close) and predicts every answer from a model of the sockets it
 shrinks to a minimal sequence; the report shows it as hypothesis' steps and as a replayable hex
 script (``>`` bytes to write, ``<`` bytes the DUT sent, ``#`` what the peer did). The normal run
 tries a few derandomized sequences; ``--soak N`` runs N random ones (nightly).
+
+``spec §N``: section N of docs/spec/xbee-cellular-sockets.md.
 """
 
 from __future__ import annotations

@@ -1,6 +1,8 @@
 """XBEE-LISTEN-08..11: Socket Bind/Listen (0x46 → 0xC6) refused (spec §3.1, §4 "port 0", the seed's TLS note).
 
 The seed's exchange itself is XBEE-LISTEN-01..07 (test_listener.py); these are its error answers.
+
+``spec §N``: section N of docs/spec/xbee-cellular-sockets.md.
 """
 
 from __future__ import annotations

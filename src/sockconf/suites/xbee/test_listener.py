@@ -3,6 +3,8 @@
 Byte for byte where the seed's bytes do not depend on the run; field for field where they do
 (the peer's address and source port). Parametrized over API mode, frame IDs, ports, payloads and
 clients instead of copied.
+
+``spec §N``: section N of docs/spec/xbee-cellular-sockets.md.
 """
 
 from __future__ import annotations

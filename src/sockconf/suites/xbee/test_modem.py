@@ -18,6 +18,8 @@ sets the session's mode again even when it fails, so the next case's setup finds
 Every wait after FR is bounded by the profile's reset deadline (``[deadlines] reset``), counted from the FR.
 On real hardware these cases restart the module: write its API mode with WR before the run, and give the
 profile a larger reset deadline where the cellular network takes longer to register it again.
+
+``spec §N``: section N of docs/spec/xbee-cellular-sockets.md.
 """
 
 from __future__ import annotations

@@ -1,6 +1,8 @@
 """XBEE-OPT: Socket Option Request (0x41 → 0xC1, spec §2, §3.1): the one option, 00 = TLS profile (1 byte).
 
 No option data is a query (the reply carries the value); one byte is a set (the reply carries none).
+
+``spec §N``: section N of docs/spec/xbee-cellular-sockets.md.
 """
 
 from __future__ import annotations

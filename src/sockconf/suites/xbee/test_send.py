@@ -2,6 +2,8 @@
 
 Sent on both kinds of connected TCP socket: one the DUT connected (0x42) and one a listener accepted (0xCC).
 What counts is what reaches the peer: the bytes, whole and in order.
+
+``spec §N``: section N of docs/spec/xbee-cellular-sockets.md.
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
 Digi's UDP example bytes (spec §5) are checked byte for byte where they do not depend on the run. The peer
 is a real UDP socket (``Peer.udp_socket``); 0xCE must carry its address and port.
+
+``spec §N``: section N of docs/spec/xbee-cellular-sockets.md.
 """
 
 from __future__ import annotations

@@ -1,0 +1,181 @@
+"""The eS-WiFi model's TCP servers: ``P5=1`` (single), ``P5=11`` (multi-accept), ``P5=10`` (next client),
+``P5=0`` (stop), and ``R0``/``S3`` on the client a server serves.
+
+A server has at most one *current* client (the one ``R0``/``S3`` serve, announced by
+``[TCP SVR] Accepted <ip>:<port>``) and a queue of pending clients in arrival order, at most ``P8``
+long. The runner accepts every connection at once, so the queue lives here (on a one-at-a-time
+listener, the host's own listen queue holds them instead); a pending client's bytes stay buffered
+until it becomes current. What happens to a client beyond the backlog is a silent point (the fault
+hooks' ``beyond_backlog``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sockconf.emulator.eswifi.core import ModelCore, number
+from sockconf.emulator.eswifi.sockets import Client, ServerMode, Socket
+from sockconf.emulator.net import Accepted, AcceptNext, Action, Close, Listen, ListenResult, Send, StopListening
+from sockconf.protocol.eswifi import KILLED, MAX_S3_COUNT, MULTI_ACCEPT_SETUP, WAITING, Command, CommandReader
+from sockconf.protocol.profile import Profile
+
+
+class ServerModel(ModelCore):
+    """The servers of the module's sockets."""
+
+    def __init__(self, profile: Profile, *args: Any, **kwargs: Any) -> None:
+        super().__init__(profile, *args, **kwargs)
+        texts: Mapping[str, Any] = self.device.get("messages", {})
+        self.text_setup = str(texts.get("multi_accept_setup", MULTI_ACCEPT_SETUP))
+        self.text_waiting = str(texts.get("waiting", WAITING))
+        self.text_killed = str(texts.get("killed", KILLED))
+        self.listeners: dict[int, Socket] = {}
+
+    def _p5(self, cmd: Command, out: list[Action]) -> None:
+        sock = self._sock
+        value = number(cmd.params[0], 0, 99) if len(cmd.params) == 1 else None
+        if value == 0:
+            had_server = sock.mode is not None
+            self._stop(sock, out, close_listener=self.fault.kill_closes_listener())
+            self._reply(cmd, out, self.text_killed.encode() if had_server else b"")
+        elif value in (1, 11):
+            refused = self.state.server_refused()
+            if refused is not None:
+                self._error(cmd, out, *refused)
+            elif sock.mode is not None:
+                self._error(cmd, out, "Server already running", "P5=0 first")
+            elif sock.protocol != 0:
+                self._error(cmd, out, "Only TCP servers are emulated", "P1=0")
+            else:
+                sock.starting = ServerMode.MULTI if value == 11 else ServerMode.SINGLE
+                key = next(self._keys)
+                sock.listener = key
+                self.listeners[key] = sock
+                self.waiting_on = (sock, cmd)
+                keepalive = self.fault.keepalive_ms(sock.keepalive[1]) if sock.keepalive[0] else 0
+                # A client beyond the backlog refused at TCP level: only the current client is accepted,
+                # the P8 waiting ones stay in the host's listen queue, and SYNs beyond it are dropped,
+                # unanswered (with P8=0 the host still holds one).
+                sock.host_queue = self.fault.beyond_backlog() == "refused"
+                backlog = sock.backlog if sock.host_queue else sock.backlog + 1
+                out.append(Listen(key, sock.local_port, backlog, keepalive_ms=keepalive, one_at_a_time=sock.host_queue))
+        elif value == 10:
+            if sock.mode is not ServerMode.MULTI:
+                # UNCONFIRMED: what P5=10 does without a multi-accept server.
+                self._error(cmd, out, "No multi-accept server", "P5=11 first")
+            else:
+                self._next(cmd, sock, out)
+        else:
+            self._error(cmd, out, "Invalid server mode", "P5=<0/1/10/11>")
+
+    def _listen_result(self, event: ListenResult, out: list[Action]) -> None:
+        sock = self.listeners.get(event.key)
+        if sock is None or sock.starting is None or self.waiting_on is None or self.waiting_on[0] is not sock:
+            return
+        mode, sock.starting = sock.starting, None
+        cmd = self.waiting_on[1]
+        if event.error is None:
+            sock.mode = mode
+            data = f"{self.text_setup}\r\n{self.text_waiting}".encode() if mode is ServerMode.MULTI else b""
+            self._reply(cmd, out, data)
+        else:
+            self.listeners.pop(event.key, None)
+            sock.listener = None
+            self._error(cmd, out, f"Cannot listen on port {sock.local_port}", "P2=<port>")
+        self.waiting_on = None
+        self._run(out)
+
+    def _accepted(self, event: Accepted, out: list[Action]) -> None:
+        sock = self.listeners.get(event.listener_key)
+        if sock is None or sock.mode is None:
+            out.append(Close(event.key))  # a listener P5=0 left open: nobody serves it
+            return
+        client = Client(event.key, event.peer_host, event.peer_port)
+        if sock.current is None and not sock.queue:
+            sock.current = client
+            self._announce(sock, client, out)
+        elif len(sock.queue) < sock.backlog:
+            sock.queue.append(client)
+        elif self.fault.beyond_backlog() == "served":
+            sock.queue.append(client)  # P8 bounds nothing: every client waits its turn
+        elif self.fault.beyond_backlog() == "pending":
+            # Beyond the backlog, left pending: connected at TCP level, never served (P5=0 closes it).
+            sock.detached.append(client)
+        else:
+            # Beyond the backlog: closed at once. What a real module does is UNCONFIRMED.
+            out.append(Close(event.key))
+            return
+        self.conns[event.key] = (sock, client)
+
+    def _next(self, cmd: Command, sock: Socket, out: list[Action]) -> None:
+        old = sock.current
+        if old is not None:
+            if self.fault.closes_current_on_next():
+                self._close(old, out)
+            else:
+                sock.detached.append(old)
+        sock.current = self.fault.next_client(sock.queue) if sock.queue else None
+        if sock.current is None and sock.host_queue and sock.listener is not None:
+            out.append(AcceptNext(sock.listener))  # the next client comes from the host's queue
+        early = sock.current is not None and self.fault.accepted_before_reply()
+        if early:
+            assert sock.current is not None
+            self._announce(sock, sock.current, out)
+        self._reply(cmd, out, self.text_waiting.encode())
+        if sock.current is not None and not early:
+            self._announce(sock, sock.current, out)
+
+    def _close(self, client: Client, out: list[Action]) -> None:
+        self.conns.pop(client.key, None)
+        out.append(Close(client.key))
+
+    def _stop(self, sock: Socket, out: list[Action], close_listener: bool) -> None:
+        for client in sock.clients():
+            self._close(client, out)
+        sock.current = None
+        sock.queue.clear()
+        sock.detached.clear()
+        sock.mode = None
+        if sock.listener is not None:
+            if close_listener:
+                self.listeners.pop(sock.listener, None)
+                out.append(StopListening(sock.listener))
+            sock.listener = None
+
+    def _r0(self, cmd: Command, out: list[Action]) -> None:
+        sock = self._sock
+        if sock.mode is None:
+            self._lost(cmd, out)  # no server, no connection: nothing to read from
+            return
+        if sock.current is None:
+            if self.fault.lost_without_client():
+                self._lost(cmd, out)
+            else:
+                self._reply(cmd, out)  # waiting on a connection: nothing yet
+            return
+        data = self.fault.take(sock.current, sock.read_size)
+        if data is None:
+            self._lost(cmd, out)
+        else:
+            self._reply(cmd, out, data)
+
+    def _s3(self, cmd: Command, out: list[Action]) -> None:
+        sock = self._sock
+        count = len(cmd.payload)
+        if not 1 <= count <= min(self.fault.s3_limit(self.max_s3), MAX_S3_COUNT):
+            self._error(cmd, out, "Invalid data length", f"S3=<1-{self.max_s3}>\\r<data>")
+            rest = self.fault.refused_s3_rest(cmd.payload)
+            if rest:
+                # Read as command lines, ahead of whatever came after them.
+                sub = CommandReader()
+                events = sub.feed(rest)
+                self.reader.unread(sub.pending)
+                self.commands.extendleft(reversed(events))
+            return
+        client = sock.current
+        if client is None or not client.connected:
+            self._lost(cmd, out)
+            return
+        out.append(Send(client.key, cmd.payload))
+        self._reply(cmd, out, str(self.fault.s3_count(count)).encode("ascii"))
