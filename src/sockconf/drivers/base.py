@@ -64,6 +64,21 @@ class Option:
         return self.lab_key or self.dest
 
 
+def check_baud(values: Mapping[str, Any]) -> None:
+    """``--baud``, where a driver takes it, is a positive number."""
+    if values.get("baud") is not None and values["baud"] <= 0:
+        raise DriverUsageError(f"--baud wants a positive number, not {values['baud']}")
+
+
+def require_profile(profiles: Sequence[Profile], driver: str, where: str) -> None:
+    """A driver that reaches a real module needs to be told which module it is (``--profile``)."""
+    if not profiles:
+        raise DriverUsageError(
+            f"--driver {driver} needs --profile to know which module is on {where}: "
+            "a built-in profile name or a .toml path (or auto, with --driver serial)"
+        )
+
+
 @dataclass(frozen=True)
 class DriverConfig:
     """What one DUT's driver is built from: its profile and the values of the driver's own options."""

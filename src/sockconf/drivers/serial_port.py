@@ -26,7 +26,7 @@ import serial
 import serial.rfc2217
 
 from sockconf.drivers import register
-from sockconf.drivers.base import Driver, DriverError, DriverUsageError, Option
+from sockconf.drivers.base import Driver, DriverError, DriverUsageError, Option, check_baud, require_profile
 from sockconf.protocol.profile import Profile
 
 log = logging.getLogger(__name__)
@@ -127,13 +127,8 @@ class SerialDriver(Driver):
                 "--driver serial needs --port (e.g. /dev/ttyUSB0, COM3 or socket://host:port); "
                 "list ports with `python -m serial.tools.list_ports`"
             )
-        if values.get("baud") is not None and values["baud"] <= 0:
-            raise DriverUsageError(f"--baud wants a positive number, not {values['baud']}")
-        if not profiles:
-            raise DriverUsageError(
-                f"--driver serial needs --profile to know which module is on {values['port']}: "
-                "a built-in profile name or a .toml path"
-            )
+        check_baud(values)
+        require_profile(profiles, cls.name, str(values["port"]))
 
     @property
     def port(self) -> str:
