@@ -12,14 +12,13 @@ from __future__ import annotations
 import json
 import subprocess
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from html import escape
 from pathlib import Path
 
 from sockconf.core.family import families as all_families
 from sockconf.reports.results import PASS, verdict_class_name
-from sockconf.reports.suite_runs import emulator_names, suite_report
+from sockconf.reports.suite_runs import emulator_names, in_parallel, suite_report, write_results
 
 
 @dataclass
@@ -66,17 +65,15 @@ def measure(
     extra = list(extra)
     work: list[tuple[str, str | None]] = [(fam, None) for fam in selected]
     work += [(fam, fault) for fam, faults in selected.items() for fault in faults]
-    hosts = {item: f"127.77.{i // 250}.{1 + i % 250}" for i, item in enumerate(work)}
 
-    def one(item: tuple[str, str | None]) -> tuple[tuple[str, str | None], dict[str, list[str]] | str]:
+    def one(item: tuple[str, str | None], host: str) -> dict[str, list[str]] | str:
         try:
             more = ["-x"] if first and item[1] is not None else []
-            return item, run_fault(item[0], item[1], hosts[item], [*extra, *more])
+            return run_fault(item[0], item[1], host, [*extra, *more])
         except (RuntimeError, OSError, subprocess.SubprocessError, json.JSONDecodeError) as exc:
-            return item, str(exc)
+            return str(exc)
 
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        done = dict(pool.map(one, work))
+    done = dict(zip(work, in_parallel(work, one, jobs, "127.77"), strict=True))
     results = []
     for family, faults in selected.items():
         clean = done[(family, None)]
@@ -97,14 +94,11 @@ def measure(
 
 
 def write(results: list[FaultResult], out: Path) -> tuple[Path, Path]:
-    out.mkdir(parents=True, exist_ok=True)
     data = {
         "schema": "sockconf-sensitivity/1",
         "faults": [{**asdict(r), "caught": r.caught} for r in results],
         "uncaught": [f"{r.family}/{r.fault}" for r in results if not r.caught],
     }
-    json_path = out / "sensitivity.json"
-    json_path.write_text(json.dumps(data, indent=1), encoding="utf-8")
     rows = []
     for r in results:
         cases = (
@@ -117,14 +111,9 @@ def write(results: list[FaultResult], out: Path) -> tuple[Path, Path]:
             f"<td>{len(r.caught_by)}</td><td>{cases}</td></tr>"
         )
     caught = sum(r.caught for r in results)
-    page = f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>sockconf suite sensitivity</title>
-<style>body{{font:13px system-ui,sans-serif;margin:20px}}td,th{{border:1px solid #ddd;padding:3px 8px;text-align:left;
-vertical-align:top}}table{{border-collapse:collapse}}span{{display:inline-block;margin:1px 3px;padding:0 4px}}
-.v-FAIL{{background:#fbe0e0}}.v-INCONCLUSIVE{{background:#ede3f7}}.v-NON-STRICT{{background:#fff5d6}}</style></head>
-<body><h1>Suite sensitivity</h1><p>{caught} of {len(results)} emulator fault profiles caught. A fault is caught by
-a case that passes on the clean emulator and does not pass against the fault.</p>
-<table><tr><th>family</th><th>fault</th><th>status</th><th>cases</th><th>caught by (worst verdict)</th></tr>
-{"".join(rows)}</table></body></html>"""
-    html_path = out / "sensitivity.html"
-    html_path.write_text(page, encoding="utf-8")
-    return json_path, html_path
+    intro = (
+        f"{caught} of {len(results)} emulator fault profiles caught. A fault is caught by a case that passes on "
+        "the clean emulator and does not pass against the fault."
+    )
+    headers = ("family", "fault", "status", "cases", "caught by (worst verdict)")
+    return write_results(out, "sensitivity", data, "Suite sensitivity", intro, headers, rows)

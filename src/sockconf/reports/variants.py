@@ -12,13 +12,12 @@ import json
 import subprocess
 from collections import Counter
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from html import escape
 from pathlib import Path
 
 from sockconf.reports.results import FAIL, INCONCLUSIVE, verdict_class_name
-from sockconf.reports.suite_runs import emulator_names, suite_report
+from sockconf.reports.suite_runs import emulator_names, in_parallel, suite_report, write_results
 
 BAD = (FAIL, INCONCLUSIVE)
 
@@ -65,27 +64,22 @@ def measure(selected: dict[str, list[str]], jobs: int = 2, extra: Iterable[str] 
     """``selected``: family -> variant names; each runs in its own process and loopback address."""
     extra = list(extra)
     work = [(fam, v) for fam, names in selected.items() for v in names]
-    hosts = {item: f"127.78.{i // 250}.{1 + i % 250}" for i, item in enumerate(work)}
 
-    def one(item: tuple[str, str]) -> VariantResult:
+    def one(item: tuple[str, str], host: str) -> VariantResult:
         try:
-            return run_variant(item[0], item[1], hosts[item], extra)
+            return run_variant(item[0], item[1], host, extra)
         except (OSError, subprocess.SubprocessError, json.JSONDecodeError, KeyError) as exc:
             return VariantResult(item[0], item[1], error=str(exc))
 
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        return list(pool.map(one, work))
+    return in_parallel(work, one, jobs, "127.78")
 
 
 def write(results: list[VariantResult], out: Path) -> tuple[Path, Path]:
-    out.mkdir(parents=True, exist_ok=True)
     data = {
         "schema": "sockconf-variants/1",
         "variants": [{**asdict(r), "ok": r.ok} for r in results],
         "failing": [f"{r.family}/{r.variant}" for r in results if not r.ok],
     }
-    json_path = out / "variants.json"
-    json_path.write_text(json.dumps(data, indent=1), encoding="utf-8")
     rows = []
     for r in results:
         bad = ", ".join(f'<span class="{verdict_class_name(v)}">{escape(c)}</span>' for c, v in r.bad.items())
@@ -96,16 +90,10 @@ def write(results: list[VariantResult], out: Path) -> tuple[Path, Path]:
             f"<td>{bad or escape(r.error) or '-'}</td><td>{escape(', '.join(r.non_strict)) or '-'}</td></tr>"
         )
     good = sum(r.ok for r in results)
-    page = f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>sockconf conformant variants</title>
-<style>body{{font:13px system-ui,sans-serif;margin:20px}}td,th{{border:1px solid #ddd;padding:3px 8px;text-align:left;
-vertical-align:top}}table{{border-collapse:collapse}}span{{display:inline-block;margin:1px 3px;padding:0 4px}}
-.v-FAIL{{background:#fbe0e0}}.v-ERROR{{background:#fbe0e0}}</style></head>
-<body><h1>Conformant variants</h1><p>{good} of {len(results)} variants got no FAIL and no ERROR. A variant is a
-module that chose differently where the documents are silent; a FAIL or ERROR against it is a defect in the suite.
-NON-STRICT verdicts record its choices.</p>
-<table><tr><th>family</th><th>variant</th><th>status</th><th>verdicts</th><th>FAIL / ERROR cases</th>
-<th>NON-STRICT cases</th></tr>
-{"".join(rows)}</table></body></html>"""
-    html_path = out / "variants.html"
-    html_path.write_text(page, encoding="utf-8")
-    return json_path, html_path
+    intro = (
+        f"{good} of {len(results)} variants got no FAIL and no ERROR. A variant is a module that chose differently "
+        "where the documents are silent; a FAIL or ERROR against it is a defect in the suite. NON-STRICT verdicts "
+        "record its choices."
+    )
+    headers = ("family", "variant", "status", "verdicts", "FAIL / ERROR cases", "NON-STRICT cases")
+    return write_results(out, "variants", data, "Conformant variants", intro, headers, rows)
