@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import xml.etree.ElementTree as ET
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Self
@@ -89,6 +90,36 @@ def run_suite(*args: str, tmp: Path, timeout: float = 300, report_dir: Path | No
             run.outcomes.setdefault(cid, []).append(outcome)
             run.verdicts.setdefault(cid, []).append(props.get("verdict", ""))
     return run
+
+
+def _case_args(cases: Iterable[str]) -> list[str]:
+    return [arg for case in sorted(cases) for arg in ("--case", case)]
+
+
+def assert_fault_caught(suite: str, fault: str, cases: Iterable[str], tmp: Path, *extra: str) -> SuiteRun:
+    """Run the ``cases`` of ``suite`` (a package) against the emulator with ``fault``: each must FAIL.
+
+    Deadlines are short (``--deadline-scale 0.2``): against a fault, waiting out a missing reply is the
+    expected outcome. ``extra``: more suite options (a ``--profile``).
+    """
+    cases = set(cases)
+    run = run_suite(suite, "--fault", fault, "--deadline-scale", "0.2", *extra, *_case_args(cases), tmp=tmp)
+    assert run.returncode != 0, f"{fault}: the run passed:\n{run.output[-3000:]}"
+    missed = cases - run.failed_cases()
+    assert not missed, f"{fault} was not caught by {sorted(missed)}:\n{run.output[-3000:]}"
+    return run
+
+
+def assert_non_strict_then_strict_fail(suite: str, cases: Iterable[str], tmp: Path, *args: str) -> None:
+    """The ``cases`` give NON-STRICT (never FAIL) by default, and FAIL under ``--strict``."""
+    cases = set(cases)
+    selected = [suite, *args, "--deadline-scale", "0.2", *_case_args(cases)]
+    lenient = run_suite(*selected, tmp=tmp)
+    assert lenient.returncode == 0, lenient.output[-3000:]
+    assert all("NON-STRICT" in lenient.verdicts.get(c, []) for c in cases), lenient.output[-3000:]
+    assert not any("FAIL" in lenient.verdicts[c] for c in cases), lenient.verdicts
+    strict = run_suite(*selected, "--strict", tmp=tmp)
+    assert cases <= strict.failed_cases(), strict.output[-3000:]
 
 
 class _Started:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sockconf.emulator import fault_names
-from tests.helpers import run_suite
+from tests.helpers import assert_fault_caught, assert_non_strict_then_strict_fail, run_suite
 
 MA_CASES = {f"ESWIFI-MA-{n:02d}" for n in range(1, 11)}
 NEG_BAD_INPUT = {f"ESWIFI-NEG-0{n}" for n in range(1, 9)}
@@ -74,30 +74,15 @@ def test_clean_emulator_passes_under_strict(tmp_path):
 
 @pytest.mark.parametrize("fault", sorted(EXPECTED_CATCHES))
 def test_eswifi_cases_catch_fault(tmp_path, fault):
-    cases = sorted(EXPECTED_CATCHES[fault])
-    # Short deadlines: against a fault, waiting out a missing reply is the expected outcome.
-    args = ["sockconf.suites.eswifi", "--fault", fault, "--profile", "ism43362", "--deadline-scale", "0.2"]
-    for c in cases:
-        args += ["--case", c]
-    run = run_suite(*args, tmp=tmp_path)
-    assert run.returncode != 0
-    missed = set(cases) - run.failed_cases()
-    assert not missed, f"{fault} was not caught by {sorted(missed)}:\n{run.output[-3000:]}"
+    cases = EXPECTED_CATCHES[fault]
+    run = assert_fault_caught("sockconf.suites.eswifi", fault, cases, tmp_path, "--profile", "ism43362")
     # Caught as a FAIL of the case itself, not as a setup the DUT could not complete.
     assert "error" not in {o for c in cases for o in run.outcomes[c]}, run.output[-3000:]
 
 
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
 def test_unconfirmed_variant_is_non_strict_by_default_and_fails_under_strict(tmp_path, variant):
-    cases = sorted(VARIANTS[variant])
-    args = ["sockconf.suites.eswifi", "--variant", variant, "--deadline-scale", "0.2"]
-    for c in cases:
-        args += ["--case", c]
-    lenient = run_suite(*args, tmp=tmp_path)
-    assert lenient.returncode == 0, lenient.output[-3000:]
-    assert all("NON-STRICT" in lenient.verdicts[c] for c in cases), lenient.verdicts
-    strict = run_suite(*args, "--strict", tmp=tmp_path)
-    assert set(cases) <= strict.failed_cases(), strict.output[-3000:]
+    assert_non_strict_then_strict_fail("sockconf.suites.eswifi", VARIANTS[variant], tmp_path, "--variant", variant)
 
 
 def test_every_eswifi_fault_is_exercised_here():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sockconf.emulator import fault_names
-from tests.helpers import run_suite
+from tests.helpers import assert_fault_caught, run_suite
 
 # The seed's exchange (01-07) and its error answers (08-11, test_listen_errors.py): all start XBEE-LISTEN.
 LISTEN_CASES = {f"XBEE-LISTEN-{n:02d}" for n in range(1, 12)}
@@ -36,15 +36,7 @@ EXPECTED_CATCHES = {
 
 @pytest.mark.parametrize("fault", sorted(EXPECTED_CATCHES))
 def test_listener_cases_catch_fault(tmp_path, fault):
-    cases = sorted(EXPECTED_CATCHES[fault])
-    # Short deadlines: against a fault, waiting out a missing frame is the expected outcome.
-    args = ["sockconf.suites.xbee", "--fault", fault, "--profile", "xbee3-lte-m", "--deadline-scale", "0.2"]
-    for c in cases:
-        args += ["--case", c]
-    run = run_suite(*args, tmp=tmp_path)
-    assert run.returncode != 0
-    missed = set(cases) - run.failed_cases()
-    assert not missed, f"{fault} was not caught by {sorted(missed)}:\n{run.output[-3000:]}"
+    assert_fault_caught("sockconf.suites.xbee", fault, EXPECTED_CATCHES[fault], tmp_path, "--profile", "xbee3-lte-m")
 
 
 @pytest.mark.parametrize(
@@ -55,19 +47,7 @@ def test_listener_cases_catch_fault(tmp_path, fault):
     ],
 )
 def test_presentation_faults_are_caught(tmp_path, fault, profile, case):
-    run = run_suite(
-        "sockconf.suites.xbee",
-        "--fault",
-        fault,
-        "--profile",
-        profile,
-        "--case",
-        case,
-        "--deadline-scale",
-        "0.2",
-        tmp=tmp_path,
-    )
-    assert case in run.failed_cases(), run.output[-3000:]
+    assert_fault_caught("sockconf.suites.xbee", fault, {case}, tmp_path, "--profile", profile)
 
 
 def test_every_xbee_fault_is_exercised_here():

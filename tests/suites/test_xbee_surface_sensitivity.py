@@ -10,7 +10,7 @@ import ast
 
 import pytest
 
-from tests.helpers import PROFILES, SUITES, run_suite
+from tests.helpers import PROFILES, SUITES, assert_fault_caught, assert_non_strict_then_strict_fail, run_suite
 
 GROUPS = [
     "XBEE-CONNECT",
@@ -90,7 +90,7 @@ UNCONFIRMED_CATCHES = {
     "tx-status-always-success": "XBEE-UDP-04",  # 0x45 on an unbound socket answered 00 (88 is UNCONFIRMED)
 }
 
-FAULT_ARGS = ["--profile", "xbee3-lte-m", "--deadline-scale", "0.2"]
+PROFILE_ARGS = ["--profile", "xbee3-lte-m"]
 
 
 def test_clean_emulator_passes_every_surface_case(tmp_path):
@@ -117,25 +117,14 @@ def test_surface_cases_catch_fault(tmp_path, fault):
     cases = sorted(SURFACE_CATCHES[fault])
     runs = [[c] for c in cases] if fault in ONE_CASE_PER_RUN else [cases]
     for i, group in enumerate(runs):
-        args = ["sockconf.suites.xbee", "--fault", fault, *FAULT_ARGS]
-        for c in group:
-            args += ["--case", c]
         tmp = tmp_path / str(i)
         tmp.mkdir()
-        run = run_suite(*args, tmp=tmp)
-        assert run.returncode != 0
-        missed = set(group) - run.failed_cases()
-        assert not missed, f"{fault} was not caught by {sorted(missed)}:\n{run.output[-3000:]}"
+        assert_fault_caught("sockconf.suites.xbee", fault, group, tmp, *PROFILE_ARGS)
 
 
 @pytest.mark.parametrize(("fault", "case"), sorted(UNCONFIRMED_CATCHES.items()))
 def test_unconfirmed_deviation_is_non_strict_and_fails_under_strict(tmp_path, fault, case):
-    args = ["sockconf.suites.xbee", "--fault", fault, *FAULT_ARGS, "--case", case]
-    lenient = run_suite(*args, tmp=tmp_path)
-    assert "NON-STRICT" in lenient.verdicts.get(case, []), lenient.output[-3000:]
-    assert "FAIL" not in lenient.verdicts[case]
-    strict = run_suite(*args, "--strict", tmp=tmp_path)
-    assert case in strict.failed_cases(), strict.output[-3000:]
+    assert_non_strict_then_strict_fail("sockconf.suites.xbee", {case}, tmp_path, "--fault", fault, *PROFILE_ARGS)
 
 
 def _profile_like(tmp_path, base: str, name: str, replace: dict[str, str]):

@@ -11,7 +11,7 @@ their state per model.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any, cast
 
@@ -61,6 +61,32 @@ class XBeeFault:
         return socket_ids
 
 
+def _swap16(value: int) -> int:
+    return ((value & 0xFF) << 8) | (value >> 8)
+
+
+def rewrite(
+    kinds: type | tuple[type, ...],
+    field: str | None,
+    change: Callable[[Any], Any] = lambda value: value,
+    when: Callable[[Any], bool] = lambda frame: True,
+) -> type[XBeeFault]:
+    """A hook class for the faults that change one field of some outgoing frames: each frame of
+    ``kinds`` for which ``when(frame)`` holds goes out with ``field`` set to ``change(old value)``,
+    or not at all when ``field`` is None."""
+
+    class Rewrite(XBeeFault):
+        def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
+            if not isinstance(frame, kinds) or not when(frame):
+                return frame
+            if field is None:
+                return None
+            changed: fr.Frame = replace(cast(Any, frame), **{field: change(getattr(frame, field))})
+            return changed
+
+    return Rewrite
+
+
 class _ChecksumOffByOne(XBeeFault):
     def wire_out(self, raw: bytes, frame: fr.Frame) -> bytes:
         if frame.FRAME_TYPE in (0xC0, 0xC6, 0xCD):
@@ -73,56 +99,6 @@ class _FrameIdNotEchoed(XBeeFault):
         fid = getattr(frame, "frame_id", None)
         if fid and frame.FRAME_TYPE in (0xC0, 0xC6, 0xC3, 0xC2, 0x89, 0x88, 0xC1):
             return replace(cast(Any, frame), frame_id=(fid % 255) + 1)  # type: ignore[no-any-return]
-        return frame
-
-
-class _ReceiveWithFrameId(XBeeFault):
-    def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
-        if isinstance(frame, fr.SocketReceive):
-            return replace(frame, frame_id=0x01)
-        return frame
-
-
-class _NoStatusOnPeerClose(XBeeFault):
-    def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
-        if isinstance(frame, fr.SocketStatus) and frame.status == SocketStatusCode.CONNECTION_LOST:
-            return None
-        return frame
-
-
-class _WrongStatusOnPeerClose(XBeeFault):
-    def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
-        if isinstance(frame, fr.SocketStatus) and frame.status == SocketStatusCode.CONNECTION_LOST:
-            return replace(frame, status=SocketStatusCode.TRANSPORT_CLOSED)
-        return frame
-
-
-class _SocketIdNotEchoed(XBeeFault):
-    def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
-        if isinstance(frame, fr.SocketListenResponse | fr.SocketCloseResponse):
-            return replace(frame, socket_id=frame.socket_id ^ 0x01)
-        return frame
-
-
-class _PortByteSwapped(XBeeFault):
-    def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
-        if isinstance(frame, fr.SocketNewIPv4Client):
-            port = frame.remote_port
-            return replace(frame, remote_port=((port & 0xFF) << 8) | (port >> 8))
-        return frame
-
-
-class _AddressReversed(XBeeFault):
-    def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
-        if isinstance(frame, fr.SocketNewIPv4Client):
-            return replace(frame, remote_address=".".join(reversed(frame.remote_address.split("."))))
-        return frame
-
-
-class _PayloadTruncated(XBeeFault):
-    def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
-        if isinstance(frame, fr.SocketReceive) and len(frame.payload) > 1:
-            return replace(frame, payload=frame.payload[:-1])
         return frame
 
 
@@ -145,27 +121,6 @@ class _GoesSilent(XBeeFault):
 # -- faults of the wider socket surface (XBEE-CONNECT, -SEND, -UDP, -CLOSE, -OPT, -AT, -CREATE, -LISTEN, -FRAMING)
 
 
-class _NoStatusAfterConnect(XBeeFault):
-    def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
-        if isinstance(frame, fr.SocketStatus) and frame.status == SocketStatusCode.CONNECTED:
-            return None
-        return frame
-
-
-class _ConnectAlwaysStarted(XBeeFault):
-    def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
-        if isinstance(frame, fr.SocketConnectResponse) and frame.status != SocketConnectStatus.CONNECT_STARTED:
-            return replace(frame, status=SocketConnectStatus.CONNECT_STARTED)
-        return frame
-
-
-class _RefusedAsTimeout(XBeeFault):
-    def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
-        if isinstance(frame, fr.SocketStatus) and frame.status == SocketStatusCode.CONNECTION_REFUSED:
-            return replace(frame, status=SocketStatusCode.TIMED_OUT)
-        return frame
-
-
 class _LateConnectResponse(XBeeFault):
     def delay(self, frame: fr.Frame) -> float:
         # Beyond every profile's 2 s reply deadline (and the 0xCF 00 overtakes it).
@@ -179,57 +134,14 @@ class _SendDropsLastByte(XBeeFault):
         return action
 
 
-class _TxStatusAlwaysSuccess(XBeeFault):
-    def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
-        if isinstance(frame, fr.TransmitStatus) and frame.status != TransmitStatusCode.SUCCESS:
-            return replace(frame, status=TransmitStatusCode.SUCCESS)
-        return frame
-
-
-class _ReceiveFromPortSwapped(XBeeFault):
-    def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
-        if isinstance(frame, fr.SocketReceiveFrom):
-            port = frame.source_port
-            return replace(frame, source_port=((port & 0xFF) << 8) | (port >> 8))
-        return frame
-
-
 class _CloseLeavesSocketsOpen(XBeeFault):
     def net_out(self, action: Action) -> Action | None:
         return None if isinstance(action, Close | StopListening | CloseUdp) else action
 
 
-class _OptionNotStored(XBeeFault):
-    def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
-        if isinstance(frame, fr.SocketOptionResponse) and frame.option_data:
-            return replace(frame, option_data=b"\x00")
-        return frame
-
-
-class _AtErrorsReportedOk(XBeeFault):
-    def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
-        if isinstance(frame, fr.ATCommandResponse) and frame.status != ATCommandStatus.OK:
-            return replace(frame, status=ATCommandStatus.OK)
-        return frame
-
-
-class _CreateFailureSocketId(XBeeFault):
-    def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
-        if isinstance(frame, fr.SocketCreateResponse) and frame.status != SocketCreateStatus.SUCCESS:
-            return replace(frame, socket_id=0x00)
-        return frame
-
-
 class _ReusesOpenSocketId(XBeeFault):
     def socket_id(self, free: int, in_use: Sequence[int]) -> int:
         return in_use[0] if in_use else free
-
-
-class _ListenTwiceAccepted(XBeeFault):
-    def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
-        if isinstance(frame, fr.SocketListenResponse) and frame.status == SocketListenStatus.ALREADY_BOUND_OR_LISTENING:
-            return replace(frame, status=SocketListenStatus.SUCCESS)
-        return frame
 
 
 class _DropsFrameAfterBadInput(XBeeFault):
@@ -282,27 +194,11 @@ class _OneFramePerRead(XBeeFault):
 # -- faults of a module reset (XBEE-MODEM)
 
 
-class _NoModemStatusAfterReset(XBeeFault):
-    """Restarts on FR but never announces it: no 0x8A at all."""
-
-    def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
-        return None if isinstance(frame, fr.ModemStatus) else frame
-
-
 class _SocketsSurviveReset(XBeeFault):
     """FR restarts only the XBee application: the cellular component keeps its sockets (IDs and ports)."""
 
     def reset_frees(self, socket_ids: Sequence[int]) -> Sequence[int]:
         return []
-
-
-class _ResetWithoutOk(XBeeFault):
-    """Restarts before the 0x88 FR OK has left the UART: the OK is lost."""
-
-    def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
-        if isinstance(frame, fr.ATCommandResponse) and frame.command == b"FR":
-            return None
-        return frame
 
 
 class _SettingsWrittenAtOnce(XBeeFault):
@@ -320,13 +216,46 @@ class _SettingsWrittenAtOnce(XBeeFault):
 PROFILES: tuple[FaultSpec[XBeeFault], ...] = (
     FaultSpec("checksum-off-by-one", "0xC0/0xC6/0xCD go out with checksum + 1", _ChecksumOffByOne),
     FaultSpec("frame-id-not-echoed", "responses carry the request's frame ID + 1", _FrameIdNotEchoed),
-    FaultSpec("receive-nonzero-frame-id", "0xCD carries frame ID 01 instead of 00", _ReceiveWithFrameId),
-    FaultSpec("no-status-on-peer-close", "no 0xCF when the peer closes", _NoStatusOnPeerClose),
-    FaultSpec("wrong-status-on-peer-close", "0xCF 03 instead of 07 when the peer closes", _WrongStatusOnPeerClose),
-    FaultSpec("socket-id-not-echoed", "0xC6/0xC3 carry another socket ID than the request's", _SocketIdNotEchoed),
-    FaultSpec("port-byte-swapped", "0xCC carries the remote port little-endian", _PortByteSwapped),
-    FaultSpec("address-reversed", "0xCC carries the remote IPv4 bytes reversed", _AddressReversed),
-    FaultSpec("payload-truncated", "0xCD loses the last byte of each payload", _PayloadTruncated),
+    FaultSpec(
+        "receive-nonzero-frame-id",
+        "0xCD carries frame ID 01 instead of 00",
+        rewrite(fr.SocketReceive, "frame_id", lambda _: 0x01),
+    ),
+    FaultSpec(
+        "no-status-on-peer-close",
+        "no 0xCF when the peer closes",
+        rewrite(fr.SocketStatus, None, when=lambda f: f.status == SocketStatusCode.CONNECTION_LOST),
+    ),
+    FaultSpec(
+        "wrong-status-on-peer-close",
+        "0xCF 03 instead of 07 when the peer closes",
+        rewrite(
+            fr.SocketStatus,
+            "status",
+            lambda _: SocketStatusCode.TRANSPORT_CLOSED,
+            when=lambda f: f.status == SocketStatusCode.CONNECTION_LOST,
+        ),
+    ),
+    FaultSpec(
+        "socket-id-not-echoed",
+        "0xC6/0xC3 carry another socket ID than the request's",
+        rewrite((fr.SocketListenResponse, fr.SocketCloseResponse), "socket_id", lambda s: s ^ 0x01),
+    ),
+    FaultSpec(
+        "port-byte-swapped",
+        "0xCC carries the remote port little-endian",
+        rewrite(fr.SocketNewIPv4Client, "remote_port", _swap16),
+    ),
+    FaultSpec(
+        "address-reversed",
+        "0xCC carries the remote IPv4 bytes reversed",
+        rewrite(fr.SocketNewIPv4Client, "remote_address", lambda a: ".".join(reversed(a.split(".")))),
+    ),
+    FaultSpec(
+        "payload-truncated",
+        "0xCD loses the last byte of each payload",
+        rewrite(fr.SocketReceive, "payload", lambda p: p[:-1], when=lambda f: len(f.payload) > 1),
+    ),
     FaultSpec("no-escaping", "frames go out unescaped even in AP=2", _NoEscaping),
     FaultSpec(
         "cat1-presents-on-connect",
@@ -341,9 +270,31 @@ PROFILES: tuple[FaultSpec[XBeeFault], ...] = (
         XBeeFault,
         overrides={"present_connection": "on-data"},
     ),
-    FaultSpec("no-status-after-connect", "0xC2 00 but never the 0xCF 00 once connected", _NoStatusAfterConnect),
-    FaultSpec("connect-always-started", "0xC2 answers 00 whatever is wrong with the request", _ConnectAlwaysStarted),
-    FaultSpec("refused-reported-as-timeout", "a refused connect is reported as 0xCF 04, not 02", _RefusedAsTimeout),
+    FaultSpec(
+        "no-status-after-connect",
+        "0xC2 00 but never the 0xCF 00 once connected",
+        rewrite(fr.SocketStatus, None, when=lambda f: f.status == SocketStatusCode.CONNECTED),
+    ),
+    FaultSpec(
+        "connect-always-started",
+        "0xC2 answers 00 whatever is wrong with the request",
+        rewrite(
+            fr.SocketConnectResponse,
+            "status",
+            lambda _: SocketConnectStatus.CONNECT_STARTED,
+            when=lambda f: f.status != SocketConnectStatus.CONNECT_STARTED,
+        ),
+    ),
+    FaultSpec(
+        "refused-reported-as-timeout",
+        "a refused connect is reported as 0xCF 04, not 02",
+        rewrite(
+            fr.SocketStatus,
+            "status",
+            lambda _: SocketStatusCode.TIMED_OUT,
+            when=lambda f: f.status == SocketStatusCode.CONNECTION_REFUSED,
+        ),
+    ),
     FaultSpec("late-connect-response", "0xC2 goes out 2.5 s late, after the 0xCF", _LateConnectResponse),
     FaultSpec("send-drops-last-byte", "0x44/0x45 payloads lose their last byte on the network", _SendDropsLastByte),
     FaultSpec(
@@ -352,18 +303,62 @@ PROFILES: tuple[FaultSpec[XBeeFault], ...] = (
         XBeeFault,
         overrides={"max_payload": 1499},
     ),
-    FaultSpec("tx-status-always-success", "0x89 reports 00 even when nothing was sent", _TxStatusAlwaysSuccess),
-    FaultSpec("receive-from-port-swapped", "0xCE carries the source port little-endian", _ReceiveFromPortSwapped),
+    FaultSpec(
+        "tx-status-always-success",
+        "0x89 reports 00 even when nothing was sent",
+        rewrite(
+            fr.TransmitStatus,
+            "status",
+            lambda _: TransmitStatusCode.SUCCESS,
+            when=lambda f: f.status != TransmitStatusCode.SUCCESS,
+        ),
+    ),
+    FaultSpec(
+        "receive-from-port-swapped",
+        "0xCE carries the source port little-endian",
+        rewrite(fr.SocketReceiveFrom, "source_port", _swap16),
+    ),
     FaultSpec(
         "close-leaves-sockets-open",
         "0x43 frees the socket ID but leaves the port/connection open",
         _CloseLeavesSocketsOpen,
     ),
-    FaultSpec("option-not-stored", "a TLS profile set by 0x41 is answered 00 but queries return 00", _OptionNotStored),
-    FaultSpec("at-errors-reported-ok", "0x88 answers 00 (OK) to bad commands and parameters", _AtErrorsReportedOk),
-    FaultSpec("create-failure-socket-id", "a failed 0xC0 carries socket ID 00 instead of FF", _CreateFailureSocketId),
+    FaultSpec(
+        "option-not-stored",
+        "a TLS profile set by 0x41 is answered 00 but queries return 00",
+        rewrite(fr.SocketOptionResponse, "option_data", lambda _: b"\x00", when=lambda f: bool(f.option_data)),
+    ),
+    FaultSpec(
+        "at-errors-reported-ok",
+        "0x88 answers 00 (OK) to bad commands and parameters",
+        rewrite(
+            fr.ATCommandResponse,
+            "status",
+            lambda _: ATCommandStatus.OK,
+            when=lambda f: f.status != ATCommandStatus.OK,
+        ),
+    ),
+    FaultSpec(
+        "create-failure-socket-id",
+        "a failed 0xC0 carries socket ID 00 instead of FF",
+        rewrite(
+            fr.SocketCreateResponse,
+            "socket_id",
+            lambda _: 0x00,
+            when=lambda f: f.status != SocketCreateStatus.SUCCESS,
+        ),
+    ),
     FaultSpec("reuses-open-socket-id", "a new socket gets an ID that is still in use", _ReusesOpenSocketId),
-    FaultSpec("listen-twice-accepted", "0x46 on a listening/bound socket answers 00, not 03", _ListenTwiceAccepted),
+    FaultSpec(
+        "listen-twice-accepted",
+        "0x46 on a listening/bound socket answers 00, not 03",
+        rewrite(
+            fr.SocketListenResponse,
+            "status",
+            lambda _: SocketListenStatus.SUCCESS,
+            when=lambda f: f.status == SocketListenStatus.ALREADY_BOUND_OR_LISTENING,
+        ),
+    ),
     FaultSpec(
         "drops-frame-after-bad-input",
         "after garbage, a bad checksum, a cut frame or an unknown frame type, the next good frame is lost",
@@ -374,13 +369,19 @@ PROFILES: tuple[FaultSpec[XBeeFault], ...] = (
         "checksum-not-unescaped", "in AP=2, a frame whose checksum byte is escaped is dropped", _ChecksumNotUnescaped
     ),
     FaultSpec("one-frame-per-read", "only the first frame of each UART read is handled", _OneFramePerRead),
-    FaultSpec("no-modem-status-after-reset", "FR restarts the module but no 0x8A follows", _NoModemStatusAfterReset),
+    FaultSpec(
+        "no-modem-status-after-reset", "FR restarts the module but no 0x8A follows", rewrite(fr.ModemStatus, None)
+    ),
     FaultSpec(
         "sockets-survive-reset",
         "FR leaves every socket open: old IDs stay valid, listeners keep listening",
         _SocketsSurviveReset,
     ),
-    FaultSpec("reset-without-ok", "FR restarts the module before its 0x88 OK goes out", _ResetWithoutOk),
+    FaultSpec(
+        "reset-without-ok",
+        "FR restarts the module before its 0x88 OK goes out",
+        rewrite(fr.ATCommandResponse, None, when=lambda f: f.command == b"FR"),
+    ),
     FaultSpec(
         "settings-written-at-once",
         "every AT set is written at once (as if WR followed): FR reverts nothing",
