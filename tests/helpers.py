@@ -152,12 +152,19 @@ class Emulator(_Started):
 
     what = "the emulator"
 
-    def __init__(self, *args: str, start_within: float = 15.0) -> None:
+    def __init__(
+        self,
+        *args: str,
+        start_within: float = 15.0,
+        command: list[str] | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
         import select
 
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "sockconf", "emulate", *args],
+            [*(command or [sys.executable, "-m", "sockconf", "emulate"]), *args],
             cwd=ROOT,
+            env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             stdin=subprocess.DEVNULL,

@@ -73,7 +73,7 @@ def _version() -> str:
 
 
 def _help() -> str:
-    width = max(len(c.name) for c in COMMANDS)
+    width = max(len("-h, --help"), *(len(c.name) for c in COMMANDS))
     lines = [
         f"usage: {PROG} COMMAND [ARGS ...]   ({PROG} COMMAND --help for a command's options)",
         "",

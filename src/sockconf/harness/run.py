@@ -54,10 +54,13 @@ def pytest_args(argv: list[str], known: dict[str, str]) -> list[str]:
         chosen.append(rest.pop(0))
     if rest and not rest[0].startswith("-") and "/" not in rest[0] and "::" not in rest[0] and "." not in rest[0]:
         raise ValueError(f"no family {rest[0]!r}; known: {', '.join(known)}")
+    # The command imported sockconf before pytest started, so pytest cannot rewrite the asserts of the
+    # plugin's modules (which use none) and would say so on every run.
+    quiet = ["-W", f"ignore:Module already imported so cannot be rewritten; {__name__.partition('.')[0]}"]
     if chosen or not rest or rest[0].startswith("-"):
         packages = [known[name] for name in (chosen or known)]
-        return ["--pyargs", *packages, *rest]
-    return rest  # explicit paths or node IDs: pytest takes them as they are
+        return [*quiet, "--pyargs", *packages, *rest]
+    return [*quiet, *rest]  # explicit paths or node IDs: pytest takes them as they are
 
 
 def main(argv: list[str], prog: str = "sockconf run") -> int:

@@ -368,8 +368,9 @@ class ComplianceReport:
         terminalreporter.write_line(f"JSON report: {self.json_path}")
 
 
-def _prop(report: pytest.TestReport, name: str) -> str:
-    for key, value in report.user_properties:
+def _prop(report: pytest.TestReport | pytest.CollectReport, name: str) -> str:
+    # A collection error's report (a case module that does not import) has no properties.
+    for key, value in getattr(report, "user_properties", ()):
         if key == name:
             return str(value)
     return ""
