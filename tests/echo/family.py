@@ -13,6 +13,7 @@ FAMILY = Family(
     default_profile="echo-1",
     suites="tests.echo.suite",
     profiles="tests.echo.profiles",
+    hoststacks="tests.echo.hoststacks",
     model="tests.echo.model:EchoModel",
     faults="tests.echo.model:FAULTS",
     host="tests.echo.host:EchoHost",

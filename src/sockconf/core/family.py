@@ -27,6 +27,7 @@ from typing import Any
 
 ENV_VAR = "SOCKCONF_FAMILIES"
 BUILT_IN_PROFILES = "sockconf.data.profiles"
+BUILT_IN_HOST_STACKS = "sockconf.data.hoststacks"
 
 
 class FamilyError(ValueError):
@@ -47,6 +48,7 @@ class Family:
     vectors: str = ""  # "package.module", the documented bytes as data
     probe: str = ""  # "package.module", sans-IO identification: REQUESTS, parse(bytes), suggest(found, profiles)
     profiles: str = BUILT_IN_PROFILES  # the package holding its profile TOML files
+    hoststacks: str = BUILT_IN_HOST_STACKS  # the package holding <name>.toml, its host stacks (if any)
 
     @property
     def suite_dir(self) -> Path:
@@ -57,6 +59,11 @@ class Family:
     def profile_dir(self) -> Path:
         """The folder of its profile TOML files."""
         return package_folder(self.profiles)
+
+    @property
+    def hoststacks_file(self) -> Path:
+        """The TOML file of the host stacks that drive its modules (it may not exist)."""
+        return package_folder(self.hoststacks) / f"{self.name}.toml"
 
     def load(self, part: str) -> Any:
         """Import and return the object a reference field (``model``, ``host``, ...) names."""

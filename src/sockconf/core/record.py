@@ -24,6 +24,8 @@ FINDINGS_KEY = pytest.StashKey[list[str]]()
 REQUIREMENTS_KEY = pytest.StashKey[list[dict[str, str]]]()
 PREFLIGHT_KEY = pytest.StashKey[list["PreflightCheck"]]()
 ASSUMPTIONS_KEY = pytest.StashKey[list[dict[str, Any]]]()
+HOST_STACK_KEY = pytest.StashKey[dict[str, Any]]()
+HOST_STACK = "host-stack"  # the kind of a case that imitates a host driver (not conformance to the documents)
 
 
 def record_trace(item: pytest.Item, trace: Trace) -> None:
@@ -51,8 +53,9 @@ def recorded_requirements(config: pytest.Config) -> list[dict[str, str]]:
 class CaseMark(NamedTuple):
     case_id: str
     requirement: str
-    kind: str
+    kind: str  # "positive", "negative" (conformance to the documents) or HOST_STACK
     verifies: tuple[str, ...]  # the requirement IDs (sockconf/data/requirements) the case verifies
+    stack: str = ""  # a host-stack case's stack (an ID of sockconf/data/hoststacks/<family>.toml)
 
 
 @dataclass(frozen=True)
@@ -108,7 +111,14 @@ def case_marker(item: pytest.Item) -> CaseMark | None:
     requirement = str(args[1]) if len(args) > 1 else str(mark.kwargs.get("requirement", ""))
     kind = str(mark.kwargs.get("kind", "positive"))
     verifies = tuple(str(v) for v in mark.kwargs.get("verifies", ()))
-    return CaseMark(case_id, requirement, kind, verifies)
+    return CaseMark(case_id, requirement, kind, verifies, str(mark.kwargs.get("stack", "")))
+
+
+def record_host_stack(item: pytest.Item, outcome: dict[str, Any]) -> None:
+    """How far a host-stack case got: ``stack``, ``name`` (the stack's), ``step`` (the last step
+    reached, from 1), ``steps`` (each step's number and what the host calls it), ``broke`` (whether
+    the module broke the stack there)."""
+    item.stash[HOST_STACK_KEY] = dict(outcome)
 
 
 class Inconclusive:

@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 
 from sockconf import drivers
-from sockconf.core.family import FamilyError, family_of_path, profile_dirs
+from sockconf.core.family import FamilyError, families, family_of_path, profile_dirs
 from sockconf.core.record import (
     IDENTITY_KEY,
     PREFLIGHT_KEY,
@@ -39,6 +39,7 @@ from sockconf.core.record import (
 )
 from sockconf.drivers.base import Driver, DriverConfig, DriverError, DriverUsageError
 from sockconf.drivers.probe import probe_port
+from sockconf.harness import hoststack
 from sockconf.harness.host import FamilyHost, case_session, family_host
 from sockconf.harness.lab import AUTO, Dut, LabError, auto_profile, duts_from_profiles, is_auto, load_lab
 from sockconf.harness.link import DutLink
@@ -120,6 +121,14 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
         metavar="PREFIX",
         help="run only cases whose ID starts with PREFIX (repeatable), e.g. --case XBEE-LISTEN-05",
     )
+    g.addoption(
+        "--host-stack",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="run only the host-stack cases of this host driver (repeatable; e.g. st, zephyr, mbed, digi; "
+        "'none': no host-stack case). Default: every stack that drives the DUT's profile",
+    )
     seen: dict[str, Any] = {}
     for cls in drivers.driver_classes():
         for option in cls.options:
@@ -160,6 +169,10 @@ def pytest_configure(config: pytest.Config) -> None:
                 raise pytest.UsageError(f"{name} wants an IPv4 address such as 127.0.0.1, not {value!r}") from None
     if opt.soak < 0:
         raise pytest.UsageError(f"--soak wants a number of sequences (0 or more), not {opt.soak}")
+    try:
+        hoststack.check_choices(opt.host_stack, families())
+    except hoststack.HostStackError as exc:
+        raise pytest.UsageError(str(exc)) from None
     if not 0.01 <= opt.deadline_scale <= 100:
         raise pytest.UsageError(f"--deadline-scale wants a factor between 0.01 and 100, not {opt.deadline_scale}")
     if opt.lab:
@@ -300,15 +313,16 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     prefixes: list[str] = config.getoption("case")
-    if not prefixes:
+    if not prefixes and not config.getoption("host_stack"):
         return
-    keep, drop = [], []
+    keep: list[pytest.Item] = []
+    drop: list[pytest.Item] = []
     for item in items:
         marker = case_marker(item)
-        if marker and any(marker[0].startswith(p) for p in prefixes):
-            keep.append(item)
-        else:
-            drop.append(item)
+        wanted = marker is not None and (not prefixes or any(marker.case_id.startswith(p) for p in prefixes))
+        if wanted and marker is not None and marker.stack and not hoststack.selected(config, marker.stack):
+            wanted = False
+        (keep if wanted else drop).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
@@ -410,6 +424,24 @@ def peer(request: pytest.FixtureRequest, dut: Driver, dut_link: DutLink) -> Iter
     )
     yield p
     p.close_all()
+
+
+@pytest.fixture
+def host_stack(request: pytest.FixtureRequest, dut_profile: Profile) -> hoststack.HostStackRun:
+    """A host-stack case's walk through its driver's flow (NOT APPLICABLE where the stack does not
+    drive the DUT's profile)."""
+    family = family_of_path(Path(str(request.node.path)))
+    name = hoststack.stack_of(request.node)
+    known = hoststack.stacks(family.name) if family is not None else {}
+    if name not in known:
+        raise pytest.UsageError(f"{request.node.nodeid}: no host stack {name!r} in the family's hoststacks file")
+    run = hoststack.HostStackRun(request.node, known[name])  # recorded even when it does not apply
+    if name not in dut_profile.host_stacks:
+        drives = ", ".join(dut_profile.host_stacks) or "none"
+        pytest.skip(
+            f"NOT APPLICABLE: {known[name].name} does not drive profile {dut_profile.name} (its stacks: {drives})"
+        )
+    return run
 
 
 def strict_mode(config: pytest.Config) -> bool:

@@ -50,6 +50,9 @@ class Profile:
     # [unconfirmed]: [device] keys whose figure comes from an UNCONFIRMED source -> why. A DUT that
     # differs from such a figure gets a NON-STRICT finding, never a FAIL.
     unconfirmed: Mapping[str, str] = field(default_factory=dict)
+    # The host stacks (IDs of sockconf/data/hoststacks/<family>.toml) that drive this module: the
+    # host-stack cases of those stacks apply to it, the others are NOT APPLICABLE.
+    host_stacks: tuple[str, ...] = ()
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.device.get(key, default)
@@ -79,6 +82,7 @@ class Profile:
             features=frozenset(data.get("features", ())),
             path=path,
             unconfirmed={str(k): str(v) for k, v in data.get("unconfirmed", {}).items()},
+            host_stacks=tuple(str(s) for s in data.get("host_stacks", ())),
         )
 
 

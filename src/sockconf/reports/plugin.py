@@ -26,6 +26,7 @@ from sockconf.core.family import families, package_folder
 from sockconf.core.record import (
     ASSUMPTIONS_KEY,
     FINDINGS_KEY,
+    HOST_STACK_KEY,
     IDENTITY_KEY,
     PREFLIGHT_KEY,
     TRACE_KEY,
@@ -34,6 +35,7 @@ from sockconf.core.record import (
     recorded_requirements,
 )
 from sockconf.reports.coverage import coverage, render_coverage, summary
+from sockconf.reports.hoststacks import host_stack_lines, host_stack_summary, render_host_stacks
 from sockconf.reports.html_pages import page_report
 from sockconf.reports.html_trace import CSS, hex_cut, render_trace
 from sockconf.reports.matrix import render_assumptions, render_matrix
@@ -48,6 +50,7 @@ from sockconf.reports.results import (
     Failure,
     TraceRow,
     assumptions,
+    conformance,
     reply_latency,
     totals,
     verdict_class_name,
@@ -160,7 +163,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     final = report.when == "call" or (report.when == "setup" and not report.passed)
     if not final:
         return
-    case_id, requirement, kind, verifies = marker
+    case_id, requirement, kind, verifies, _ = marker
     recorded: list[str] = item.stash.get(FINDINGS_KEY, [])
     findings = list(recorded)
     exc = call.excinfo.value if call.excinfo is not None else None
@@ -191,6 +194,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         verifies=list(verifies),
         latency=reply_latency(rows),
         dut=identity.get("dut", identity.get("profile", "")),
+        host_stack=item.stash.get(HOST_STACK_KEY, None),
     )
     setattr(report, RESULT_ATTR, result.to_json())
     if result.failure is not None and exc is not None:
@@ -317,7 +321,8 @@ class ComplianceReport:
 
     def pytest_html_results_summary(self, prefix: list[str], summary: list[str], postfix: list[str]) -> None:
         prefix.append(CSS)
-        prefix.append(render_matrix(self.results, self.identities, self.facts))
+        prefix.append(render_matrix(conformance(self.results), self.identities, self.facts))
+        prefix.append(render_host_stacks(self.results))
         prefix.append(render_coverage(self.coverage(), self.results))
         prefix.append(render_preflight(self.preflights))
         prefix.append(render_assumptions(assumptions(self.results)))
@@ -341,6 +346,7 @@ class ComplianceReport:
             "duts": self.identities,
             "preflight": self.preflights,
             "totals": totals(self.results),
+            "host_stacks": host_stack_summary(self.results),
             "assumptions": assumptions(self.results),
             "cases": [r.to_json() for r in self.results],
             "coverage": summary(requirements),
@@ -365,6 +371,8 @@ class ComplianceReport:
         counts = totals(self.results)
         line = ", ".join(f"{n} {v}" for v, n in counts.items() if n)
         terminalreporter.write_sep("-", f"verdicts: {line or 'no cases ran'}")
+        for line in host_stack_lines(self.results):
+            terminalreporter.write_line(line, red="breaks" in line)
         terminalreporter.write_line(f"JSON report: {self.json_path}")
 
 

@@ -65,6 +65,8 @@ class CaseResult:
     verifies: list[str] = field(default_factory=list)  # requirement IDs (the catalogue's) this case verifies
     latency: dict[str, float] | None = None  # the DUT's reply latencies, see reply_latency()
     dut: str = ""  # the DUT's name (the lab file's; without one, the profile's)
+    # A host-stack case's walk (core.record.record_host_stack): stack, name, step, steps, broke.
+    host_stack: dict[str, Any] | None = None
 
     @property
     def html_id(self) -> str:
@@ -133,8 +135,17 @@ def assumptions(results: list[CaseResult]) -> list[dict[str, Any]]:
     return [points[k] for k in sorted(points)]
 
 
+HOST_STACK = "host-stack"  # the kind of a host-stack case (core.record.HOST_STACK)
+
+
+def conformance(results: list[CaseResult]) -> list[CaseResult]:
+    """The results that judge conformance to the documents (every case but the host-stack ones)."""
+    return [r for r in results if r.kind != HOST_STACK]
+
+
 def totals(results: list[CaseResult]) -> dict[str, int]:
-    counts = Counter(r.verdict for r in results)
+    """Verdict counts of the conformance cases (host-stack cases have their own summary)."""
+    counts = Counter(r.verdict for r in conformance(results))
     return {v: counts.get(v, 0) for v in VERDICTS}
 
 

@@ -1,4 +1,4 @@
-"""The echo family's one case."""
+"""The echo family's case, and one host-stack case (a terminal program that waits for OK)."""
 
 from sockconf.harness.cases import case
 from sockconf.harness.expect import ConformanceFailure
@@ -9,3 +9,11 @@ def test_echo(session):
     reply = session.command(b"EC=hello")
     if reply != b"\r\nhello\r\nOK\r\n> ":
         raise ConformanceFailure(session.requirement, [repr(b"\r\nhello\r\nOK\r\n> ")], [repr(reply)], ["reply"])
+
+
+@case("ECHO-HOST-TERM-01", "the terminal's one exchange works", kind="host-stack", stack="term")
+def test_terminal(session, host_stack):
+    with host_stack.step("greet: EC=ping"):
+        reply = session.command(b"EC=ping")
+    with host_stack.step("wait_ok"):
+        host_stack.needs(b"\r\nOK\r\n" in reply, "an OK line after the echoed text", reply)

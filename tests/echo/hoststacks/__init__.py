@@ -1,0 +1,1 @@
+"""The host stacks of the echo family (test-only)."""
