@@ -179,6 +179,8 @@ class Emulator(_Started):
         if not self.endpoint:
             err = self.proc.stderr.read() if self.proc.stderr else ""
             raise AssertionError(f"the emulator exited without an endpoint: {err}")
+        # The second line: the loopback address the module's sockets use (printed with the endpoint).
+        self.host_ip = self.proc.stdout.readline().strip()
 
 
 class Farm(_Started):

@@ -1,5 +1,8 @@
 """``sockconf emulate FAMILY``: serve an emulated module on a pty or a TCP port.
 
+The first line on stdout is the serial endpoint, the second the loopback address the module's sockets
+use (one of its own unless ``--host-ip`` says otherwise).
+
 ``sockconf emulate --lab LAB.toml``: a farm, every ``[[dut]]`` of the lab file at once (its
 ``name``, ``profile``, optional ``baud`` and ``fault``), each on its own pty or TCP port and its own
 claimed loopback address, one line per DUT on stdout (name, endpoint). ``--write-lab OUT.toml``
@@ -57,8 +60,8 @@ def _parser() -> argparse.ArgumentParser:
     where.add_argument("--tcp", metavar="HOST:PORT", help="serve on a TCP port instead (port 0 picks a free one)")
     p.add_argument(
         "--host-ip",
-        default="127.0.0.1",
-        help="address the module's sockets use and MY reports (default 127.0.0.1, loopback only)",
+        help="address the module's sockets use and MY/C?/P? report (default: a loopback address of its own, "
+        "so two emulators on one host never share the documents' fixed ports; printed on the second line)",
     )
     p.add_argument("--fault", help="start with a named fault profile (for testing the suite itself)")
     p.add_argument(
@@ -137,11 +140,15 @@ def main(argv: list[str] | None = None) -> int:
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
                 return 0
         return 0
+    claim: socket.socket | None = None
     try:
-        try:
-            ipaddress.IPv4Address(args.host_ip)
-        except ValueError:
-            raise ValueError(f"--host-ip wants an IPv4 address such as 127.0.0.1, not {args.host_ip!r}") from None
+        if args.host_ip is None:
+            args.host_ip, claim = claim_loopback_address()
+        else:
+            try:
+                ipaddress.IPv4Address(args.host_ip)
+            except ValueError:
+                raise ValueError(f"--host-ip wants an IPv4 address such as 127.0.0.1, not {args.host_ip!r}") from None
         profile = (
             load_profile(args.profile, family(args.family).profile_dir)
             if args.profile
@@ -161,10 +168,14 @@ def main(argv: list[str] | None = None) -> int:
         )
         tcp = _tcp_address(args.tcp) if args.tcp else None
         baud = _pace_baud(args, profile, None)
-    except (ProfileError, ValueError) as exc:
+    except (ProfileError, ValueError, ClaimError) as exc:
+        if claim is not None:
+            claim.close()
         print(f"sockconf emulate: error: {exc}", file=sys.stderr)
         return 2
-    return asyncio.run(_serve([Served("", model, args.host_ip, baud)], tcp, None))
+    one = Served("", model, args.host_ip, baud)
+    one.claim = claim
+    return asyncio.run(_serve([one], tcp, None))
 
 
 def _pace_baud(args: argparse.Namespace, profile: Profile, entry_baud: object) -> int:
@@ -269,7 +280,11 @@ async def _serve(served: list[Served], tcp: tuple[str, int] | None, write_lab: P
     if write_lab is not None:
         write_lab_file(write_lab, [_lab_entry(one, endpoints[one.name]) for one in served])
     for one in served:
-        print(f"{one.name}\t{endpoints[one.name]}" if one.name else endpoints[one.name], flush=True)
+        if one.name:
+            print(f"{one.name}\t{endpoints[one.name]}", flush=True)
+        else:
+            # One module: its endpoint, then the address its sockets use (what MY, C? and P? report).
+            print(f"{endpoints[one.name]}\n{one.host_ip}", flush=True)
     await asyncio.gather(*tasks, return_exceptions=True)
     for one in served:
         if one.claim is not None:
