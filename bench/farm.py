@@ -1,6 +1,6 @@
 """Benchmark 6: a device farm. 1, 2 and 4 paced emulated XBee DUTs in one run, ``-n`` = the DUT count.
 
-Each run is ``pytest suites --lab LAB -n N --case XBEE-LISTEN`` in a subprocess, the lab listing N
+Each run is ``pytest --pyargs sockconf.suites --lab LAB -n N --case XBEE-LISTEN`` in a subprocess, the lab listing N
 emulated XBee DUTs (``driver = "emulator"``, ``pace = 115200``: the emulator's UART takes the line
 time at 115200 Bd, 10 bits per byte, both ways, as a module on a real line does). One DUT's cases
 run one at a time on one worker, different DUTs in parallel (``--dist loadgroup``). The speedup is

@@ -19,7 +19,7 @@ absolute numbers move by tens of percent from run to run; the ratios move less.
   both, interleaved round by round.
 - **datapath**: 16 MiB peer -> emulator -> driver and back, in process, both families (XBee
   0xCD/0x44, eS-WiFi R0/S3), byte-identical at the far end.
-- **suite**: the whole default conformance run (`pytest suites`) in a subprocess: cases, wall
+- **suite**: the whole default conformance run (`sockconf run`) in a subprocess: cases, wall
   time, per-case median/p95, and where the time goes.
 - **scale**: 1,000 XBee accept -> receive -> peer-close cycles and 1,000 eS-WiFi `P5=10` loop
   cycles: drift from the first hundred to the last, and memory growth.

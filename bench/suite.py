@@ -1,6 +1,6 @@
 """Benchmark 3: suite overhead. The whole default conformance run against the emulator, as a user runs it.
 
-``python -m pytest suites`` in a subprocess, with ``--junitxml``, ``--durations=0`` and the
+``python -m pytest --pyargs sockconf.suites`` in a subprocess, with ``--junitxml``, ``--durations=0`` and the
 ``bench.waitplugin`` plugin, and the report written to a scratch directory. The emulator listens
 on a loopback address of its own (so parallel runs on the machine never share its fixed ports);
 everything else is the default run. Per case: wall time from JUnit (setup + call + teardown),

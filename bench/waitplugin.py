@@ -1,6 +1,6 @@
 """pytest plugin for the suite-overhead benchmark: where each case's wall time goes.
 
-Loaded only on request (``pytest suites -p bench.waitplugin --bench-waits=FILE``). It wraps the
+Loaded only on request (``pytest --pyargs sockconf.suites -p bench.waitplugin --bench-waits=FILE``). It wraps the
 driver's ``read`` and the peer's waits to time them, and changes nothing they do: same arguments,
 same results, same exceptions. Per case (setup, call and teardown together) it writes to FILE:
 
