@@ -83,6 +83,11 @@ class _Conn(asyncio.Protocol):
         if self.listener_key is not None:
             host, port = transport.get_extra_info("peername")[:2]
             self.runner.event(Accepted(self.listener_key, self.key, host, port))
+        else:
+            # An outgoing connection is reported here, before asyncio can deliver the peer's first
+            # bytes (a server that speaks first, e.g. a banner): the model must know the connection
+            # before it hears from it, or it takes the bytes for a connection nobody owns.
+            self.runner.event(ConnectResult(self.key))
 
     def data_received(self, data: bytes) -> None:
         self.runner.event(Received(self.key, data))
@@ -372,8 +377,7 @@ class Runner:
             self.event(ConnectResult(action.key, "timeout"))
         except OSError:
             self.event(ConnectResult(action.key, "unreachable"))
-        else:
-            self.event(ConnectResult(action.key))
+        # A connection that was made has been reported by its protocol (_Conn.connection_made).
 
     def _bind(self, action: BindUdp) -> None:
         try:
