@@ -160,7 +160,7 @@ class SerialLink(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         if isinstance(transport, asyncio.WriteTransport):
             self.transport = transport
-            self.runner.serial = self
+            self.runner.attach_serial(self)
 
     def data_received(self, data: bytes) -> None:
         if not self.byte_time:
@@ -219,6 +219,9 @@ class Runner:
         self.host_ip = host_ip
         self.baud = baud  # pace the UART at this baud rate (0: as fast as the host goes)
         self.serial: SerialLink | None = None
+        # What the model wrote before any serial link was attached (its power-on output): the first
+        # link gets it, as a host that opens the port later reads what the module printed.
+        self._unattached = bytearray()
         self.conns: dict[int, _Conn] = {}
         self.listen_socks: dict[int, socket.socket] = {}  # listening sockets the runner accepts on
         self.keepalive: dict[int, int] = {}  # listener key -> keep-alive ms for its connections
@@ -236,6 +239,13 @@ class Runner:
         if power_on is not None:
             self.execute(power_on())
 
+    def attach_serial(self, link: SerialLink) -> None:
+        """The serial link to write to from now on; it first gets what was written before it came."""
+        self.serial = link
+        if self._unattached:
+            data, self._unattached = bytes(self._unattached), bytearray()
+            link.write(data)
+
     # -- model I/O
 
     def serial_in(self, data: bytes) -> None:
@@ -249,6 +259,8 @@ class Runner:
             if isinstance(action, SerialOut):
                 if self.serial is not None:
                     self.serial.write(action.data)
+                else:
+                    self._unattached += action.data
             elif isinstance(action, Send):
                 conn = self.conns.get(action.key)
                 if conn is not None and conn.transport is not None:
