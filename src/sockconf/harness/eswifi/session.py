@@ -315,8 +315,9 @@ class ESWiFiSession:
             self.seen.add((point, choice))
             self.on_observed(point, choice, detail)
 
-    def poll_mr(self, requirement: str = "") -> list[AsyncMessage]:
-        """One ``MR``: the messages its reply carries (``[SOMA]<message>[EOMA]`` each), now in the inbox."""
+    def poll_mr(self, requirement: str = "", record: bool = True) -> list[AsyncMessage]:
+        """One ``MR``: the messages its reply carries (``[SOMA]<message>[EOMA]`` each), now in the inbox.
+        Its form is recorded (ESWIFI-SILENT-MR-EMPTY, -MR-FORM) unless ``record`` is False."""
         req = (
             requirement or "MR is answered with OK and its messages as [SOMA]<message>[EOMA] (ISM4343 data sheet p.17)"
         )
@@ -332,7 +333,9 @@ class ESWiFiSession:
                 ["the data is not [SOMA]...[EOMA] blocks"],
             )
         assert texts is not None
-        if not texts:
+        if not record:
+            pass
+        elif not texts:
             choice = "markers" if reply.data else "no-markers"
             self.observe_once("ESWIFI-SILENT-MR-EMPTY", choice, "" if reply.data else "MR with nothing held: no data")
         elif len(texts) > 1:
@@ -357,13 +360,13 @@ class ESWiFiSession:
             return
         self._pump(min(deadline, time.monotonic() + self.mr_poll))
 
-    def poll_messages(self, requirement: str = "") -> None:
+    def poll_messages(self, requirement: str = "", record: bool = True) -> None:
         """Take in every message the module has for the host now, without waiting for more."""
         self.pump_available()
         if not self.held_for_mr:
             return
         for _ in range(MR_DRAIN):
-            if not self.poll_mr(requirement):
+            if not self.poll_mr(requirement, record):
                 return
         self.fail(
             requirement or "MR empties the module's queue of messages",
@@ -427,6 +430,36 @@ class ESWiFiSession:
                 others = [describe_event(m) for m in self.messages]
                 self.fail(requirement, [repr(expected)], others, [f"no Accepted message within {timeout:g} s"])
             self._await_messages(deadline, requirement)
+
+    def accepted_each(self, clients: list[tuple[str, int, int]], requirement: str) -> list[AsyncMessage]:
+        """An Accepted message for each of ``clients`` (host, source port, server port), in any order: the
+        clients of different servers arrive at once, and which is announced first is the module's business."""
+        deadline = time.monotonic() + self.deadlines[1]
+        waiting = list(clients)
+        found: list[AsyncMessage] = []
+        while waiting:
+            for msg in [m for m in self.messages if m.text.startswith(self.texts.accepted)]:
+                got = msg.accepted
+                match = next((c for c in waiting if got is not None and got[0] == c[0] and got[1] in c[1:]), None)
+                if match is None:
+                    continue
+                self.messages.remove(msg)
+                self._check_delivered(msg, requirement)
+                choice = "local-port" if got is not None and got[1] == match[2] else "client-port"
+                self.observe_once("ESWIFI-SILENT-ACCEPTED-PORT", choice, f"Accepted named port {match[2]}")
+                waiting.remove(match)
+                found.append(msg)
+            if not waiting:
+                break
+            if time.monotonic() >= deadline:
+                self.fail(
+                    requirement,
+                    [f"{self.texts.accepted}{h}:{p} or :{s}" for h, p, s in waiting],
+                    [describe_event(m) for m in self.messages] or ["no more Accepted messages"],
+                    [f"{len(waiting)} client(s) not announced within {self.deadlines[1]:g} s"],
+                )
+            self._await_messages(deadline, requirement)
+        return found
 
     def no_accepted(self, within: float, requirement: str) -> None:
         """Watch the module for ``within`` seconds: no Accepted message may arrive (an absence check)."""
@@ -539,7 +572,7 @@ class ESWiFiSession:
         if self.held_for_mr:
             # Messages the module still holds from before (the previous case's, or P5=0's) are no
             # news of this case: MR until none is left.
-            self.poll_messages("before each case, MR empties the module's queue of messages")
+            self.poll_messages("before each case, MR empties the module's queue of messages", record=False)
         self.replies.clear()
         self.messages.clear()
         self.stray.clear()

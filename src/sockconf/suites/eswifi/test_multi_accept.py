@@ -221,11 +221,18 @@ def test_start_multi_accept(eswifi: ESWiFiSession, peer: Peer, socket_number: in
         "ESWIFI-SPEC-ASYNC",
         "ESWIFI-SPEC-ACCEPTED",
         "ESWIFI-SPEC-MR",
+        "ESWIFI-SPEC-SPI-MESSAGES",
     ),
 )
 @pytest.mark.parametrize("socket_number", [0, 2], ids=["P0=0", "P0=2"])
 def test_accept(eswifi: ESWiFiSession, peer: Peer, socket_number: int) -> None:
     open_server(eswifi, PORT, socket_number=socket_number)
+    if eswifi.held_for_mr:
+        # Before any client: nothing is held, and MR says so (its form recorded: ESWIFI-SILENT-MR-EMPTY).
+        early = eswifi.poll_mr("MR before any client is answered with OK")
+        announced = [m.text for m in early if m.text.startswith(eswifi.texts.accepted)]
+        if announced:
+            eswifi.fail(eswifi.requirement, ["no Accepted before a client connects"], announced, ["a stray Accepted"])
     client = peer.connect(PORT)
     message = accepted(eswifi, client, eswifi.requirement)
     shown = message.accepted
