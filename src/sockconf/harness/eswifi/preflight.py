@@ -99,8 +99,11 @@ class ESWiFiPreflight:
                 session.reader.reset()
                 return None
         session.command("C0")
-        if session.reply_or_none(max(0.0, deadline - time.monotonic())) is None:
+        # A join may take up to the join deadline; its answer is waited for at least a reply's time.
+        within = max(self.link.profile.deadlines.reply, deadline - time.monotonic())
+        if session.reply_or_none(within) is None:
             session.reader.reset()
+            return None
         session.messages.clear()
         return self._connection_status()
 
