@@ -848,3 +848,11 @@ def test_command_reader_never_raises_is_chunking_independent_and_resyncs(wire: b
 def test_mr_reply_data_as_messages(data, messages):
     # ISM4343 data sheet p.17: MR's messages between [SOMA] and [EOMA].
     assert mr_messages(data) == messages
+
+
+def test_a_message_beyond_ascii_goes_out_as_utf8_and_reads_back():
+    # The seed prints an ellipsis character after "Waiting on connection".
+    text = "[TCP SVR] Waiting on connection \u2026"
+    wire = async_line(text)
+    assert wire == b"[TCP SVR] Waiting on connection \xe2\x80\xa6\r\n"
+    assert ReplyReader().feed(wire) == [AsyncMessage(text, raw=wire)]

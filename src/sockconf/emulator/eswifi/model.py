@@ -147,7 +147,7 @@ class ESWiFiModel(TransportModel):
         if not texts and self.mr_empty == "markers":
             texts = [""]  # [SOMA][EOMA]: ST's es_wifi.c and Zephyr's eswifi read it as "no message"
         data = "".join(f"{SOMA}{text}{EOMA}" for text in texts)
-        self._reply(cmd, out, data.encode("ascii", "replace"))
+        self._reply(cmd, out, data.encode("utf-8"))
 
     def _info(self, cmd: Command, out: list[Action]) -> None:
         fields = self.fault.identity_fields(self.identity.split(","))

@@ -342,7 +342,7 @@ class ESWiFiSession:
             self.observe_once("ESWIFI-SILENT-MR-FORM", "batched", f"one MR answered {len(texts)} messages")
         found = []
         for text in texts:
-            raw = reply.raw if len(texts) == 1 else f"{SOMA}{text}{EOMA}".encode("ascii", "replace")
+            raw = reply.raw if len(texts) == 1 else f"{SOMA}{text}{EOMA}".encode("utf-8", "backslashreplace")
             message = AsyncMessage(text, raw=raw)
             self.arrival[id(message)] = self.arrival.get(id(reply), next(self._arrivals))
             self.via_mr.add(id(message))

@@ -49,7 +49,7 @@ def mr_messages(data: bytes) -> list[str] | None:
     """The messages of an ``MR`` reply's data: one ``[SOMA]<message>[EOMA]`` block each (several blocks
     one after the other allowed), none for ``[SOMA][EOMA]`` or for no data at all; None when the data
     is anything else."""
-    text = data.decode("ascii", "replace")
+    text = data.decode("utf-8", "backslashreplace")
     found: list[str] = []
     while text:
         if not text.startswith(SOMA):

@@ -76,11 +76,14 @@ def lost_reply(with_ok: bool = True) -> bytes:
 
 
 def async_line(text: str, *, leading_crlf: bool = False) -> bytes:
-    """An unprompted message line: ``text`` + ``\\r\\n`` (``\\r\\n`` in front too if asked).
+    """An unprompted message line: ``text`` + ``\\r\\n`` (``\\r\\n`` in front too if asked), UTF-8.
 
-    ``text`` must start with ``[`` (that is how a host tells it from a reply).
+    ``text`` must start with ``[`` (that is how a host tells it from a reply). It may hold characters
+    beyond ASCII (the seed prints an ellipsis character), which go out as UTF-8.
     """
-    raw = _line_bytes(text, "message")
+    raw = text.encode("utf-8")
+    if b"\r" in raw or b"\n" in raw:
+        raise ValueError(f"message must be a single line: {text!r}")
     if not raw.startswith(b"["):
         raise ValueError(f"an unprompted message starts with '[': {text!r}")
     return (CRLF if leading_crlf else b"") + raw + CRLF
@@ -371,7 +374,7 @@ class ReplyReader:
         end = buf.find(CRLF, start + 1, bound)
         if end >= 0:
             raw = self._consume(end + len(CRLF))
-            out.append(AsyncMessage(_text(raw[start:end]), raw=raw))
+            out.append(AsyncMessage(raw[start:end].decode("utf-8", "backslashreplace"), raw=raw))
             return True
         if len(buf) >= bound:
             return self._garbage(out, final)
