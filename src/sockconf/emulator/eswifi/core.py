@@ -1,7 +1,10 @@
-"""The eS-WiFi model's core: the command loop, the replies it writes, and the one-value settings.
+"""The eS-WiFi model's core: the command loop, the replies it writes, its messages, and the one-value
+settings.
 
 ``ModelCore`` reads the profile, owns the sockets and the UART side (the command reader, one command
-at a time, the S3 payload timer) and writes every reply through the fault hooks. The servers
+at a time, the S3 payload timer) and writes every reply through the fault hooks. Its messages
+(``[TCP SVR] Accepted ...``) are written unprompted, or held for ``MR`` where the profile says so
+(``async_messages = "mr"``: a module on an SPI bus speaks only when its host clocks a reply). The servers
 (``servers.ServerModel``), the transport beyond them (``transport.TransportModel``) and the module's
 own commands (``model.ESWiFiModel``) are layers on top of it; each adds its commands to
 ``command_table``. Where the documents are silent the profile's ``[device]`` keys choose.
