@@ -153,6 +153,7 @@ def eswifi_path(size: int, within: float, depth: int = 1, host: str = "127.0.0.1
     driver = open_emulator("ism43362", host)
     try:
         es = ESWiFiHost(driver)
+        es.settle()
         port = free_port(host)
         es.server(port)
         peer = connect(host, port)

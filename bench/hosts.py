@@ -99,6 +99,13 @@ class ESWiFiHost:
         self.reader.command_sent()
         self.driver.write(raw)
 
+    def settle(self, quiet: float = 0.1, within: float = 2.0) -> None:
+        """Read away what the module wrote at power-on (its cursor) until the line is quiet."""
+        deadline = time.monotonic() + within
+        while (now := time.monotonic()) < deadline and self.driver.read(min(deadline, now + quiet)):
+            pass
+        self.reader.reset()
+
     def pump(self, deadline: float) -> bool:
         data = self.driver.read(deadline)
         if data:

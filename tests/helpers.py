@@ -32,6 +32,7 @@ class SuiteRun:
     # case ID -> outcomes of its test items ("passed", "failed", "skipped")
     outcomes: dict[str, list[str]] = field(default_factory=dict)
     verdicts: dict[str, list[str]] = field(default_factory=dict)
+    duts: set[str] = field(default_factory=set)  # the DUTs the cases ran against
 
     def failed_cases(self) -> set[str]:
         """Cases that ran and failed (a setup error does not count as catching anything)."""
@@ -89,6 +90,8 @@ def run_suite(*args: str, tmp: Path, timeout: float = 300, report_dir: Path | No
                 outcome = "passed"
             run.outcomes.setdefault(cid, []).append(outcome)
             run.verdicts.setdefault(cid, []).append(props.get("verdict", ""))
+            if props.get("dut"):
+                run.duts.add(str(props["dut"]))
     return run
 
 

@@ -37,7 +37,10 @@ OK = b"\r\n\r\nOK\r\n> "
 SETUP = b"\r\n[TCP TSK] Multi-Accept Setup\r\n[TCP SVR] Waiting on connection ...\r\nOK\r\n> "
 WAITING = b"\r\n[TCP SVR] Waiting on connection ...\r\nOK\r\n> "
 KILLED = b"\r\n[TCP TSK] Killed\r\nOK\r\n> "
-LOST = b"\r\n-1\r\nOK\r\n> "
+LOST = b"\r\n-1\r\n> "  # the -1 without OK: how every host that detects the loss reads it
+LOST_WITH_OK = b"\r\n-1\r\nOK\r\n> "  # the seed's form
+# The seed's module: the client's source port in Accepted, -1 followed by OK.
+SEED_MODULE = {"accepted_port": "client-port", "lost_reply_ok": True}
 
 
 def ok(data: bytes) -> bytes:
@@ -51,11 +54,18 @@ def accepted(host: str, port: int) -> bytes:
 class Harness:
     """Feeds the model and splits what it does into UART bytes and network actions."""
 
-    def __init__(self, fault: str | None = None, **overrides: object) -> None:
-        profile = load_profile("ism43362")
+    def __init__(
+        self,
+        fault: str | None = None,
+        *,
+        profile_name: str = "ism43362",
+        variant: tuple[str, ...] = (),
+        **overrides: object,
+    ) -> None:
+        profile = load_profile(profile_name)
         if overrides:
             profile = replace(profile, device={**profile.device, **overrides})
-        self.model: ESWiFiModel = build_model(profile, host_ip="10.0.0.7", fault=fault)
+        self.model: ESWiFiModel = build_model(profile, host_ip="10.0.0.7", fault=fault, variant=list(variant))
         self.net_actions: list[Action] = []
         self.timers: list[Action] = []
         self.next_key = 100
@@ -89,7 +99,7 @@ class Harness:
 
 
 def test_seed_exchange_byte_for_byte():
-    h = Harness()
+    h = Harness(**SEED_MODULE)
     assert h.send(b"PK=1,3000\r") == OK
     assert h.send(b"P1=0\r") == OK
     assert h.send(b"P2=5024\r") == OK
@@ -114,6 +124,15 @@ def test_seed_exchange_byte_for_byte():
     assert h.net_actions == [Close(8), StopListening(listen.key)]
 
 
+def test_ism43362_firmware_names_the_servers_own_port_in_accepted():
+    # Zephyr's eswifi matches the Accepted port against the bound port; the ISM4343 data sheet's example
+    # shows the configured port 2000 (p.15).
+    h = Harness()
+    listener = h.server(port=2000)
+    _, out = h.connect(listener, host="192.168.10.100", port=34489)
+    assert out == b"[TCP SVR] Accepted 192.168.10.100:2000\r\n"
+
+
 def test_every_reply_reads_back_with_the_codec():
     h = Harness()
     reader = ReplyReader()
@@ -124,7 +143,7 @@ def test_every_reply_reads_back_with_the_codec():
     events = reader.feed(wire)
     assert [type(e) for e in events] == [Reply] * 7 + [ErrorReply, Reply]
     assert events[0].data == b"0"
-    assert events[1].data == b"0,10.0.0.7,0,0.0.0.0,0,0,0,6,0,0"
+    assert events[1].data == b"0,0.0.0.0,0,0.0.0.0,0,0,0,6,0,0"
     assert events[2].data == b"1"
     assert events[3].data == b"[SOMA][EOMA]"
     assert events[5].data == b"1460"
@@ -160,9 +179,9 @@ def test_each_socket_keeps_its_own_settings():
     h = Harness()
     h.send(b"P0=0\rP1=0\rP2=5024\rP8=2\rPK=1,3000\r")
     h.send(b"P0=3\rP1=1\rP2=6000\rP8=5\rPK=0,0\r")
-    assert h.send(b"P0=0\rP?\r") == OK + ok(b"0,10.0.0.7,5024,0.0.0.0,0,0,0,2,0,0")
+    assert h.send(b"P0=0\rP?\r") == OK + ok(b"0,0.0.0.0,5024,0.0.0.0,0,0,0,2,0,0")
     assert h.send(b"PK\r") == ok(b"1,3000")
-    assert h.send(b"P0=3\rP?\r") == OK + ok(b"1,10.0.0.7,6000,0.0.0.0,0,0,0,5,0,0")
+    assert h.send(b"P0=3\rP?\r") == OK + ok(b"1,0.0.0.0,6000,0.0.0.0,0,0,0,5,0,0")
     assert h.send(b"PK\r") == ok(b"0,0")
 
 
@@ -181,11 +200,11 @@ def test_two_servers_at_once_read_and_write_their_own_clients():
     assert h.net_actions == [Send(ka, b"hi")]
     assert h.send(b"P5=0\r") == KILLED
     assert h.net_actions == [Close(ka), StopListening(a)]
-    assert h.send(b"P0=1\rP?\r") == OK + ok(b"0,10.0.0.7,5025,10.0.0.9,2222,1,0,6,1,0")
+    assert h.send(b"P0=1\rP?\r") == OK + ok(b"0,10.0.0.9,5025,10.0.0.9,2222,1,0,6,1,0")
 
 
 def test_multi_accept_serves_in_arrival_order_and_buffers_waiting_clients():
-    h = Harness()
+    h = Harness(**SEED_MODULE)  # Accepted names each client by its port
     listener = h.server(backlog=6)
     keys = []
     for n in range(7):
@@ -219,7 +238,7 @@ def test_next_client_arriving_later_is_announced_when_it_connects():
     assert h.send(b"P5=10\r") == WAITING
     assert h.net_actions == [Close(first)]
     _, out = h.connect(listener, port=2)
-    assert out == accepted("10.0.0.9", 2)
+    assert out == accepted("10.0.0.9", 5024)
 
 
 def test_stop_closes_listener_current_and_waiting_clients():
@@ -239,7 +258,7 @@ def test_single_server_serves_one_client_until_stopped():
     h = Harness()
     listener = h.server(mode=1, backlog=1)
     k1, out = h.connect(listener, port=1)
-    assert out == accepted("10.0.0.9", 1)
+    assert out == accepted("10.0.0.9", 5024)
     k2, out = h.connect(listener, port=2)
     assert out == b""
     h.net(Received(k2, b"later"))
@@ -292,12 +311,13 @@ def test_r0_returns_buffered_bytes_after_the_client_left_then_minus_one():
     assert h.net_actions == []
 
 
-def test_lost_reply_without_ok_when_the_profile_says_so():
-    h = Harness(lost_reply_ok=False)
+def test_lost_reply_with_ok_when_the_profile_says_so():
+    h = Harness(lost_reply_ok=True)
     listener = h.server()
     key, _ = h.connect(listener)
     h.net(PeerClosed(key))
-    assert h.send(b"R0\r") == b"\r\n-1\r\n> "
+    assert h.send(b"R0\r") == b"\r\n-1\r\nOK\r\n> "
+    assert h.send(b"S3=1\rx") == b"\r\n-1\r\nOK\r\n> "
 
 
 def test_s3_is_binary_safe():
@@ -431,7 +451,7 @@ def test_faults_are_registered_for_the_family():
     ("fault", "commands", "clean", "broken"),
     [
         ("no-ok", b"P2=5024\r", OK, b"\r\n\r\n> "),
-        ("wrong-prompt", b"R0\r", LOST, b"\r\n-1\r\nOK\r\n>"),
+        ("wrong-prompt", b"R0\r", LOST, b"\r\n-1\r\n>"),
         ("deaf-after-error", b"QQ\rP0\r", None, None),
     ],
 )
@@ -456,9 +476,9 @@ def test_server_faults():
     _, out = h.connect(h.server())
     assert out == b""
 
-    h = Harness("accepted-listen-port")
+    h = Harness("accepted-port-byte-swapped")
     _, out = h.connect(h.server(port=5024), port=40000)
-    assert out == accepted("10.0.0.9", 5024)
+    assert out == accepted("10.0.0.9", 0xA013)  # 5024 is 0x13A0
 
     h = Harness("next-keeps-client")
     listener = h.server()
@@ -468,7 +488,7 @@ def test_server_faults():
     h.send(b"P5=0\r")
     assert Close(key) in h.net_actions
 
-    h = Harness("lifo-backlog")
+    h = Harness("lifo-backlog", **SEED_MODULE)
     listener = h.server()
     for port in (1, 2, 3):
         h.connect(listener, port=port)

@@ -44,7 +44,7 @@ def test_tcp_client_data_both_ways_and_close():
     assert h.net_actions == [Send(key, b"abc")]
     h.net(Received(key, b"xyz"))
     assert h.send(b"R0\r") == ok(b"xyz")
-    assert h.send(b"P?\r") == ok(b"0,10.0.0.7,0,10.0.0.9,7000,0,0,6,0,0")
+    assert h.send(b"P?\r") == ok(b"0,10.0.0.9,0,10.0.0.9,7000,0,0,6,0,0")  # field 1: the connection's peer
     h.net(PeerClosed(key))
     assert h.send(b"R0\r") == LOST
     assert h.send(b"S3=1\rz") == LOST
@@ -92,9 +92,10 @@ def test_udp_server_keeps_datagrams_and_shows_the_sender():
     h.net(Datagram(bind.key, "10.0.0.9", 4000, b"one"))
     h.net(Datagram(bind.key, "10.0.0.8", 4001, b"two"))
     assert h.send(b"R0\r") == ok(b"one")
-    assert h.send(b"P?\r") == ok(b"1,10.0.0.7,5030,10.0.0.9,4000,0,0,6,0,0")
+    # Field 1: no TCP connection; field 6: a UDP server runs (ST's es_wifi.c names it so).
+    assert h.send(b"P?\r") == ok(b"1,0.0.0.0,5030,10.0.0.9,4000,0,1,6,0,0")
     assert h.send(b"R0\r") == ok(b"two")
-    assert h.send(b"P?\r") == ok(b"1,10.0.0.7,5030,10.0.0.8,4001,0,0,6,0,0")
+    assert h.send(b"P?\r") == ok(b"1,0.0.0.0,5030,10.0.0.8,4001,0,1,6,0,0")
     assert h.send(b"R0\r") == ok(b"")
     assert h.send(b"P5=0\r") == OK
     assert h.net_actions == [CloseUdp(bind.key)]

@@ -5,12 +5,26 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
+import time
 
 import pytest
 
-from sockconf.emulator.executor import KEEPALIVE_PROBES, Runner, set_keepalive
-from sockconf.emulator.net import Accepted, AcceptNext, Action, BindResult, BindUdp, Listen, ListenResult, NetEvent
+from sockconf.emulator import build_model, default_profile
+from sockconf.emulator.executor import KEEPALIVE_PROBES, Runner, _Conn, set_keepalive
+from sockconf.emulator.net import (
+    Accepted,
+    AcceptNext,
+    Action,
+    BindResult,
+    BindUdp,
+    ConnectResult,
+    Listen,
+    ListenResult,
+    NetEvent,
+    Received,
+)
 from sockconf.emulator.thread import EmulatorThread
+from sockconf.protocol.eswifi import ErrorReply, Reply, ReplyReader
 
 WAIT = 5.0
 
@@ -171,4 +185,82 @@ def test_a_one_at_a_time_listener_leaves_the_next_to_the_host_and_it_refuses_the
     finally:
         for client in clients:
             client.close()
+        emu.stop()
+
+
+class _Transport(asyncio.Transport):
+    """A transport that only answers what a connection's protocol asks of it."""
+
+    def get_extra_info(self, name, default=None):
+        return default
+
+    def is_closing(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        pass
+
+
+def test_an_outgoing_connection_is_reported_before_the_peers_first_bytes():
+    # A server that speaks first (a banner): its bytes can reach the protocol before the task that
+    # opened the connection resumes. The model must hear of the connection first, or it takes the
+    # bytes for a connection nobody owns.
+    async def main() -> RecordingModel:
+        model = RecordingModel()
+        runner = Runner(model)
+        conn = _Conn(runner, 42, None)
+        conn.connection_made(_Transport())
+        conn.data_received(b"220 banner\r\n")
+        await runner.aclose()
+        return model
+
+    events = asyncio.run(main())
+    assert events.events == [ConnectResult(42), Received(42, b"220 banner\r\n")]
+
+
+def test_a_server_that_speaks_at_once_keeps_its_connection_to_the_module():
+    # End to end on the eS-WiFi model: P6=1 to a server that sends its banner the moment it accepts;
+    # R0 must return the banner and S3 must reach the server, in every round.
+    model = build_model(default_profile("eswifi"))
+    emu = EmulatorThread(model).start()
+    reader = ReplyReader()
+
+    def command(raw: bytes) -> Reply | ErrorReply:
+        reader.command_sent()
+        emu.sock.sendall(raw)
+        emu.sock.settimeout(WAIT)
+        while True:
+            for event in reader.feed(emu.sock.recv(4096)):
+                if isinstance(event, Reply | ErrorReply):
+                    return event
+
+    try:
+        for round_ in range(8):
+            with socket.create_server(("127.0.0.1", 0)) as server:
+                port = server.getsockname()[1]
+                got: list[bytes] = []
+
+                def serve(server: socket.socket = server, got: list[bytes] = got) -> None:
+                    conn, _ = server.accept()
+                    with conn:
+                        conn.sendall(b"banner")
+                        conn.settimeout(WAIT)
+                        got.append(conn.recv(100))
+
+                thread = threading.Thread(target=serve)
+                thread.start()
+                for line in (b"P0=1\r", b"P1=0\r", f"P4={port}\r".encode(), b"P3=127.0.0.1\r", b"P6=1\r"):
+                    assert isinstance(command(line), Reply), line
+                data = b""
+                deadline = time.monotonic() + WAIT
+                while not data and time.monotonic() < deadline:
+                    reply = command(b"R0\r")
+                    assert isinstance(reply, Reply) and reply.ok and not reply.lost, (round_, reply)
+                    data = reply.data
+                assert data == b"banner", round_
+                assert command(b"S3=3\rabc") == Reply(b"3", True, raw=b"\r\n3\r\nOK\r\n> ")
+                thread.join(WAIT)
+                assert got == [b"abc"], round_
+                assert isinstance(command(b"P6=0\r"), Reply)
+    finally:
         emu.stop()

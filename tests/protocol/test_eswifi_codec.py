@@ -39,6 +39,7 @@ from sockconf.protocol.eswifi import (
     command,
     error_reply,
     lost_reply,
+    mr_messages,
     ok_reply,
     parse_accepted,
     s3,
@@ -615,6 +616,15 @@ COMMAND_CASES: dict[str, tuple[bytes, list[CommandEvent]]] = {
         [Command("S3", ("5",), b"S3=5\r\r\nOK\r", b"\r\nOK\r"), Command("R0", (), b"R0\r")],
     ),
     "S3 payload LF is payload": (b"S3=1\r\n", [Command("S3", ("1",), b"S3=1\r\n", b"\n")]),
+    # The \n an SPI host pads an odd-length write with (ISM4343 data sheet p.15) belongs to no event.
+    "LF after an S3 payload is the pad": (
+        b"S3=3\rabc\nP0\r",
+        [Command("S3", ("3",), b"S3=3\rabc", b"abc"), Command("P0", (), b"P0\r")],
+    ),
+    "only one LF after a payload is the pad": (
+        b"S3=1\rz\n\nP0\r",
+        [Command("S3", ("1",), b"S3=1\rz", b"z"), BadLine(b"\nP0\r", "not printable ASCII")],
+    ),
     "S3 zero-padded count": (b"S3=0002\rab", [Command("S3", ("0002",), b"S3=0002\rab", b"ab")]),
     "S3 zero": (b"S3=0\rR0\r", [Command("S3", ("0",), b"S3=0\r", b""), Command("R0", (), b"R0\r")]),
     "S3 above 1460 is the model's business": (
@@ -821,3 +831,28 @@ def test_command_reader_never_raises_is_chunking_independent_and_resyncs(wire: b
     assert reader.pending == b""
     assert reader.feed(b"P2=5024\r") == [Command("P2", ("5024",), b"P2=5024\r")]
     assert reader.feed(s3(b"2")) == [Command("S3", ("1",), b"S3=1\r2", b"2")]
+
+
+@pytest.mark.parametrize(
+    ("data", "messages"),
+    [
+        (b"[SOMA][EOMA]", []),
+        (b"", []),
+        (b"[SOMA][TCP SVR] Accepted 10.0.0.9:5024[EOMA]", ["[TCP SVR] Accepted 10.0.0.9:5024"]),
+        (b"[SOMA]one[EOMA][SOMA]two[EOMA]", ["one", "two"]),
+        (b"[SOMA]one", None),
+        (b"[TCP SVR] Accepted 10.0.0.9:5024", None),
+        (b"[SOMA]one[EOMA] trailing", None),
+    ],
+)
+def test_mr_reply_data_as_messages(data, messages):
+    # ISM4343 data sheet p.17: MR's messages between [SOMA] and [EOMA].
+    assert mr_messages(data) == messages
+
+
+def test_a_message_beyond_ascii_goes_out_as_utf8_and_reads_back():
+    # The seed prints an ellipsis character after "Waiting on connection".
+    text = "[TCP SVR] Waiting on connection \u2026"
+    wire = async_line(text)
+    assert wire == b"[TCP SVR] Waiting on connection \xe2\x80\xa6\r\n"
+    assert ReplyReader().feed(wire) == [AsyncMessage(text, raw=wire)]

@@ -213,9 +213,10 @@ ESWIFI_FAULTS = {
     "no-accepted-line": ("ESWIFI-MA-06", r"only in A, first: ← message \[TCP SVR\] Accepted "),
     "r0-no-lost": (
         "ESWIFI-LOST-01",
-        r"A #\d+ ← lost connection \(-1\)\n\s+B #\d+ ← reply, 0 byte\(s\) b'', OK",
+        r"A #\d+ ← lost connection \(-1\) without OK\n\s+B #\d+ ← reply, 0 byte\(s\) b'', OK",
     ),
-    "accepted-listen-port": ("ESWIFI-MA-06", r"B #\d+ ← message \[TCP SVR\] Accepted [\d.]+:5024\n"),
+    # 5024 (0x13A0), the server's port, with its two bytes swapped: 40979 (0xA013).
+    "accepted-port-byte-swapped": ("ESWIFI-MA-06", r"B #\d+ ← message \[TCP SVR\] Accepted [\d.]+:40979\n"),
 }
 XBEE_CASES = sorted({c for c, _ in XBEE_FAULTS.values()})
 ESWIFI_CASES = sorted({c for c, _ in ESWIFI_FAULTS.values()})

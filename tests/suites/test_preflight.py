@@ -171,3 +171,35 @@ def test_the_exit_status_is_not_tested_only_when_no_case_failed():
     session = _Session()
     outcome.pytest_sessionfinish(session)  # type: ignore[arg-type]
     assert session.exitstatus == 1
+
+
+def test_the_suite_joins_an_spi_module_that_has_not(tmp_path):
+    # The SPI module has not joined at power-on (its host resets it); its profile names the network
+    # and says the suite joins it: C1, C2, C3, C0 before the wait for CS 1.
+    report = tmp_path / "report"
+    run = run_suite(
+        "sockconf.suites.eswifi", "--case", "ESWIFI-SRV-01", "--profile", "ism43362-spi",
+        tmp=tmp_path, report_dir=report,
+    )  # fmt: skip
+    assert run.returncode == 0, run.output[-3000:]
+    checks = {c["name"]: c for c in json.loads((report / "conformance.json").read_text())["preflight"]["ism43362-spi"]}
+    joined = checks["joined (CS)"]
+    assert joined["status"] == "passed" and "the suite joined 'sockconf'" in joined["detail"], joined
+
+
+def test_an_spi_module_whose_network_comes_late_is_joined_once_it_does(tmp_path):
+    profile = _profile(tmp_path, "ism43362-spi", "join", 15.0)
+    started = time.monotonic()
+    run = run_suite(
+        "sockconf.suites.eswifi", "--case", "ESWIFI-SRV-01", "--profile", profile, "--state", "not-joined",
+        "--ready-after", "1.5", tmp=tmp_path,
+    )  # fmt: skip
+    assert run.returncode == 0, run.output[-3000:]
+    assert time.monotonic() - started >= 1.5  # the first joins failed: it was tried again until it worked
+    assert run.verdicts and all(set(v) <= {"PASS", "NON-STRICT"} for v in run.verdicts.values())
+
+
+def test_an_spi_module_whose_network_never_comes_is_not_tested(tmp_path):
+    profile = _profile(tmp_path, "ism43362-spi", "join", 2.0)
+    run = run_suite("sockconf.suites.eswifi", "--profile", profile, "--state", "not-joined", tmp=tmp_path)
+    _assert_not_tested(run, "CS answers '0'", "C0")

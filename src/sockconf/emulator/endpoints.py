@@ -36,7 +36,7 @@ async def serve_pty(runner: Runner, stop: asyncio.Event, announce: Callable[[str
         await runner.loop.connect_read_pipe(lambda: link, read_file)
         wt, _ = await runner.loop.connect_write_pipe(lambda: _PipeWriter(link), write_file)
         link.transport = wt
-        runner.serial = link
+        runner.attach_serial(link)
         announce(os.ttyname(slave))
         await stop.wait()
     finally:

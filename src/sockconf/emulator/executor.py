@@ -83,6 +83,11 @@ class _Conn(asyncio.Protocol):
         if self.listener_key is not None:
             host, port = transport.get_extra_info("peername")[:2]
             self.runner.event(Accepted(self.listener_key, self.key, host, port))
+        else:
+            # An outgoing connection is reported here, before asyncio can deliver the peer's first
+            # bytes (a server that speaks first, e.g. a banner): the model must know the connection
+            # before it hears from it, or it takes the bytes for a connection nobody owns.
+            self.runner.event(ConnectResult(self.key))
 
     def data_received(self, data: bytes) -> None:
         self.runner.event(Received(self.key, data))
@@ -155,7 +160,7 @@ class SerialLink(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         if isinstance(transport, asyncio.WriteTransport):
             self.transport = transport
-            self.runner.serial = self
+            self.runner.attach_serial(self)
 
     def data_received(self, data: bytes) -> None:
         if not self.byte_time:
@@ -214,6 +219,9 @@ class Runner:
         self.host_ip = host_ip
         self.baud = baud  # pace the UART at this baud rate (0: as fast as the host goes)
         self.serial: SerialLink | None = None
+        # What the model wrote before any serial link was attached (its power-on output): the first
+        # link gets it, as a host that opens the port later reads what the module printed.
+        self._unattached = bytearray()
         self.conns: dict[int, _Conn] = {}
         self.listen_socks: dict[int, socket.socket] = {}  # listening sockets the runner accepts on
         self.keepalive: dict[int, int] = {}  # listener key -> keep-alive ms for its connections
@@ -231,6 +239,13 @@ class Runner:
         if power_on is not None:
             self.execute(power_on())
 
+    def attach_serial(self, link: SerialLink) -> None:
+        """The serial link to write to from now on; it first gets what was written before it came."""
+        self.serial = link
+        if self._unattached:
+            data, self._unattached = bytes(self._unattached), bytearray()
+            link.write(data)
+
     # -- model I/O
 
     def serial_in(self, data: bytes) -> None:
@@ -244,6 +259,8 @@ class Runner:
             if isinstance(action, SerialOut):
                 if self.serial is not None:
                     self.serial.write(action.data)
+                else:
+                    self._unattached += action.data
             elif isinstance(action, Send):
                 conn = self.conns.get(action.key)
                 if conn is not None and conn.transport is not None:
@@ -372,8 +389,7 @@ class Runner:
             self.event(ConnectResult(action.key, "timeout"))
         except OSError:
             self.event(ConnectResult(action.key, "unreachable"))
-        else:
-            self.event(ConnectResult(action.key))
+        # A connection that was made has been reported by its protocol (_Conn.connection_made).
 
     def _bind(self, action: BindUdp) -> None:
         try:

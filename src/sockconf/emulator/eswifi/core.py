@@ -1,7 +1,10 @@
-"""The eS-WiFi model's core: the command loop, the replies it writes, and the one-value settings.
+"""The eS-WiFi model's core: the command loop, the replies it writes, its messages, and the one-value
+settings.
 
 ``ModelCore`` reads the profile, owns the sockets and the UART side (the command reader, one command
-at a time, the S3 payload timer) and writes every reply through the fault hooks. The servers
+at a time, the S3 payload timer) and writes every reply through the fault hooks. Its messages
+(``[TCP SVR] Accepted ...``) are written unprompted, or held for ``MR`` where the profile says so
+(``async_messages = "mr"``: a module on an SPI bus speaks only when its host clocks a reply). The servers
 (``servers.ServerModel``), the transport beyond them (``transport.TransportModel``) and the module's
 own commands (``model.ESWiFiModel``) are layers on top of it; each adds its commands to
 ``command_table``. Where the documents are silent the profile's ``[device]`` keys choose.
@@ -109,12 +112,18 @@ class ModelCore:
         self.backlog_range = (int(device.get("backlog_min", 0)), int(device.get("backlog_max", 6)))
         self.protocols = frozenset(int(p) for p in device.get("protocols", (0, 1, 2, 3)))
         self.max_timeout = int(device.get("max_timeout", 30000))
-        self.lost_ok = bool(device.get("lost_reply_ok", True))
+        self.lost_ok = bool(device.get("lost_reply_ok", False))
+        self.accepted_port = str(device.get("accepted_port", "local-port"))
         self.payload_timeout = self.fault.s3_payload_timeout(
             float(device.get("s3_payload_timeout", S3_PAYLOAD_TIMEOUT))
         )
         texts: Mapping[str, Any] = device.get("messages", {})
         self.text_accepted = str(texts.get("accepted_prefix", ACCEPTED_PREFIX))
+        # The bus the module is attached by: on SPI it speaks only when the host clocks a reply, so
+        # its messages wait for MR; on UART they are written unprompted (the seed's transcript).
+        self.spi = str(device.get("bus", "uart")) == "spi"
+        self.async_mode = str(device.get("async_messages", "mr" if self.spi else "unprompted"))
+        self.held: deque[str] = deque()  # messages waiting for MR
         read_size = int(device.get("read_packet_size", 1460))
         backlog = int(device.get("backlog_default", self.backlog_range[1]))
         self.sockets = [Socket(n, read_size, backlog) for n in range(int(device.get("sockets", 4)))]
@@ -200,11 +209,18 @@ class ModelCore:
 
     def _message(self, text: str, out: list[Action]) -> None:
         sent = self.fault.message_out(text)
-        if sent is not None:
+        if sent is None:
+            return
+        if self.fault.message_delivery(self.async_mode) == "mr":
+            self.held.append(sent)
+        else:
             out.append(SerialOut(async_line(sent)))
 
     def _announce(self, sock: Socket, client: Client, out: list[Action]) -> None:
-        host, port = self.fault.accepted_address(client.host, client.port, sock.local_port)
+        # ISM43362 firmware names the server's own (listening) port, as Zephyr's eswifi driver matches
+        # it and the data sheet's example shows; the seed's module named the client's source port.
+        local = self.accepted_port == "local-port"
+        host, port = self.fault.accepted_address(client.host, sock.local_port if local else client.port)
         self._message(f"{self.text_accepted}{host}:{port}", out)
 
     @property

@@ -33,9 +33,22 @@ class ESWiFiFault:
         """An unprompted message about to be sent; None drops it."""
         return text
 
-    def accepted_address(self, host: str, port: int, local_port: int) -> tuple[str, int]:
-        """The address and port the Accepted message shows for a client."""
+    def message_delivery(self, mode: str) -> str:
+        """How a message reaches the host: ``unprompted`` (written between replies) or ``mr`` (held for
+        ``MR``); ``mode`` is the profile's."""
+        return mode
+
+    def accepted_address(self, host: str, port: int) -> tuple[str, int]:
+        """The address and port the Accepted message shows for a client (``port``: the profile's choice)."""
         return host, port
+
+    def power_on_bytes(self, cursor: bytes, spi: bool) -> bytes:
+        """What the module writes when it powers on (``cursor``: the bus's cursor)."""
+        return cursor
+
+    def identity_fields(self, fields: list[str]) -> list[str]:
+        """The comma-separated fields ``I?`` answers (``fields``: the profile's identity)."""
+        return fields
 
     def take(self, client: Client, limit: int) -> bytes | None:
         """``R0`` on the current client: up to ``limit`` buffered bytes, or None for ``-1``."""
@@ -89,10 +102,6 @@ class ESWiFiFault:
         """The bytes after a refused ``S3=<n>`` header the module reads as command lines (none: it took
         them as payload and dropped them)."""
         return b""
-
-    def p_local_ip(self, local_ip: str) -> str:
-        """What ``P?`` shows in its field 1 (the module's own address, as ST's driver reads it)."""
-        return local_ip
 
     def accepted_before_reply(self) -> bool:
         """Whether ``P5=10`` announces the next client (Accepted) before its own reply instead of after it."""
@@ -163,8 +172,19 @@ class ESWiFiFault:
         """Whether ``P6=1`` with ``P1=3`` (TCP-SSL) and nothing configured connects as plain TCP."""
         return False
 
+    # -- the station
+
+    def reports_joined(self, joined: bool) -> bool:
+        """What ``CS`` (and ``C?``'s status) say about the module having joined."""
+        return joined
+
+    def s3_count_taken(self, text: str) -> bool:
+        """Whether ``S3=<text>`` is taken as a count (the data sheet zero-pads it: ``S3=0010``)."""
+        return True
+
 
 _SETTERS = frozenset({"PK", "P1", "P2", "P8"})
+EMPTY_OK = ok_reply()
 
 
 class _NoOk(ESWiFiFault):
@@ -193,9 +213,9 @@ class _NoAcceptedLine(ESWiFiFault):
         return None if text.startswith(ACCEPTED_PREFIX) else text
 
 
-class _AcceptedListenPort(ESWiFiFault):
-    def accepted_address(self, host: str, port: int, local_port: int) -> tuple[str, int]:
-        return host, local_port
+class _AcceptedPortByteSwapped(ESWiFiFault):
+    def accepted_address(self, host: str, port: int) -> tuple[str, int]:
+        return host, ((port & 0xFF) << 8) | (port >> 8)
 
 
 class _NextKeepsClient(ESWiFiFault):
@@ -322,12 +342,41 @@ class _TlsConnectsPlain(ESWiFiFault):
         return True
 
 
+class _SpiUnpromptedMessages(ESWiFiFault):
+    def message_delivery(self, mode: str) -> str:
+        return "unprompted"
+
+
+class _R0NoLeadingCrlf(ESWiFiFault):
+    def reply_out(self, cmd: Command | None, raw: bytes) -> bytes:
+        if cmd is not None and cmd.name == "R0" and raw.startswith(b"\r\n") and raw != EMPTY_OK:
+            return raw[2:]  # the data right away, without the reply's leading CR LF
+        return raw
+
+
+class _EmptyOkEightBytes(ESWiFiFault):
+    def reply_out(self, cmd: Command | None, raw: bytes) -> bytes:
+        return raw[2:] if raw == EMPTY_OK else raw  # \r\nOK\r\n>  without the empty data's CR LF
+
+
+class _CsJoinedAlways(ESWiFiFault):
+    def reports_joined(self, joined: bool) -> bool:
+        return True
+
+
+class _S3ZeroPaddedRefused(ESWiFiFault):
+    def s3_count_taken(self, text: str) -> bool:
+        return not (len(text) > 1 and text.startswith("0"))
+
+
 PROFILES: tuple[FaultSpec[ESWiFiFault], ...] = (
     FaultSpec("no-ok", "PK/P1/P2/P8 settings are answered without the OK line (\\r\\n\\r\\n> )", _NoOk),
     FaultSpec("multi-accept-no-ok", "P5=11 prints its messages and the prompt but no OK", _MultiAcceptNoOk),
     FaultSpec("wrong-prompt", "R0's reply ends with '>' without the space", _WrongPrompt),
     FaultSpec("no-accepted-line", "no [TCP SVR] Accepted message when a client is served", _NoAcceptedLine),
-    FaultSpec("accepted-listen-port", "Accepted shows the listening port, not the peer's", _AcceptedListenPort),
+    FaultSpec(
+        "accepted-port-byte-swapped", "Accepted shows the port with its two bytes swapped", _AcceptedPortByteSwapped
+    ),
     FaultSpec("next-keeps-client", "P5=10 moves on but leaves the current client connected", _NextKeepsClient),
     FaultSpec("wrong-s3-count", "S3 sends n bytes and answers n-1", _WrongS3Count),
     FaultSpec("s3-over-limit-accepted", "S3 above 1460 bytes is sent instead of refused", _S3OverLimit),
@@ -376,6 +425,19 @@ PROFILES: tuple[FaultSpec[ESWiFiFault], ...] = (
     FaultSpec("read-timeout-ignored", "R0 answers at once even when R2 asks it to wait for data", _ReadTimeoutIgnored),
     FaultSpec("read-size-unbounded", "R1 accepts any number, beyond 1460 too", _ReadSizeUnbounded),
     FaultSpec("p0-reports-zero", "a bare P0 always reports socket 0", _P0ReportsZero),
+    FaultSpec(
+        "spi-unprompted-messages",
+        "on SPI, Accepted is written between replies instead of being held for MR",
+        _SpiUnpromptedMessages,
+    ),
+    FaultSpec("r0-no-leading-crlf", "R0's data comes without the reply's leading \\r\\n", _R0NoLeadingCrlf),
+    FaultSpec(
+        "empty-ok-8-bytes",
+        "an empty success is \\r\\nOK\\r\\n>  (8 bytes), not \\r\\n\\r\\nOK\\r\\n> ",
+        _EmptyOkEightBytes,
+    ),
+    FaultSpec("cs-joined-always", "CS answers 1 (joined) also after CD or a failed join", _CsJoinedAlways),
+    FaultSpec("s3-zero-padded-refused", "S3 with a zero-padded count (S3=0010) is refused", _S3ZeroPaddedRefused),
     FaultSpec(
         "tls-connects-plain",
         "P1=3 (TCP-SSL) with nothing configured connects as plain TCP and sends data in clear",

@@ -6,19 +6,19 @@ UART, network operations for the executor). The model is built in layers, one mo
 - ``core.ModelCore``: the profile, the four sockets (``P0=0..3``), the command loop (one command at
   a time, the S3 payload timer), the replies, and the one-value settings (``P0``-``P4``, ``P8``, ``R1``,
   ``R2``, ``S1``, ``S2``, ``PK``) served by one handler from one table;
+- ``wifi.WiFiModel``: the station: ``C1``-``C4``, ``C0`` (join), ``CD`` (leave), ``CS``, ``C?``, ``Z5``;
 - ``servers.ServerModel``: ``P5=1``/``P5=11`` servers, the current client and the backlog, ``P5=10``,
-  ``P5=0``, ``R0``/``S3`` on a server's client;
+  ``P5=0``, ``R0``/``S3`` on a server's client, ``P7`` (the accept loop);
 - ``transport.TransportModel``: the TCP client, UDP, ``S0``/``S1``, ``R2`` waits, ``R?``/``S?``, ``P?``;
-- this module: the entry points and the module's own commands: ``C?`` (the network settings in the
-  field order ST's es_wifi.c reads; field 5 is the module's address), ``CS`` (``1`` joined; ``0`` in
-  the ``not-joined`` state), ``MR`` (``[SOMA][EOMA]``: on UART the messages come unprompted, so none
-  is left to poll) and ``I?`` (the profile's identity line).
+- this module: the entry points (power-on: the cursor) and the module's own commands: ``MR`` (the
+  next held message as ``[SOMA]<message>[EOMA]``, ``[SOMA][EOMA]`` when none waits: on UART the
+  messages come unprompted, so none is held) and ``I?`` (the profile's identity line).
 
 Each layer adds its commands to ``command_table``; which handler answers what is that table, never
 an if/elif chain. Behaviour follows docs/spec/eswifi-transport.md. Faults and conformant variants act
 only through the hooks of ``faults.ESWiFiFault`` (the replies, the messages, the server's decisions,
-what ``P?`` shows, what follows a refused ``S3``); a module not ready yet (not joined) acts only
-through the hooks of ``states.ESWiFiState``.
+what follows a refused ``S3``, ...) or the profile's ``[device]`` keys; a module not ready yet (not
+joined) acts only through the hooks of ``states.ESWiFiState``.
 """
 
 from __future__ import annotations
@@ -40,15 +40,19 @@ from sockconf.emulator.net import (
     NetEvent,
     PeerClosed,
     Received,
+    SerialOut,
     StopListening,
     TimerFired,
 )
 from sockconf.emulator.states import READY_TIMER
-from sockconf.protocol.eswifi import Command
+from sockconf.protocol.eswifi import EOMA, RESET_PROMPT, SOMA, SPI_CURSOR, Command
 from sockconf.protocol.profile import Profile
 
 FAMILY = "eswifi"
 DEFAULT_PROFILE = "ism43362"
+# I? as Arm Mbed's wifi-ism43362 quotes a module's answer (ISM43362Interface.cpp): product ID, firmware,
+# API, stack and RTOS revisions, CPU clock, product name, the fields ST's es_wifi.c (AT_ParseInfo) reads.
+DEFAULT_IDENTITY = "ISM43362-M3G-L44-UART,C3.5.2.5.STM,v3.5.2,v1.4.0.rc1,v8.2.1,120000000,Inventek eS-WiFi"
 
 
 class ESWiFiModel(TransportModel):
@@ -59,22 +63,22 @@ class ESWiFiModel(TransportModel):
 
     def __init__(self, profile: Profile, *args: Any, **kwargs: Any) -> None:
         super().__init__(profile, *args, **kwargs)
-        self.identity = str(self.device.get("identity", "ISM43362-M3G-L44-UART,C3.5.2.5.STM,sockconf emulator"))
+        self.identity = str(self.device.get("identity", DEFAULT_IDENTITY))
+        self.mr_form = str(self.device.get("mr_form", "one-per-mr"))
+        self.mr_empty = str(self.device.get("mr_empty", "markers"))
 
     def command_table(self) -> dict[str, Callable[[Command, list[Action]], None]]:
-        return {
-            **super().command_table(),
-            "CS": self._cs,
-            "MR": self._mr,
-            "I?": self._info,
-            "C?": self._network_settings,
-        }
+        return {**super().command_table(), "MR": self._mr, "I?": self._info}
 
     # ------------------------------------------------------------------ entry points
 
     def power_on(self) -> list[Action]:
-        """What the module does when it starts (the executor calls this once): a state's own timers."""
-        return self.state.power_on()
+        """What the module does when it starts (the executor calls this once): the cursor, and a
+        state's own timers. On SPI the first data phase after reset carries the cursor pre-padded
+        with 0x15 to a whole 16-bit word (Inventek ISM4343 data sheet pp.15-16); on UART it is the
+        prompt alone."""
+        cursor = self.fault.power_on_bytes(SPI_CURSOR if self.spi else RESET_PROMPT, self.spi)
+        return ([SerialOut(cursor)] if cursor else []) + self.state.power_on()
 
     def serial_in(self, data: bytes) -> list[Action]:
         out: list[Action] = []
@@ -135,17 +139,16 @@ class ESWiFiModel(TransportModel):
 
     # ------------------------------------------------------------------ the module
 
-    def _network_settings(self, cmd: Command, out: list[Action]) -> None:
-        # Field order as ST's es_wifi.c and stm32duino's ISM43362 driver parse C?: SSID, password,
-        # security, DHCP, IP version, IP address, mask, gateway, DNS 1, DNS 2, join retries, auto-connect.
-        fields = ["sockconf", "", 4, 1, 0, self.host_ip, "255.0.0.0", "127.0.0.1", "127.0.0.1", "0.0.0.0", 5, 0]
-        self._reply(cmd, out, ",".join(str(f) for f in fields).encode("ascii"))
-
-    def _cs(self, cmd: Command, out: list[Action]) -> None:
-        self._reply(cmd, out, self.state.connection_status())
-
     def _mr(self, cmd: Command, out: list[Action]) -> None:
-        self._reply(cmd, out, b"[SOMA][EOMA]")
+        # One held message per MR (Zephyr's eswifi_spi_read_msg reads only a message that starts right
+        # after [SOMA]), or all of them at once where the profile says so (ESWIFI-SILENT-MR-FORM).
+        count = len(self.held) if self.mr_form == "batched" else min(1, len(self.held))
+        texts = [self.held.popleft() for _ in range(count)]
+        if not texts and self.mr_empty == "markers":
+            texts = [""]  # [SOMA][EOMA]: ST's es_wifi.c and Zephyr's eswifi read it as "no message"
+        data = "".join(f"{SOMA}{text}{EOMA}" for text in texts)
+        self._reply(cmd, out, data.encode("utf-8"))
 
     def _info(self, cmd: Command, out: list[Action]) -> None:
-        self._reply(cmd, out, self.identity.encode("ascii", "replace"))
+        fields = self.fault.identity_fields(self.identity.split(","))
+        self._reply(cmd, out, ",".join(fields).encode("ascii", "replace"))

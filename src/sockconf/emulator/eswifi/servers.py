@@ -1,5 +1,5 @@
 """The eS-WiFi model's TCP servers: ``P5=1`` (single), ``P5=11`` (multi-accept), ``P5=10`` (next client),
-``P5=0`` (stop), and ``R0``/``S3`` on the client a server serves.
+``P5=0`` (stop), ``P7`` (the accept loop), and ``R0``/``S3`` on the client a server serves.
 
 A server has at most one *current* client (the one ``R0``/``S3`` serve, announced by
 ``[TCP SVR] Accepted <ip>:<port>``) and a queue of pending clients in arrival order, at most ``P8``
@@ -7,21 +7,29 @@ long. The runner accepts every connection at once, so the queue lives here (on a
 listener, the host's own listen queue holds them instead); a pending client's bytes stay buffered
 until it becomes current. What happens to a client beyond the backlog is a silent point (the fault
 hooks' ``beyond_backlog``).
+
+``P7`` (ESWIFI-SILENT-P7: only the command names are public, in an ISM43340 header, and ST's es_wifi.c
+uses it): ``P7=1`` starts the accept loop of a running server, ``P7=0`` stops it, ``P7=2`` closes the
+current client, ``P7=3`` takes the next one (closing the current one if any) and announces it. A
+multi-accept server (``P5=11``) has its loop on. The profile's ``p7 = "refused"`` answers every ``P7``
+as an unknown command.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from sockconf.emulator.eswifi.core import ModelCore, number
+from sockconf.emulator.eswifi.core import number
 from sockconf.emulator.eswifi.sockets import Client, ServerMode, Socket
+from sockconf.emulator.eswifi.states import NOT_JOINED_ERROR
+from sockconf.emulator.eswifi.wifi import WiFiModel
 from sockconf.emulator.net import Accepted, AcceptNext, Action, Close, Listen, ListenResult, Send, StopListening
 from sockconf.protocol.eswifi import KILLED, MAX_S3_COUNT, MULTI_ACCEPT_SETUP, WAITING, Command, CommandReader
 from sockconf.protocol.profile import Profile
 
 
-class ServerModel(ModelCore):
+class ServerModel(WiFiModel):
     """The servers of the module's sockets."""
 
     def __init__(self, profile: Profile, *args: Any, **kwargs: Any) -> None:
@@ -31,6 +39,20 @@ class ServerModel(ModelCore):
         self.text_waiting = str(texts.get("waiting", WAITING))
         self.text_killed = str(texts.get("killed", KILLED))
         self.listeners: dict[int, Socket] = {}
+        self.p7 = str(self.device.get("p7", "supported"))
+        # The seed shows the server's texts inside the P5 replies (ESWIFI-SILENT-WAITING-PLACEMENT).
+        self.texts_in_reply = str(self.device.get("waiting_placement", "in-reply")) == "in-reply"
+
+    def command_table(self) -> dict[str, Callable[[Command, list[Action]], None]]:
+        return {**super().command_table(), "P7": self._p7}
+
+    def _texts(self, texts: list[str], out: list[Action]) -> bytes:
+        """The server's texts for a P5 reply: its data, or messages ahead of it (then no data)."""
+        if self.texts_in_reply:
+            return "\r\n".join(texts).encode()
+        for text in texts:
+            self._message(text, out)
+        return b""
 
     def _p5(self, cmd: Command, out: list[Action]) -> None:
         sock = self._sock
@@ -38,9 +60,9 @@ class ServerModel(ModelCore):
         if value == 0:
             had_server = sock.mode is not None
             self._stop(sock, out, close_listener=self.fault.kill_closes_listener())
-            self._reply(cmd, out, self.text_killed.encode() if had_server else b"")
+            self._reply(cmd, out, self._texts([self.text_killed], out) if had_server else b"")
         elif value in (1, 11):
-            refused = self.state.server_refused()
+            refused = self.state.server_refused() or (None if self.on_network else NOT_JOINED_ERROR)
             if refused is not None:
                 self._error(cmd, out, *refused)
             elif sock.mode is not None:
@@ -65,7 +87,7 @@ class ServerModel(ModelCore):
                 # UNCONFIRMED: what P5=10 does without a multi-accept server.
                 self._error(cmd, out, "No multi-accept server", "P5=11 first")
             else:
-                self._next(cmd, sock, out)
+                self._next(cmd, sock, out, [self.text_waiting])
         else:
             self._error(cmd, out, "Invalid server mode", "P5=<0/1/10/11>")
 
@@ -77,7 +99,7 @@ class ServerModel(ModelCore):
         cmd = self.waiting_on[1]
         if event.error is None:
             sock.mode = mode
-            data = f"{self.text_setup}\r\n{self.text_waiting}".encode() if mode is ServerMode.MULTI else b""
+            data = self._texts([self.text_setup, self.text_waiting], out) if mode is ServerMode.MULTI else b""
             self._reply(cmd, out, data)
         else:
             self.listeners.pop(event.key, None)
@@ -92,7 +114,7 @@ class ServerModel(ModelCore):
             out.append(Close(event.key))  # a listener P5=0 left open: nobody serves it
             return
         client = Client(event.key, event.peer_host, event.peer_port)
-        if sock.current is None and not sock.queue:
+        if sock.current is None and not sock.queue and not sock.holding:
             sock.current = client
             self._announce(sock, client, out)
         elif len(sock.queue) < sock.backlog:
@@ -108,13 +130,40 @@ class ServerModel(ModelCore):
             return
         self.conns[event.key] = (sock, client)
 
-    def _next(self, cmd: Command, sock: Socket, out: list[Action]) -> None:
+    def _p7(self, cmd: Command, out: list[Action]) -> None:
+        if self.p7 == "refused":
+            self._error(cmd, out, "Unknown Command", None)
+            return
+        sock = self._sock
+        value = number(cmd.params[0], 0, 3) if len(cmd.params) == 1 else None
+        if value is None:
+            self._error(cmd, out, "Invalid accept loop command", "P7=<0-3>")
+        elif sock.mode is None:
+            self._error(cmd, out, "No server", "P5=1 first")
+        elif value in (0, 1):
+            sock.loop = value == 1
+            self._reply(cmd, out)
+        elif not (sock.loop or sock.mode is ServerMode.MULTI):
+            self._error(cmd, out, "Accept loop not started", "P7=1 first")
+        elif value == 2:
+            self._drop_current(sock, out)
+            sock.holding = True
+            self._reply(cmd, out)
+        else:
+            sock.holding = False
+            self._next(cmd, sock, out, [])
+
+    def _drop_current(self, sock: Socket, out: list[Action]) -> None:
         old = sock.current
         if old is not None:
             if self.fault.closes_current_on_next():
                 self._close(old, out)
             else:
                 sock.detached.append(old)
+        sock.current = None
+
+    def _next(self, cmd: Command, sock: Socket, out: list[Action], texts: list[str]) -> None:
+        self._drop_current(sock, out)
         sock.current = self.fault.next_client(sock.queue) if sock.queue else None
         if sock.current is None and sock.host_queue and sock.listener is not None:
             out.append(AcceptNext(sock.listener))  # the next client comes from the host's queue
@@ -122,7 +171,7 @@ class ServerModel(ModelCore):
         if early:
             assert sock.current is not None
             self._announce(sock, sock.current, out)
-        self._reply(cmd, out, self.text_waiting.encode())
+        self._reply(cmd, out, self._texts(texts, out))
         if sock.current is not None and not early:
             self._announce(sock, sock.current, out)
 
@@ -137,6 +186,7 @@ class ServerModel(ModelCore):
         sock.queue.clear()
         sock.detached.clear()
         sock.mode = None
+        sock.loop = sock.holding = False
         if sock.listener is not None:
             if close_listener:
                 self.listeners.pop(sock.listener, None)

@@ -43,6 +43,8 @@ class Socket:
     read_timeout: int = 0
     write_timeout: int = 0
     mode: ServerMode | None = None  # None: no server
+    loop: bool = False  # P7=1: the server's accept loop (P7=2 closes the current client, P7=3 takes the next)
+    holding: bool = False  # after P7=2: clients wait for P7=3, none becomes current by itself
     starting: ServerMode | None = None  # the mode asked for while the listener is being opened
     listener: int | None = None
     current: Client | None = None

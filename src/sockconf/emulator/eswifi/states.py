@@ -5,9 +5,11 @@ status) answers, the local address ``P?`` shows, and whether a server may start.
 a module joined to an access point.
 
 - ``not-joined``: the module has not joined a network ("Join a network first." in Inventek's TCP
-  server sequence): ``CS`` answers ``0``, ``P?`` shows 0.0.0.0 as the local address, and ``P5=1`` /
-  ``P5=11`` are refused (the module's error text for this is UNCONFIRMED). With a ready-after time
-  the module joins then (no message on the UART: a host learns it from ``CS``).
+  server sequence) and cannot (its access point is out of reach): ``CS`` answers ``0``, ``P?`` shows
+  0.0.0.0 as the local address, ``C0`` fails and ``P5=1`` / ``P5=11`` are refused (the module's error
+  texts for this are UNCONFIRMED). With a ready-after time the access point comes in reach then: a
+  module that auto-connects (the profile's ``joined``) has joined, another one can join with ``C0``
+  (no message on the UART: a host learns it from ``CS``).
 """
 
 from __future__ import annotations
@@ -31,6 +33,10 @@ class ESWiFiState(Readiness):
         """The error (reason, usage) a server start is refused with (None: servers may start)."""
         return None if self.ready else NOT_JOINED_ERROR
 
+    def join_refused(self) -> str | None:
+        """Why ``C0`` cannot join now (None: it can): the access point is out of reach until ready."""
+        return None if self.ready else "access point not found"
+
 
 class _NotJoined(ESWiFiState):
     ready = False
@@ -39,7 +45,8 @@ class _NotJoined(ESWiFiState):
 STATES: list[StateSpec[ESWiFiState]] = [
     StateSpec(
         "not-joined",
-        "not joined to an access point: CS answers 0, P? shows 0.0.0.0, P5=1/P5=11 are refused",
+        "not joined to an access point, which is out of reach: CS answers 0, P? shows 0.0.0.0, C0 fails, "
+        "P5=1/P5=11 are refused",
         _NotJoined,
         ends="joins (CS answers 1)",
     ),

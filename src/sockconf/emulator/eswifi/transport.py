@@ -18,6 +18,7 @@ from typing import Any
 from sockconf.emulator.eswifi.core import number
 from sockconf.emulator.eswifi.servers import ServerModel
 from sockconf.emulator.eswifi.sockets import Client, ServerMode, Socket, UdpEndpoint
+from sockconf.emulator.eswifi.states import NOT_JOINED_ERROR
 from sockconf.emulator.net import (
     Action,
     BindResult,
@@ -52,6 +53,9 @@ class TransportModel(ServerModel):
         self.udp_sender_shown = bool(device.get("udp_sender_in_p", True))
         self.s0_reply = str(device.get("s0_reply", "count"))
         self.tls_unconfigured = str(device.get("tls_unconfigured", "connect-error"))
+        # P? field 1 (sockconf/data/silent/eswifi.toml ESWIFI-SILENT-P-FIELD1).
+        self.p_field1 = str(device.get("p_field1", "client-ip"))
+        self.r0_empty_param = str(device.get("r0_empty_param", "read"))
         self.udp_keys: dict[int, Socket] = {}
         self.connecting: dict[int, Socket] = {}
         self.pending_read: tuple[Socket, Command] | None = None  # an R0 waiting up to R2 for data
@@ -107,7 +111,9 @@ class TransportModel(ServerModel):
         sock = self._sock
         value = number(cmd.params[0], 0, 99) if len(cmd.params) == 1 else None
         if value == 1 and sock.protocol in (1, 2):
-            if self._busy(sock):
+            if not self.on_network:
+                self._error(cmd, out, *NOT_JOINED_ERROR)
+            elif self._busy(sock):
                 self._error(cmd, out, "Socket in use", "P5=0 or P6=0 first")
             else:
                 self._open_udp(cmd, sock, server=True, out=out)
@@ -129,6 +135,8 @@ class TransportModel(ServerModel):
             self._reply(cmd, out)
         elif self._busy(sock):
             self._error(cmd, out, "Socket in use", "P5=0 or P6=0 first")
+        elif not self.on_network:
+            self._error(cmd, out, *NOT_JOINED_ERROR)  # no address to connect from
         elif sock.protocol in (1, 2):
             self._open_udp(cmd, sock, server=False, out=out)
         elif sock.remote_port == 0 or ipaddress.IPv4Address(sock.remote_host).is_unspecified:
@@ -231,6 +239,11 @@ class TransportModel(ServerModel):
         self._run(out)
 
     def _read(self, cmd: Command, out: list[Action]) -> None:
+        if cmd.params == ("",) and self.r0_empty_param == "read":
+            cmd = Command(cmd.name, (), cmd.raw)  # R0= (stm32duino's form) reads as R0
+        if cmd.params:
+            self._error(cmd, out, "Invalid parameter", "R0")
+            return
         sock = self._sock
         if not self._readable(sock) and sock.read_timeout > 0 and self.fault.honours_read_timeout():
             # Nothing to answer yet: wait up to R2 ms for data (later commands wait too).
@@ -285,6 +298,9 @@ class TransportModel(ServerModel):
     def _write(self, cmd: Command, out: list[Action]) -> None:
         sock = self._sock
         s0 = cmd.name == "S0"
+        if not s0 and not self.fault.s3_count_taken(cmd.params[0] if cmd.params else ""):
+            self._error(cmd, out, "Invalid data length", f"S3=<1-{self.max_s3}>\\r<data>")
+            return
         if not s0 and sock.client is None and sock.udp is None:
             self._s3(cmd, out)  # a server's client, or nothing
             return
@@ -310,22 +326,36 @@ class TransportModel(ServerModel):
         reply = b"" if s0 and self.s0_reply == "empty" else str(self.fault.s3_count(count)).encode("ascii")
         self._reply(cmd, out, reply)
 
+    def _p_field1(self, sock: Socket) -> str:
+        """P? field 1: the peer of the socket's TCP connection, 0.0.0.0 while it has none, as ST's
+        es_wifi.c (ES_WIFI_WaitServerConnection: no client iff the reply starts ``0,0.0.0.0,``),
+        stm32duino and Arm's CMSIS-Driver read it; the profile may choose otherwise."""
+        if self.p_field1 == "own-address":
+            return self.address
+        if self.p_field1 == "unset":
+            return "0.0.0.0"
+        if sock.current is not None:
+            return sock.current.host
+        if sock.client is not None and sock.client.connected:
+            return sock.client.host
+        return "0.0.0.0"
+
     def _p_query(self, cmd: Command, out: list[Action]) -> None:
-        # Field order as ST's es_wifi.c parses it: protocol, local IP, local port, remote IP,
-        # remote port, TCP server, UDP server, backlog, accept loop, read mode (meanings partly
-        # UNCONFIRMED). Remote fields show the current client while there is one.
+        # Field order as ST's es_wifi.c parses it: protocol, client IP (see _p_field1), local port,
+        # remote IP, remote port, TCP server, UDP server, backlog, accept loop, read mode (meanings
+        # partly UNCONFIRMED). Remote fields show the current client while there is one.
         sock = self._sock
         remote = self._shown_remote(sock)
         fields = [
             sock.protocol,
-            self.fault.p_local_ip(self.state.local_ip(self.host_ip)),
+            self._p_field1(sock),
             sock.local_port,
             remote[0],
             remote[1],
             int(sock.mode is not None),
-            0,
+            int(sock.udp is not None and sock.udp.server),
             sock.backlog,
-            int(sock.mode is ServerMode.MULTI),
+            int(sock.mode is ServerMode.MULTI or sock.loop),
             0,
         ]
         self._reply(cmd, out, ",".join(str(f) for f in fields).encode("ascii"))

@@ -17,11 +17,6 @@ class _RefusedS3RestAsCommands(ESWiFiFault):
         return payload
 
 
-class _PLocalIpUnset(ESWiFiFault):
-    def p_local_ip(self, local_ip: str) -> str:
-        return "0.0.0.0"
-
-
 class _S3CutShortSendsPartial(ESWiFiFault):
     def sends_cut_short_payload(self) -> bool:
         return True
@@ -72,6 +67,18 @@ class _R0LostWithoutClient(ESWiFiFault):
         return True
 
 
+class _ShortIdentity(ESWiFiFault):
+    def identity_fields(self, fields: list[str]) -> list[str]:
+        # Product ID and firmware, then the product name: no API, stack, RTOS revisions or clock.
+        return [*fields[:2], fields[-1]] if len(fields) > 3 else fields
+
+
+class _PowerOnBanner(ESWiFiFault):
+    def power_on_bytes(self, cursor: bytes, spi: bool) -> bytes:
+        # On UART only: an SPI module's first data phase is the cursor alone (ISM4343 data sheet p.16).
+        return cursor if spi else b"\r\nInventek eS-WiFi ISM43362" + cursor
+
+
 TIMEOUT = "ESWIFI-SILENT-S3-PAYLOAD-TIMEOUT"
 REFUSED = "ESWIFI-SILENT-REFUSED-S3-REST"
 P_FIELD1 = "ESWIFI-SILENT-P-FIELD1"
@@ -83,6 +90,17 @@ PK_UNIT = "ESWIFI-SILENT-PK-UNIT"
 R0_NO_CLIENT = "ESWIFI-SILENT-R0-NO-CLIENT"
 ERROR_TEXTS = "ESWIFI-SILENT-ERROR-TEXTS"
 PLACE = "ESWIFI-SILENT-MESSAGE-PLACE"
+ACCEPTED_PORT = "ESWIFI-SILENT-ACCEPTED-PORT"
+JOIN_REPLY = "ESWIFI-SILENT-JOIN-REPLY"
+JOIN_WHEN_JOINED = "ESWIFI-SILENT-JOIN-WHEN-JOINED"
+C_FIELDS = "ESWIFI-SILENT-C-FIELDS"
+I_FIELDS = "ESWIFI-SILENT-I-FIELDS"
+MR_FORM = "ESWIFI-SILENT-MR-FORM"
+MR_EMPTY = "ESWIFI-SILENT-MR-EMPTY"
+CURSOR = "ESWIFI-SILENT-CURSOR"
+P7 = "ESWIFI-SILENT-P7"
+R0_EMPTY_PARAM = "ESWIFI-SILENT-R0-EMPTY-PARAM"
+WAITING_PLACE = "ESWIFI-SILENT-WAITING-PLACEMENT"
 
 SINGLE: tuple[VariantSpec, ...] = (
     VariantSpec(
@@ -117,9 +135,15 @@ SINGLE: tuple[VariantSpec, ...] = (
     ),
     VariantSpec(
         "p-field1-unset",
-        "P? field 1 shows 0.0.0.0, not the module's address (C? still reports it)",
+        "P? field 1 always shows 0.0.0.0, with a client too (ST's es_wifi.c then never sees a client)",
         {P_FIELD1: "unset"},
-        hooks=(_PLocalIpUnset,),
+        overrides={"p_field1": "unset"},
+    ),
+    VariantSpec(
+        "p-field1-own-address",
+        "P? field 1 always shows the module's own address (ST's es_wifi.c then sees a client at once)",
+        {P_FIELD1: "own-address"},
+        overrides={"p_field1": "own-address"},
     ),
     VariantSpec(
         "waiting-unicode-ellipsis",
@@ -161,10 +185,77 @@ SINGLE: tuple[VariantSpec, ...] = (
         hooks=(_R0LostWithoutClient,),
     ),
     VariantSpec(
-        "lost-without-ok",
-        "R0/S3 answer -1 in the error style (\\r\\n-1\\r\\n> , no OK)",
-        {LOST_TAIL: "without-ok"},
-        overrides={"lost_reply_ok": False},
+        "lost-with-ok",
+        "R0/S3 answer -1 followed by OK, as the seed shows it (\\r\\n-1\\r\\nOK\\r\\n> ; hosts read it as data)",
+        {LOST_TAIL: "with-ok"},
+        overrides={"lost_reply_ok": True},
+    ),
+    VariantSpec(
+        "accepted-client-port",
+        "Accepted names the client's source port, as the seed's module does (not the server's own port)",
+        {ACCEPTED_PORT: "client-port"},
+        overrides={"accepted_port": "client-port"},
+    ),
+    VariantSpec(
+        "join-bare-ok",
+        "C0 answers OK with no [JOIN   ] line (Zephyr's eswifi then never learns its address)",
+        {JOIN_REPLY: "bare-ok"},
+        overrides={"join_reply": "bare-ok"},
+    ),
+    VariantSpec(
+        "join-when-joined-rejoins",
+        "C0 on a module that has joined leaves and joins again (OK), not 'Already connected!'",
+        {JOIN_WHEN_JOINED: "rejoin"},
+        overrides={"join_when_joined": "rejoin"},
+    ),
+    VariantSpec(
+        "c-field1-empty",
+        "C? leaves field 1 empty when no passphrase is set (Mbed's strtok then reads the mask as the address)",
+        {C_FIELDS: "empty"},
+        overrides={"c_field1": "empty"},
+    ),
+    VariantSpec(
+        "short-identity",
+        "I? answers product ID, firmware and product name only (3 fields, not 7)",
+        {I_FIELDS: "short"},
+        hooks=(_ShortIdentity,),
+    ),
+    VariantSpec(
+        "mr-batched",
+        "MR answers every held message at once, one [SOMA]...[EOMA] block each",
+        {MR_FORM: "batched"},
+        overrides={"mr_form": "batched"},
+    ),
+    VariantSpec(
+        "mr-empty-without-markers",
+        "MR with no message held answers empty data, not [SOMA][EOMA]",
+        {MR_EMPTY: "no-markers"},
+        overrides={"mr_empty": "no-markers"},
+    ),
+    VariantSpec(
+        "power-on-banner",
+        "a UART module writes a banner line before its cursor at power-on",
+        {CURSOR: "banner"},
+        hooks=(_PowerOnBanner,),
+    ),
+    VariantSpec(
+        "p7-refused",
+        "P7 (the accept loop) is answered as an unknown command",
+        {P7: "refused"},
+        overrides={"p7": "refused"},
+    ),
+    VariantSpec(
+        "r0-empty-param-refused",
+        "R0= (an empty parameter, stm32duino's form) is refused with the error form",
+        {R0_EMPTY_PARAM: "refused"},
+        overrides={"r0_empty_param": "refused"},
+    ),
+    VariantSpec(
+        "waiting-as-messages",
+        "the server's Multi-Accept Setup, Waiting and Killed texts come as messages (unprompted on UART, "
+        "through MR on SPI), not in the P5 reply",
+        {WAITING_PLACE: "messages"},
+        overrides={"waiting_placement": "messages"},
     ),
     VariantSpec(
         "accepted-before-reply",
@@ -201,6 +292,7 @@ SINGLE: tuple[VariantSpec, ...] = (
 
 # Left out of all-different: each takes a second choice on a point where all-different takes the one named.
 _NOT_IN_ALL_DIFFERENT = (
+    "p-field1-unset",  # P? field 1 as the module's own address (p-field1-own-address) is taken
     "s3-timeout-short",  # the longer payload timeout (s3-timeout-long) is taken
     "s3-cut-short-silent",  # the cut-short payload sent as far as it came (s3-timeout-sends-partial) is taken
     "waiting-other-wording",  # the ellipsis wording (waiting-unicode-ellipsis) is taken
@@ -213,7 +305,8 @@ VARIANTS: tuple[VariantSpec, ...] = (
     all_different(
         "all-different",
         "every non-default choice at once (of two on one point: the longer payload timeout, the cut-short "
-        "payload sent as far as it came, the ellipsis wording, a client beyond the backlog left pending)",
+        "payload sent as far as it came, the ellipsis wording, a client beyond the backlog left pending, "
+        "P? field 1 as the module's own address)",
         [v for v in SINGLE if v.name not in _NOT_IN_ALL_DIFFERENT],
     ),
 )

@@ -1,11 +1,15 @@
 """eS-WiFi host session: the suite's side of the AT link, over any driver.
 
 It sends commands, reads everything the module says with the binary-safe ``ReplyReader``, keeps
-unprompted messages (``[TCP SVR] Accepted …``) in their own inbox, and waits for each expected
-reply until a deadline (never a fixed sleep). Replies are compared with ``Expect`` templates over
-the codec's events (``Reply(data=b"1", ok=True)``); a mismatch raises ``ConformanceFailure`` with
-the requirement, every acceptable alternative, what arrived (decoded and as bytes), a field diff
-and the last bytes from the module. Bytes outside any reply fail the case at once.
+the module's messages (``[TCP SVR] Accepted …``) in their own inbox, and waits for each expected
+reply until a deadline (never a fixed sleep). Where the profile says the module holds its messages
+for ``MR`` (``[device] async_messages = "mr"``: an SPI-attached module, which speaks only when its
+host clocks a reply), a wait for a message polls ``MR`` every ``mr_poll`` seconds until the message
+or the same deadline, and a message written between replies is a failure of the case that checks it.
+Replies are compared with ``Expect`` templates over the codec's events (``Reply(data=b"1", ok=True)``);
+a mismatch raises ``ConformanceFailure`` with the requirement, every acceptable alternative, what arrived
+(decoded and as bytes), a field diff and the last bytes from the module. Bytes outside any reply fail
+the case at once.
 """
 
 from __future__ import annotations
@@ -21,8 +25,10 @@ from sockconf.drivers.base import Driver
 from sockconf.harness.expect import ANY, Check, ConformanceFailure, Expect, NoAnswer, show_bytes
 from sockconf.protocol.eswifi import (
     ACCEPTED_PREFIX,
+    EOMA,
     KILLED,
     MULTI_ACCEPT_SETUP,
+    SOMA,
     WAITING,
     AsyncMessage,
     ErrorReply,
@@ -30,12 +36,17 @@ from sockconf.protocol.eswifi import (
     Reply,
     ReplyReader,
     command,
+    mr_messages,
     s3,
 )
 from sockconf.protocol.profile import Profile
 
 LOST = b"-1"
 C_ADDRESS_FIELD = 5  # C?: SSID, password, security, DHCP, IP version, IP address, ...
+MR_POLL = 0.05  # s between two MR polls, unless the profile says ([device] mr_poll)
+# Most MR polls that empty the module's queue at a case's start: more held messages than this is a
+# module whose queue never empties (its MR keeps answering messages).
+MR_DRAIN = 32
 
 # Expected forms, shared by the cases.
 ANY_REPLY = (Expect(Reply), Expect(ErrorReply))
@@ -93,6 +104,13 @@ class ESWiFiSession:
         self._arrivals = itertools.count()
         self.arrival: dict[int, int] = {}
         self.requirement = ""
+        spi = str(profile.get("bus", "uart")) == "spi"
+        # The module holds its messages for MR (an SPI module) instead of writing them unprompted.
+        self.held_for_mr = str(profile.get("async_messages", "mr" if spi else "unprompted")) == "mr"
+        self.mr_poll = float(profile.get("mr_poll", MR_POLL))
+        self.stray: set[int] = set()  # ids of messages a module that holds them for MR wrote unprompted
+        self.via_mr: set[int] = set()  # ids of messages an MR reply carried
+        self.seen: set[tuple[str, str]] = set()  # silent-point choices recorded in this case
         self.sockets = int(profile.get("sockets", 4))
         self.read_size = int(profile.get("read_packet_size", 1460))
         self.max_s3 = int(profile.get("max_s3", 1460))
@@ -192,6 +210,8 @@ class ESWiFiSession:
             self.driver.trace.record(NOTE, text=f"← {event.describe()}")
             if isinstance(event, AsyncMessage):
                 self.messages.append(event)
+                if self.held_for_mr:
+                    self.stray.add(id(event))
             else:
                 self.replies.append(event)
 
@@ -289,35 +309,160 @@ class ESWiFiSession:
 
     # ------------------------------------------------------------------ messages
 
-    def accepted(self, host: str, port: int, requirement: str = "", within: float | None = None) -> AsyncMessage:
-        """The next ``[TCP SVR] Accepted`` message; it must name ``host:port``."""
+    def observe_once(self, point: str, choice: str, detail: str = "") -> None:
+        """Record the DUT's choice on a silent point, once per case and choice."""
+        if (point, choice) not in self.seen:
+            self.seen.add((point, choice))
+            self.on_observed(point, choice, detail)
+
+    def poll_mr(self, requirement: str = "", record: bool = True) -> list[AsyncMessage]:
+        """One ``MR``: the messages its reply carries (``[SOMA]<message>[EOMA]`` each), now in the inbox.
+        Its form is recorded (ESWIFI-SILENT-MR-EMPTY, -MR-FORM) unless ``record`` is False."""
+        req = (
+            requirement or "MR is answered with OK and its messages as [SOMA]<message>[EOMA] (ISM4343 data sheet p.17)"
+        )
+        self.command("MR")
+        reply = self.reply(ok_with(), requirement=req)
+        assert isinstance(reply, Reply)
+        texts = mr_messages(reply.data)
+        if texts is None:
+            self.fail(
+                req,
+                [f"{SOMA}<message>{EOMA} (one block per message), {SOMA}{EOMA} when none is held"],
+                [describe_event(reply)],
+                ["the data is not [SOMA]...[EOMA] blocks"],
+            )
+        assert texts is not None
+        if not record:
+            pass
+        elif not texts:
+            choice = "markers" if reply.data else "no-markers"
+            self.observe_once("ESWIFI-SILENT-MR-EMPTY", choice, "" if reply.data else "MR with nothing held: no data")
+        elif len(texts) > 1:
+            self.observe_once("ESWIFI-SILENT-MR-FORM", "batched", f"one MR answered {len(texts)} messages")
+        found = []
+        for text in texts:
+            raw = reply.raw if len(texts) == 1 else f"{SOMA}{text}{EOMA}".encode("utf-8", "backslashreplace")
+            message = AsyncMessage(text, raw=raw)
+            self.arrival[id(message)] = self.arrival.get(id(reply), next(self._arrivals))
+            self.via_mr.add(id(message))
+            self.messages.append(message)
+            found.append(message)
+        return found
+
+    def _await_messages(self, deadline: float, requirement: str) -> None:
+        """Wait for the module to say more, until ``deadline``: one MR and then up to the poll period
+        (a module that holds its messages), or whatever arrives (one that writes them unprompted)."""
+        if not self.held_for_mr:
+            self._pump(deadline)
+            return
+        if self.poll_mr(requirement):
+            return
+        self._pump(min(deadline, time.monotonic() + self.mr_poll))
+
+    def poll_messages(self, requirement: str = "", record: bool = True) -> None:
+        """Take in every message the module has for the host now, without waiting for more."""
+        self.pump_available()
+        if not self.held_for_mr:
+            return
+        for _ in range(MR_DRAIN):
+            if not self.poll_mr(requirement, record):
+                return
+        self.fail(
+            requirement or "MR empties the module's queue of messages",
+            [f"{SOMA}{EOMA} after at most {MR_DRAIN} MR"],
+            [f"{MR_DRAIN} MR replies each with a message"],
+            ["the module's messages never run out"],
+        )
+
+    def _check_delivered(self, message: AsyncMessage, requirement: str) -> None:
+        """A module that holds its messages for MR must not write one between replies."""
+        if id(message) in self.stray:
+            self.fail(
+                requirement,
+                [
+                    f"the message in an MR reply, {SOMA}{message.text}{EOMA}: an SPI module speaks only when its "
+                    "host clocks a reply, and holds its messages for MR (ISM4343 data sheet p.17)"
+                ],
+                [describe_event(message)],
+                ["the message was written between replies, unprompted"],
+            )
+
+    def accepted(
+        self,
+        host: str,
+        port: int,
+        requirement: str = "",
+        within: float | None = None,
+        server_port: int | None = None,
+    ) -> AsyncMessage:
+        """The next ``[TCP SVR] Accepted`` message; it must name ``host`` and ``port`` (the client's
+        source port) or ``server_port`` (the server's own port): which one is a silent point, recorded."""
         timeout = self.deadlines[1] if within is None else within
         deadline = time.monotonic() + timeout
-        expected = f"{self.texts.accepted}{host}:{port}"
+        ports = [port] if server_port is None else [server_port, port]
+        expected = " or ".join(f"{self.texts.accepted}{host}:{p}" for p in ports)
         while True:
             for i, msg in enumerate(self.messages):
                 if msg.text.startswith(self.texts.accepted):
                     del self.messages[i]
+                    self._check_delivered(msg, requirement)
                     got = msg.accepted
-                    if got == (host, port):
+                    if got is not None and got[0] == host and got[1] in ports:
+                        if server_port is not None:
+                            choice = "local-port" if got[1] == server_port else "client-port"
+                            self.observe_once("ESWIFI-SILENT-ACCEPTED-PORT", choice, f"Accepted named port {got[1]}")
                         return msg
                     diff = (
                         [f"not an <ip>:<port> after {self.texts.accepted!r}"]
                         if got is None
                         else [
                             f"{name}: expected {want}, got {have}"
-                            for name, want, have in (("ip", host, got[0]), ("port", port, got[1]))
-                            if want != have
+                            for name, want, have in (
+                                ("ip", host, got[0]),
+                                ("port", " or ".join(str(p) for p in ports), got[1]),
+                            )
+                            if (have != want if name == "ip" else have not in ports)
                         ]
                     )
                     self.fail(requirement, [repr(expected)], [describe_event(msg)], diff)
             if time.monotonic() >= deadline:
                 others = [describe_event(m) for m in self.messages]
                 self.fail(requirement, [repr(expected)], others, [f"no Accepted message within {timeout:g} s"])
-            self._pump(deadline)
+            self._await_messages(deadline, requirement)
+
+    def accepted_each(self, clients: list[tuple[str, int, int]], requirement: str) -> list[AsyncMessage]:
+        """An Accepted message for each of ``clients`` (host, source port, server port), in any order: the
+        clients of different servers arrive at once, and which is announced first is the module's business."""
+        deadline = time.monotonic() + self.deadlines[1]
+        waiting = list(clients)
+        found: list[AsyncMessage] = []
+        while waiting:
+            for msg in [m for m in self.messages if m.text.startswith(self.texts.accepted)]:
+                got = msg.accepted
+                match = next((c for c in waiting if got is not None and got[0] == c[0] and got[1] in c[1:]), None)
+                if match is None:
+                    continue
+                self.messages.remove(msg)
+                self._check_delivered(msg, requirement)
+                choice = "local-port" if got is not None and got[1] == match[2] else "client-port"
+                self.observe_once("ESWIFI-SILENT-ACCEPTED-PORT", choice, f"Accepted named port {match[2]}")
+                waiting.remove(match)
+                found.append(msg)
+            if not waiting:
+                break
+            if time.monotonic() >= deadline:
+                self.fail(
+                    requirement,
+                    [f"{self.texts.accepted}{h}:{p} or :{s}" for h, p, s in waiting],
+                    [describe_event(m) for m in self.messages] or ["no more Accepted messages"],
+                    [f"{len(waiting)} client(s) not announced within {self.deadlines[1]:g} s"],
+                )
+            self._await_messages(deadline, requirement)
+        return found
 
     def no_accepted(self, within: float, requirement: str) -> None:
-        """Watch the line for ``within`` seconds: no Accepted message may arrive (an absence check)."""
+        """Watch the module for ``within`` seconds: no Accepted message may arrive (an absence check)."""
         deadline = time.monotonic() + within
         while True:
             stray = [m for m in self.messages if m.text.startswith(self.texts.accepted)]
@@ -330,7 +475,7 @@ class ESWiFiSession:
                 )
             if time.monotonic() >= deadline:
                 return
-            self._pump(deadline)
+            self._await_messages(deadline, requirement)
 
     def watch(self, within: float) -> None:
         """Take in what the module says for up to ``within`` seconds (returns early once it said something)."""
@@ -382,6 +527,25 @@ class ESWiFiSession:
         self.replies.clear()
         self.messages.clear()
         self.arrival.clear()
+        self.stray.clear()
+        self.via_mr.clear()
+
+    def settle_start(self, quiet: float, within: float) -> bytes:
+        """Read until the module has been quiet for ``quiet`` s (at most ``within`` s): what it said, forgotten.
+
+        For the start of a session: a module that has just powered on writes its cursor (and a UART
+        module may write more), which is no reply to anything the suite sends."""
+        deadline = time.monotonic() + within
+        heard = bytearray()
+        while (now := time.monotonic()) < deadline:
+            data = self.driver.read(min(deadline, now + quiet))
+            if not data:
+                break
+            heard += data
+        self.reader.reset()
+        self.replies.clear()
+        self.messages.clear()
+        return bytes(heard)
 
     def reset(self) -> None:
         """Stop server and client on every socket (``P5=0``, ``P6=0``), restore changed settings, select socket 0."""
@@ -405,8 +569,15 @@ class ESWiFiSession:
         self.changed.clear()
         self.selected = None
         self.select(0, requirement="before each case, P0=0 is answered with OK")
+        if self.held_for_mr:
+            # Messages the module still holds from before (the previous case's, or P5=0's) are no
+            # news of this case: MR until none is left.
+            self.poll_messages("before each case, MR empties the module's queue of messages", record=False)
         self.replies.clear()
         self.messages.clear()
+        self.stray.clear()
+        self.via_mr.clear()
+        self.seen.clear()
 
     def module_address(self) -> str | None:
         """The module's IPv4 address from ``C?`` (network settings), if it shows one.

@@ -17,14 +17,18 @@ from sockconf.protocol.eswifi.commands import (
 )
 from sockconf.protocol.eswifi.messages import (
     ACCEPTED_PREFIX,
+    EOMA,
     KILLED,
     MULTI_ACCEPT_SETUP,
+    SOMA,
     WAITING,
     accepted_line,
+    mr_messages,
     parse_accepted,
 )
 from sockconf.protocol.eswifi.replies import (
     RESET_PROMPT,
+    SPI_CURSOR,
     TERMINATOR,
     AsyncMessage,
     ErrorReply,
@@ -43,10 +47,13 @@ from sockconf.protocol.eswifi.replies import (
 
 __all__ = [
     "ACCEPTED_PREFIX",
+    "EOMA",
     "KILLED",
     "MAX_S3_COUNT",
     "MULTI_ACCEPT_SETUP",
     "RESET_PROMPT",
+    "SOMA",
+    "SPI_CURSOR",
     "TERMINATOR",
     "WAITING",
     "AsyncMessage",
@@ -67,6 +74,7 @@ __all__ = [
     "command",
     "error_reply",
     "lost_reply",
+    "mr_messages",
     "ok_reply",
     "parse_accepted",
     "s0",

@@ -116,7 +116,9 @@ class CommandReader:
 
     A line ends at ``\\r``; one ``\\n`` right after that ``\\r`` is tolerated and dropped (it belongs
     to no event). After ``S3=<n>\\r`` the next ``n`` bytes are payload whatever they are, so a
-    ``\\n`` there is payload too (hosts send the data right after the CR). A line with no ``\\r``
+    ``\\n`` there is payload too (hosts send the data right after the CR); one ``\\n`` right after
+    the payload is dropped the same way (the pad an SPI host's bus layer adds to an odd-length write,
+    inside the same command phase: Inventek ISM4343 data sheet p.15). A line with no ``\\r``
     within ``MAX_LINE`` bytes is reported in ``BadLine`` pieces of ``MAX_LINE`` bytes, the last one
     ending at the next ``\\r``, which resynchronises. The name is case-sensitive: only ``S3``
     (not ``s3``) takes a payload.
@@ -184,6 +186,7 @@ class CommandReader:
                 return False
             payload = self._take(count)
             self._s3 = None
+            self._after_cr = True  # a pad \n may follow the payload, as after a line's CR
             out.append(Command(name, (count_text,) if count_text else (), line_raw + payload, payload))
             return True
         if self._after_cr:

@@ -5,7 +5,7 @@ Wire forms, as this project fixes them:
 - success ``\\r\\n`` + data + ``\\r\\nOK\\r\\n> `` (no data: ``\\r\\n\\r\\nOK\\r\\n> ``);
 - error ``\\r\\nERROR: <reason>\\r\\nUsage: <syntax>\\r\\n> `` (the Usage line may be absent), no OK;
 - lost connection (R0/S3) ``\\r\\n-1\\r\\nOK\\r\\n> `` or, error-style, ``\\r\\n-1\\r\\n> ``;
-- the prompt after a reset ``\\r\\n> ``;
+- the prompt after a reset ``\\r\\n> `` (an SPI module's pre-padded: ``\\x15\\x15\\r\\n> ``);
 - an unprompted message ``[...]\\r\\n``, possibly with one ``\\r\\n`` in front.
 
 ``ReplyReader.feed`` turns module bytes, in any chunking, into events; it never raises on wire
@@ -26,6 +26,9 @@ CRLF = b"\r\n"
 TERMINATOR = b"\r\nOK\r\n> "
 PROMPT_TAIL = b"\r\n> "
 RESET_PROMPT = b"\r\n> "
+# The cursor an SPI module offers after reset: the prompt pre-padded with two 0x15 to whole 16-bit
+# words (Inventek ISM4343 data sheet p.16, "15 15 0A 0D 20 3E" as clocked, low byte first).
+SPI_CURSOR = b"\x15\x15" + RESET_PROMPT
 LOST = b"-1"
 # Longest unprompted message or garbage run looked at before giving up on it.
 MAX_LINE = 512
@@ -73,11 +76,14 @@ def lost_reply(with_ok: bool = True) -> bytes:
 
 
 def async_line(text: str, *, leading_crlf: bool = False) -> bytes:
-    """An unprompted message line: ``text`` + ``\\r\\n`` (``\\r\\n`` in front too if asked).
+    """An unprompted message line: ``text`` + ``\\r\\n`` (``\\r\\n`` in front too if asked), UTF-8.
 
-    ``text`` must start with ``[`` (that is how a host tells it from a reply).
+    ``text`` must start with ``[`` (that is how a host tells it from a reply). It may hold characters
+    beyond ASCII (the seed prints an ellipsis character), which go out as UTF-8.
     """
-    raw = _line_bytes(text, "message")
+    raw = text.encode("utf-8")
+    if b"\r" in raw or b"\n" in raw:
+        raise ValueError(f"message must be a single line: {text!r}")
     if not raw.startswith(b"["):
         raise ValueError(f"an unprompted message starts with '[': {text!r}")
     return (CRLF if leading_crlf else b"") + raw + CRLF
@@ -368,7 +374,7 @@ class ReplyReader:
         end = buf.find(CRLF, start + 1, bound)
         if end >= 0:
             raw = self._consume(end + len(CRLF))
-            out.append(AsyncMessage(_text(raw[start:end]), raw=raw))
+            out.append(AsyncMessage(raw[start:end].decode("utf-8", "backslashreplace"), raw=raw))
             return True
         if len(buf) >= bound:
             return self._garbage(out, final)

@@ -15,7 +15,7 @@ from sockconf.data.vectors.eswifi import ESWIFI_SEED_BACKLOG, ESWIFI_SEED_KEEPAL
 from sockconf.harness.eswifi import LOST, LOST_WITH_OK, LOST_WITHOUT_OK, ESWiFiSession, first_difference, ok_with
 from sockconf.harness.expect import Check, ConformanceFailure, show_bytes
 from sockconf.harness.peer import Peer, TcpClient
-from sockconf.protocol.eswifi import Reply
+from sockconf.protocol.eswifi import AsyncMessage, Reply
 
 MULTI = 11  # P5=11: multi-accept server
 SINGLE = 1  # P5=1: single-connection server
@@ -54,9 +54,11 @@ def open_server(
     start(eswifi, mode)
 
 
-def accepted(eswifi: ESWiFiSession, client: TcpClient, requirement: str = "") -> None:
-    req = requirement or "the served client is announced by [TCP SVR] Accepted <its ip>:<its source port>"
-    eswifi.accepted(client.local[0], client.local[1], requirement=req)
+def accepted(eswifi: ESWiFiSession, client: TcpClient, requirement: str = "") -> AsyncMessage:
+    """The client's Accepted message: its IP, and the server's own port (ISM43362 firmware) or the
+    client's source port (the seed's module), recorded (ESWIFI-SILENT-ACCEPTED-PORT)."""
+    req = requirement or "the served client is announced by [TCP SVR] Accepted <its ip>:<port>"
+    return eswifi.accepted(client.local[0], client.local[1], requirement=req, server_port=client.remote[1])
 
 
 def accept(eswifi: ESWiFiSession, peer: Peer, port: int, source_port: int = 0, requirement: str = "") -> TcpClient:
@@ -119,7 +121,7 @@ def next_client(eswifi: ESWiFiSession, requirement: str = "", another: bool = Fa
     """P5=10 → OK. ``another``: a client waits, so its Accepted follows; whether it may come before
     the reply is a silent point (ESWIFI-SILENT-MESSAGE-PLACE), recorded."""
     reply = eswifi.ok("P5", 10, requirement=requirement or "precondition: P5=10 (next client) is answered with OK")
-    if another:
+    if another and not eswifi.held_for_mr:  # a module that holds its messages places none between replies
         eswifi.pump_available()
         early = [
             m for m in eswifi.messages if m.text.startswith(eswifi.texts.accepted) and eswifi.came_before(m, reply)
@@ -207,8 +209,27 @@ def abort(client: TcpClient) -> None:
 
 
 def seed_text(eswifi: ESWiFiSession, reply: Reply, texts: list[str], requirement: str) -> None:
-    """The reply's data should be the given message lines; their wording is a silent point (recorded)."""
+    """The reply's data should be the given message lines; their wording is a silent point (recorded), and
+    so is their place: a module may send them as messages instead, with no data in the reply
+    (ESWIFI-SILENT-WAITING-PLACEMENT)."""
     expected = "\r\n".join(texts).encode()
+    if not reply.data:
+        eswifi.poll_messages(requirement)
+        found = [m for m in eswifi.messages if not m.text.startswith(eswifi.texts.accepted)]
+        if len(found) < len(texts):
+            eswifi.fail(
+                requirement,
+                [f"the reply's data {expected!r}", f"(UNCONFIRMED) {len(texts)} message(s) and no data"],
+                [f"no data, {len(found)} message(s): {[m.text for m in found]}"],
+                ["the server's texts are missing"],
+            )
+        for message in found[: len(texts)]:
+            eswifi.messages.remove(message)
+        eswifi.observe_once("ESWIFI-SILENT-WAITING-PLACEMENT", "messages", "the texts came as messages")
+        got = "\r\n".join(m.text for m in found[: len(texts)]).encode()
+        reply = Reply(got, True, raw=reply.raw)
+    else:
+        eswifi.observe_once("ESWIFI-SILENT-WAITING-PLACEMENT", "in-reply")
     if reply.data == expected:
         choice, detail = "dots", ""
     elif reply.data == expected.replace(b"...", "\u2026".encode()):

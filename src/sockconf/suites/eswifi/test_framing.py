@@ -39,6 +39,7 @@ from sockconf.harness.expect import ANY, ConformanceFailure, NoAnswer, show_byte
 from sockconf.harness.peer import Peer, TcpClient
 from sockconf.protocol.eswifi import ErrorReply, Reply
 from sockconf.suites.eswifi.exchange import accept, open_server, write
+from sockconf.suites.eswifi.transport import nothing_more
 
 PORT = ESWIFI_SEED_PORT
 NEG = "negative"
@@ -256,3 +257,40 @@ def test_s3_payload_in_two_writes(eswifi: ESWiFiSession, peer: Peer) -> None:
     got = client.recv_exactly(len(payload), within=eswifi.deadlines[1], requirement=eswifi.requirement)
     if got != payload:
         eswifi.fail(eswifi.requirement, [show_bytes(payload)], [show_bytes(got)], ["the client received other bytes"])
+
+
+@case(
+    "ESWIFI-FRAMING-07",
+    "a \\n after a command's \\r (Mbed's delimiter, an SPI host's pad) draws no reply of its own, nor does the "
+    "\\n an SPI host pads an odd-length S3 payload with (UNCONFIRMED on UART)",
+    kind=NEG,
+    verifies=("ESWIFI-SPEC-COMMAND", "ESWIFI-SPEC-SPI-FRAMING"),
+)
+def test_line_feed_after_a_command_or_a_payload(eswifi: ESWiFiSession, peer: Peer) -> None:
+    eswifi.send(b"P0=2\r\n", "P0=2 ended by CR LF")
+    eswifi.reply(ok_with(b""), requirement="P0=2\\r\\n is answered once, with OK (the \\n is tolerated)")
+    eswifi.send(b"P0\r\n", "P0 ended by CR LF")
+    eswifi.reply(ok_with(b"2"), requirement="P0\\r\\n is answered once, with the selected socket (2)")
+    eswifi.selected = 2
+    open_server(eswifi, PORT, socket_number=2)
+    client = accept(eswifi, peer, PORT)
+    payload = b"odd"
+    eswifi.send(b"S3=0003\r" + payload + b"\n", "S3=0003 + 3 byte(s) and the SPI pad \\n")
+    eswifi.reply(ok_with(b"3"), requirement="an odd-length S3 payload followed by its pad \\n is answered 3")
+    eswifi.command("P0")
+    requirement = "the pad \\n after an S3 payload is dropped: the next command (P0) is answered normally"
+    reply = eswifi.reply(ok_with(b"2"), AN_ERROR, requirement=requirement)
+    if isinstance(reply, ErrorReply):
+        if str(eswifi.profile.get("bus", "uart")) == "spi":
+            eswifi.fail(
+                requirement,
+                ["P0 answered 2: on SPI the pad belongs to the S3 command phase (ISM4343 data sheet p.15)"],
+                [reply.describe()],
+                ["the pad \\n was read as the start of the next command"],
+            )
+        eswifi.on_unconfirmed(requirement, "on UART, a \\n after an S3 payload ran into the next command")
+        eswifi.resync(1)
+    got = client.recv_exactly(len(payload), within=eswifi.deadlines[1], requirement=requirement)
+    if got != payload:
+        eswifi.fail(requirement, [show_bytes(payload)], [show_bytes(got)], ["the client received other bytes"])
+    nothing_more(eswifi, client, "the pad \\n never reaches the client")

@@ -211,23 +211,39 @@ def test_start_multi_accept(eswifi: ESWiFiSession, peer: Peer, socket_number: in
 
 @case(
     "ESWIFI-MA-06",
-    "a connecting client is announced unprompted by [TCP SVR] Accepted <its ip>:<its source port>",
+    "a connecting client is announced by [TCP SVR] Accepted <its ip>:<port>: unprompted on UART, in an MR reply "
+    "([SOMA]...[EOMA]) on a module that holds its messages (SPI); the port is the server's own or the client's "
+    "(UNCONFIRMED, recorded)",
     verifies=(
         "ESWIFI-SEED-SEQ-ACCEPT-1",
         "ESWIFI-SEED-SEQ-ACCEPT-2",
         "ESWIFI-SEED-FUNC-ACCEPT",
         "ESWIFI-SPEC-ASYNC",
         "ESWIFI-SPEC-ACCEPTED",
+        "ESWIFI-SPEC-MR",
+        "ESWIFI-SPEC-SPI-MESSAGES",
     ),
 )
 @pytest.mark.parametrize("socket_number", [0, 2], ids=["P0=0", "P0=2"])
 def test_accept(eswifi: ESWiFiSession, peer: Peer, socket_number: int) -> None:
     open_server(eswifi, PORT, socket_number=socket_number)
+    if eswifi.held_for_mr:
+        # Before any client: nothing is held, and MR says so (its form recorded: ESWIFI-SILENT-MR-EMPTY).
+        early = eswifi.poll_mr("MR before any client is answered with OK")
+        announced = [m.text for m in early if m.text.startswith(eswifi.texts.accepted)]
+        if announced:
+            eswifi.fail(eswifi.requirement, ["no Accepted before a client connects"], announced, ["a stray Accepted"])
     client = peer.connect(PORT)
-    host, port = client.local
-    message = eswifi.accepted(host, port)
-    line = ESWIFI_ACCEPTED_LINE.format(ip=host, port=port).encode("ascii")
-    if message.raw not in (line, b"\r\n" + line):
+    message = accepted(eswifi, client, eswifi.requirement)
+    shown = message.accepted
+    assert shown is not None
+    line = ESWIFI_ACCEPTED_LINE.format(ip=shown[0], port=shown[1]).encode("ascii")
+    if message.raw.startswith(b"\r\n[SOMA]") or message.raw.startswith(b"[SOMA]"):
+        # One message per MR: the whole reply is \r\n[SOMA]<message>[EOMA]\r\nOK\r\n>  (ISM4343 data sheet p.15).
+        block = b"[SOMA]" + line[: -len(b"\r\n")] + b"[EOMA]"
+        expected = b"\r\n" + block + TERMINATOR if message.raw.startswith(b"\r\n") else block
+        eswifi.expect_bytes(message, expected, f"{eswifi.requirement}, as {expected!r}")
+    elif message.raw not in (line, b"\r\n" + line):
         eswifi.expect_bytes(message, line, f"{eswifi.requirement}, as the line {line!r} (a CR LF before it allowed)")
 
 

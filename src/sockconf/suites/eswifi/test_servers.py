@@ -13,12 +13,15 @@ import pytest
 from sockconf.core.trace import NOTE
 from sockconf.data.vectors.eswifi import ESWIFI_SEED_PORT
 from sockconf.harness.cases import case
-from sockconf.harness.eswifi import ESWiFiSession
+from sockconf.harness.eswifi import AN_ERROR, ESWiFiSession, ok_with
+from sockconf.harness.expect import ConformanceFailure, NoAnswer
 from sockconf.harness.peer import Peer, TcpClient
+from sockconf.protocol.eswifi import ErrorReply
 from sockconf.suites.eswifi.exchange import (
     MULTI,
     SINGLE,
     accept,
+    accepted,
     client_data,
     closed_by_dut,
     configure,
@@ -31,6 +34,7 @@ from sockconf.suites.eswifi.exchange import (
     stop,
     write,
 )
+from sockconf.suites.eswifi.transport import fields
 
 PORT = ESWIFI_SEED_PORT
 MODES = [pytest.param(MULTI, id="P5=11"), pytest.param(SINGLE, id="P5=1")]
@@ -44,7 +48,8 @@ def refused(eswifi: ESWiFiSession, peer: Peer, port: int, requirement: str) -> N
 
 @case(
     "ESWIFI-SRV-01",
-    "the Accepted message names the connecting peer's own IPv4 address and TCP source port",
+    "the Accepted message names the connecting peer's IPv4 address and a port: the server's own (ISM43362 "
+    "firmware) or the peer's source port (the seed), recorded",
     verifies=("ESWIFI-SEED-SEQ-ACCEPT-1", "ESWIFI-SEED-SINGLE-ACCEPT", "ESWIFI-SPEC-ACCEPTED"),
 )
 @pytest.mark.parametrize("mode", MODES)
@@ -89,8 +94,10 @@ def fate_of(eswifi: ESWiFiSession, extra: TcpClient | None) -> str:
     host, port = extra.local
 
     def announced() -> bool:
-        eswifi.pump_available()
-        return any(m.accepted == (host, port) for m in eswifi.messages)
+        # Every client before it has been announced and taken: any Accepted left is the extra one's
+        # (by the server's port, or by its own).
+        eswifi.poll_messages()
+        return any(m.accepted in ((host, port), (host, extra.remote[1])) for m in eswifi.messages)
 
     if announced():
         return "served"
@@ -193,7 +200,11 @@ def test_two_servers(eswifi: ESWiFiSession, peer: Peer, sockets: tuple[int, int]
     ports = (PORT, PORT + 1)
     for number, port, mode in zip(sockets, ports, modes, strict=True):
         open_server(eswifi, port, mode, socket_number=number)
-    clients = [accept(eswifi, peer, port, requirement=f"port {port}'s server announces its client") for port in ports]
+    # Both clients connect at once: each server announces its own (on SPI both may wait in MR together).
+    clients = [peer.connect(port) for port in ports]
+    eswifi.accepted_each(
+        [(c.local[0], c.local[1], c.remote[1]) for c in clients], "each server announces its own client"
+    )
     for n, client in enumerate(clients):
         client.send(f"to socket {sockets[n]}".encode("ascii"))
     for n in (1, 0):
@@ -241,3 +252,84 @@ def test_settings_per_socket(eswifi: ESWiFiSession) -> None:
                     if w != g
                 ],
             )
+
+
+@case(
+    "ESWIFI-SRV-08",
+    "P? on a server shows its port (field 2) and, once a client is served, the client's port (field 4); field 1 "
+    "is the client's IP and 0.0.0.0 before one (as ST's es_wifi.c waits for a client), or always the module's "
+    "own address or 0.0.0.0 (UNCONFIRMED, recorded)",
+    verifies=("ESWIFI-SPEC-P?", "ESWIFI-SPEC-SINGLE"),
+)
+def test_p_query_on_a_server(eswifi: ESWiFiSession, peer: Peer) -> None:
+    open_server(eswifi, PORT, SINGLE, backlog=1)
+    idle = fields(eswifi.ok("P?", requirement="P? on a server with no client is answered with OK"))
+    client = accept(eswifi, peer, PORT)
+    serving = fields(eswifi.ok("P?", requirement="P? on a server with a client is answered with OK"))
+    if len(idle) < 5 or len(serving) < 5 or idle[2] != str(PORT) or serving[2] != str(PORT):
+        eswifi.fail(
+            "P? on a server shows its port in field 2",
+            [f"field 2: {PORT}"],
+            [f"before a client: {idle}", f"with a client: {serving}"],
+            ["the server's port is not in field 2"],
+        )
+    if serving[4] != str(client.local[1]):
+        eswifi.fail(
+            "P? shows the served client's port in field 4 (ST's es_wifi.c, stm32duino and Arm's CMSIS-Driver read it)",
+            [f"field 4: {client.local[1]}"],
+            [f"{serving}"],
+            ["not the client's port"],
+        )
+    own, none = peer.dut_host, "0.0.0.0"
+    seen = (idle[1], serving[1])
+    if seen == (none, client.local[0]):
+        choice = "client-ip"
+    elif seen == (own, own):
+        choice = "own-address"
+    elif seen == (none, none):
+        choice = "unset"
+    else:
+        eswifi.fail(
+            eswifi.requirement,
+            [f"(client-ip) {none} then {client.local[0]}", f"(own-address) {own} both times", f"(unset) {none} both"],
+            [f"field 1: {seen[0]} before a client, {seen[1]} with one"],
+            ["field 1 is none of the registered choices"],
+        )
+    eswifi.observe_once("ESWIFI-SILENT-P-FIELD1", choice, f"field 1: {seen[0]} before a client, {seen[1]} with one")
+
+
+@case(
+    "ESWIFI-LOOP-01",
+    "P7 runs a server's accept loop as ST's es_wifi.c drives it: P5=1, P7=1; P7=2 closes the current client; P7=3 "
+    "announces the next one, whose bytes R0 then reads (all UNCONFIRMED: a module may refuse P7, recorded)",
+    verifies=("ESWIFI-SPEC-P7",),
+)
+def test_accept_loop(eswifi: ESWiFiSession, peer: Peer) -> None:
+    open_server(eswifi, PORT, SINGLE, backlog=6)
+    eswifi.command("P7", 1)
+    reply = eswifi.reply(ok_with(b""), AN_ERROR, requirement="P7=1 is answered (OK, or the error form)")
+    if isinstance(reply, ErrorReply):
+        eswifi.observe_once("ESWIFI-SILENT-P7", "refused", f"P7=1: ERROR: {reply.reason}")
+        stop(eswifi, requirement="after a refused P7, P5=0 stops the server")
+        return
+    eswifi.observe_once("ESWIFI-SILENT-P7", "supported")
+    # What P7=2 and P7=3 do rests on ST's driver and command names only: a module that does otherwise
+    # gets a finding (NON-STRICT), not a FAIL.
+    try:
+        first = accept(eswifi, peer, PORT, requirement="the accept loop announces its first client")
+        first.send(b"first")
+        read_exactly(eswifi, b"first", requirement="R0 reads the first client")
+        second = peer.connect(PORT)
+        second.send(b"second")
+        eswifi.ok("P7", 2, requirement="P7=2 (close the current client) is answered with OK")
+        expect_closed(eswifi, first, "P7=2 closes the current client's connection")
+        eswifi.ok("P7", 3, requirement="P7=3 (next connection) is answered with OK")
+        accepted(eswifi, second, "after P7=3 the next client is announced by Accepted")
+        read_exactly(eswifi, b"second", requirement="R0 then reads the next client's bytes")
+        write(eswifi, second, b"to the second", requirement="S3 then reaches the next client")
+        eswifi.ok("P7", 0, requirement="P7=0 (stop the accept loop) is answered with OK")
+    except NoAnswer:
+        raise
+    except ConformanceFailure as exc:
+        eswifi.on_unconfirmed(eswifi.requirement, f"P7 did not act as ST's es_wifi.c expects: {exc.render()}")
+    stop(eswifi, requirement="P5=0 stops the server after its accept loop")
