@@ -35,7 +35,10 @@ from sockconf.protocol.eswifi import (
 from sockconf.protocol.profile import Profile
 
 LOST = b"-1"
-C_ADDRESS_FIELD = 5  # C?: SSID, password, security, DHCP, IP version, IP address, ...
+ACCEPTED_PORT = "ESWIFI-CONTRA-ACCEPTED-PORT"
+NEITHER_SIDE = "neither"
+# C?, fields counted from 0: SSID, password, security, DHCP, IP version, IP address (the sixth field), ...
+C_ADDRESS_FIELD = 5
 
 # Expected forms, shared by the cases.
 ANY_REPLY = (Expect(Reply), Expect(ErrorReply))
@@ -111,6 +114,9 @@ class ESWiFiSession:
         self.on_unconfirmed: Callable[[str, str], None] = _raise_unconfirmed
         # Where the DUT's choice on a silent point goes (the fixture points it at sockconf.harness.silent.observed).
         self.on_observed: Callable[[str, str, str], None] = _raise_observed
+        # Which statement of an unresolved contradiction the DUT followed, "a", "b" or "neither" (a FAIL); the
+        # fixture points it at sockconf.harness.contradictions.observed.
+        self.on_contradiction: Callable[[str, str, str], None] = _raise_contradiction
 
     @property
     def deadlines(self) -> tuple[float, float, float]:
@@ -289,8 +295,21 @@ class ESWiFiSession:
 
     # ------------------------------------------------------------------ messages
 
-    def accepted(self, host: str, port: int, requirement: str = "", within: float | None = None) -> AsyncMessage:
-        """The next ``[TCP SVR] Accepted`` message; it must name ``host:port``."""
+    def accepted(
+        self,
+        host: str,
+        port: int,
+        requirement: str = "",
+        within: float | None = None,
+        server_port: int | None = None,
+        judged: bool = False,
+    ) -> AsyncMessage:
+        """The next ``[TCP SVR] Accepted`` message; it must name ``host:port``, the client's address and source port.
+
+        Given the server's own ``server_port``, a message naming that port instead passes too: which port the
+        message names is a contradiction the documents leave unresolved (ESWIFI-CONTRA-ACCEPTED-PORT). A case
+        that judges it (``judged``) records which the DUT followed; a port that is neither FAILs, quoting both.
+        """
         timeout = self.deadlines[1] if within is None else within
         deadline = time.monotonic() + timeout
         expected = f"{self.texts.accepted}{host}:{port}"
@@ -299,6 +318,12 @@ class ESWiFiSession:
                 if msg.text.startswith(self.texts.accepted):
                     del self.messages[i]
                     got = msg.accepted
+                    if server_port is not None and got is not None and got[0] == host:
+                        side = "a" if got[1] == port else "b" if got[1] == server_port else NEITHER_SIDE
+                        if judged or side == NEITHER_SIDE:
+                            ports = f"the client's source port is {port}, the server's {server_port}"
+                            self.on_contradiction(ACCEPTED_PORT, side, f"{describe_event(msg)}: {ports}")
+                        return msg
                     if got == (host, port):
                         return msg
                     diff = (
@@ -430,6 +455,10 @@ class ESWiFiSession:
 
 def _raise_observed(point: str, choice: str, detail: str) -> None:
     raise ConformanceFailure(f"{point}: {choice}", note=f"a silent point met outside a case: {detail}")
+
+
+def _raise_contradiction(contradiction: str, side: str, detail: str) -> None:
+    raise ConformanceFailure(f"{contradiction}: {side}", note=f"a contradiction met outside a case: {detail}")
 
 
 def _raise_unconfirmed(requirement: str, finding: str) -> None:
