@@ -456,9 +456,9 @@ def test_server_faults():
     _, out = h.connect(h.server())
     assert out == b""
 
-    h = Harness("accepted-listen-port")
-    _, out = h.connect(h.server(port=5024), port=40000)
-    assert out == accepted("10.0.0.9", 5024)
+    h = Harness("accepted-port-byte-swapped")
+    _, out = h.connect(h.server(port=5024), port=0x1234)
+    assert out == accepted("10.0.0.9", 0x3412)
 
     h = Harness("next-keeps-client")
     listener = h.server()

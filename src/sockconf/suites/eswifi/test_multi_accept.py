@@ -356,6 +356,7 @@ def test_write(eswifi: ESWiFiSession, peer: Peer, state: str) -> None:
         "ESWIFI-SEED-SEQ-P5-10",
         "ESWIFI-SEED-SEQ-INTRO",
         "ESWIFI-SEED-SEQ-ACCEPT-2",
+        "ESWIFI-SEED-SEQ-S3-2",
         "ESWIFI-SPEC-NEXT-CLIENT",
         "ESWIFI-SPEC-P5",
     ),

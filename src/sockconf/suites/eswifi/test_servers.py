@@ -226,8 +226,7 @@ def test_two_servers(eswifi: ESWiFiSession, peer: Peer, sockets: tuple[int, int]
 
 @case(
     "ESWIFI-SRV-07",
-    "each socket keeps its own settings: P? on each shows its own protocol and local port (its first and third "
-    "fields)",
+    "each socket keeps its own settings: P? on each shows its own protocol and local port (its first and third fields)",
     verifies=(
         "ESWIFI-SEED-SETUP-P0",
         "ESWIFI-SEED-SETUP-P1",
