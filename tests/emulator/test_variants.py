@@ -221,6 +221,7 @@ def test_cli_lists_variants_and_refuses_unknown_or_conflicting_ones():
     listed = _cli("eswifi", "--list-variants", "-v")
     assert listed.returncode == 0 and "s3-timeout-long\t" in listed.stdout
     assert "ESWIFI-SILENT-S3-PAYLOAD-TIMEOUT=long" in listed.stdout
+    assert "ESWIFI-CONTRA-P0-RANGE=b" in listed.stdout  # a variant that follows a side of a contradiction
     unknown = _cli("eswifi", "--variant", "no-such", "--tcp", "127.0.0.1:0")
     assert unknown.returncode == 2 and "no variant 'no-such'" in unknown.stderr
     clash = _cli("eswifi", "--variant", "s3-timeout-long", "--variant", "s3-timeout-short", "--tcp", "127.0.0.1:0")
