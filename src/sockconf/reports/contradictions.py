@@ -26,7 +26,8 @@ CONTRADICTIONS_CSS = """
 table.sc-contra{border-collapse:collapse;margin:6px 0}
 table.sc-contra th,table.sc-contra td{border:1px solid #ddd;padding:3px 8px;font-size:12px;text-align:left;
   vertical-align:top}
-table.sc-contra td.stmt{max-width:30em}
+table.sc-contra td.stmt{min-width:18em;max-width:30em}
+table.sc-contra td.res{max-width:36em}
 table.sc-contra .quote{white-space:pre-wrap;font:12px/1.35 ui-monospace,Menlo,Consolas,monospace;display:block;
   margin:2px 0 4px}
 table.sc-contra .won{font-weight:700;color:#165c26}
