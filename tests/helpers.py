@@ -95,8 +95,16 @@ def run_suite(*args: str, tmp: Path, timeout: float = 300, report_dir: Path | No
     return run
 
 
-def _case_args(cases: Iterable[str]) -> list[str]:
+def case_args(cases: Iterable[str]) -> list[str]:
     return [arg for case in sorted(cases) for arg in ("--case", case)]
+
+
+def contradiction_cases() -> set[str]:
+    """The cases that judge an unresolved contradiction between the documents. They record which statement
+    the DUT followed: a NON-STRICT finding on every module that follows one, the clean emulator included."""
+    from sockconf.harness.contradictions import UNRESOLVED, contradictions
+
+    return {case for c in contradictions().values() if c.resolution == UNRESOLVED for case in c.cases}
 
 
 def assert_fault_caught(suite: str, fault: str, cases: Iterable[str], tmp: Path, *extra: str) -> SuiteRun:
@@ -106,7 +114,7 @@ def assert_fault_caught(suite: str, fault: str, cases: Iterable[str], tmp: Path,
     expected outcome. ``extra``: more suite options (a ``--profile``).
     """
     cases = set(cases)
-    run = run_suite(suite, "--fault", fault, "--deadline-scale", "0.2", *extra, *_case_args(cases), tmp=tmp)
+    run = run_suite(suite, "--fault", fault, "--deadline-scale", "0.2", *extra, *case_args(cases), tmp=tmp)
     assert run.returncode != 0, f"{fault}: the run passed:\n{run.output[-3000:]}"
     missed = cases - run.failed_cases()
     assert not missed, f"{fault} was not caught by {sorted(missed)}:\n{run.output[-3000:]}"
@@ -116,7 +124,7 @@ def assert_fault_caught(suite: str, fault: str, cases: Iterable[str], tmp: Path,
 def assert_non_strict_then_strict_fail(suite: str, cases: Iterable[str], tmp: Path, *args: str) -> None:
     """The ``cases`` give NON-STRICT (never FAIL) by default, and FAIL under ``--strict``."""
     cases = set(cases)
-    selected = [suite, *args, "--deadline-scale", "0.2", *_case_args(cases)]
+    selected = [suite, *args, "--deadline-scale", "0.2", *case_args(cases)]
     lenient = run_suite(*selected, tmp=tmp)
     assert lenient.returncode == 0, lenient.output[-3000:]
     assert all("NON-STRICT" in lenient.verdicts.get(c, []) for c in cases), lenient.output[-3000:]

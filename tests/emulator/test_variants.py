@@ -57,6 +57,17 @@ def test_two_choices_on_one_point_conflict():
     assert merge([a, VariantSpec("c", "c", {"Q": "z"})]).choices == {"P": "x", "Q": "z"}
 
 
+def test_a_variant_may_follow_a_side_of_a_contradiction_and_two_sides_conflict():
+    a = VariantSpec("a", "a", {}, sides={"C": "a"})
+    assert merge([a, VariantSpec("p", "p", {"P": "x"})]).sides == {"C": "a"}
+    with pytest.raises(VariantError, match="conflict on C: 'a' vs 'b'"):
+        merge([a, VariantSpec("b", "b", {}, sides={"C": "b"})])
+    with pytest.raises(ValueError, match="takes no silent point's choice and no contradiction's side"):
+        VariantSpec("none", "", {})
+    with pytest.raises(ValueError, match="side is 'a' or 'b'"):
+        VariantSpec("odd", "", {}, sides={"C": "neither"})
+
+
 def test_two_variants_changing_one_hook_conflict():
     class One(ESWiFiFault):
         def identity_fields(self, fields: list[str]) -> list[str]:
@@ -174,6 +185,33 @@ def test_a_client_beyond_the_backlog_refused_leaves_the_waiting_ones_to_the_host
     assert b"Accepted 10.0.0.9:12" in _uart(model.net_in(Accepted(listen.key, 12, "10.0.0.9", 12)))
 
 
+def test_p0_4_accepted_selects_a_fifth_socket():
+    clean = build_model(default_profile("eswifi"))
+    assert _uart(clean.serial_in(b"P0=4\r")).startswith(b"\r\nERROR")
+    model = build_model(default_profile("eswifi"), variant=["p0-4-accepted"])
+    assert _uart(model.serial_in(b"P0=4\r")) == b"\r\n\r\nOK\r\n> "
+    assert _uart(model.serial_in(b"P0\r")) == b"\r\n4\r\nOK\r\n> "
+    assert _uart(model.serial_in(b"P0=5\r")).startswith(b"\r\nERROR")
+
+
+@pytest.mark.parametrize(
+    ("variant", "answer"), [(None, b"\r\n[TCP TSK] Killed\r\nOK\r\n> "), ("p5-0-plain-ok", b"\r\n\r\nOK\r\n> ")]
+)
+def test_p5_0_answers_killed_or_plain_ok(variant, answer):
+    model = build_model(default_profile("eswifi"), variant=[variant] if variant else [])
+    listen = _listen(model, backlog=6)
+    model.net_in(ListenResult(listen.key))
+    assert _uart(model.serial_in(b"P5=0\r")) == answer
+
+
+@pytest.mark.parametrize(("variant", "port"), [(None, 5024), ("accepted-client-port", 40000)])
+def test_accepted_names_the_clients_port_or_the_servers(variant, port):
+    model = build_model(default_profile("eswifi"), variant=[variant] if variant else [])
+    listen = _listen(model, backlog=6)
+    model.net_in(ListenResult(listen.key))
+    assert b"Accepted 10.0.0.9:%d\r\n" % port in _uart(model.net_in(Accepted(listen.key, 11, "10.0.0.9", 40000)))
+
+
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "sockconf", "emulate", *args], cwd=ROOT, capture_output=True, text=True, timeout=60
@@ -184,6 +222,7 @@ def test_cli_lists_variants_and_refuses_unknown_or_conflicting_ones():
     listed = _cli("eswifi", "--list-variants", "-v")
     assert listed.returncode == 0 and "s3-timeout-long\t" in listed.stdout
     assert "ESWIFI-SILENT-S3-PAYLOAD-TIMEOUT=long" in listed.stdout
+    assert "ESWIFI-CONTRA-P0-RANGE=b" in listed.stdout  # a variant that follows a side of a contradiction
     unknown = _cli("eswifi", "--variant", "no-such", "--tcp", "127.0.0.1:0")
     assert unknown.returncode == 2 and "no variant 'no-such'" in unknown.stderr
     clash = _cli("eswifi", "--variant", "s3-timeout-long", "--variant", "s3-timeout-short", "--tcp", "127.0.0.1:0")

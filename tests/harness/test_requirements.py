@@ -3,10 +3,7 @@ verifies a requirement that exists, and every quote is the document's own text (
 
 from __future__ import annotations
 
-import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,54 +16,12 @@ from sockconf.harness.requirements import (
     quote_hash,
     seed_text,
 )
-from tests.helpers import ROOT
 
 CATALOGUE = load_catalogue()
 # Lines of a seed that are table scaffolding (a header row or a separator), not a statement.
 SCAFFOLDING = re.compile(
     r"^(Field \| Value \||-+(\|-+)*\||AT Command \| Function \||Task \| BSD \|.*|AT Command \| Response \|.*)$"
 )
-
-
-# Runs in a fresh interpreter: pytest plugins with process-wide state (labgrid's) allow one session.
-_COLLECT = """
-import json, sys
-import pytest
-from sockconf.core.record import case_marker
-
-class Collector:
-    cases = {}
-
-    def pytest_collection_modifyitems(self, items):
-        for item in items:
-            mark = case_marker(item)
-            if mark is not None:
-                self.cases.setdefault(mark.case_id, set()).update(mark.verifies)
-
-collector = Collector()
-args = ["--pyargs", "sockconf.suites", "--collect-only", "-q", "--no-report", "-p", "no:randomly"]
-code = pytest.main(args, plugins=[collector])
-print("CASES " + json.dumps({c: sorted(v) for c, v in collector.cases.items()}))
-sys.exit(int(code))
-"""
-
-
-@pytest.fixture(scope="module")
-def cases() -> dict[str, set[str]]:
-    """Case ID -> the requirement IDs it verifies, from every case pytest collects in suites/."""
-    proc = subprocess.run(
-        [sys.executable, "-c", _COLLECT],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        stdin=subprocess.DEVNULL,
-    )
-    assert proc.returncode == 0, f"collecting suites/ failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
-    line = next(x for x in proc.stdout.splitlines() if x.startswith("CASES "))
-    found = {c: set(ids) for c, ids in json.loads(line.removeprefix("CASES ")).items()}
-    assert len(found) > 90, "fewer cases than the suite has: the collection went wrong"
-    return found
 
 
 def test_every_case_verifies_a_known_requirement(cases: dict[str, set[str]]) -> None:

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 
+from sockconf.reports import sensitivity as tool
 from sockconf.reports.sensitivity import FaultResult, write
 from tests.helpers import ROOT
 
@@ -46,3 +47,21 @@ def test_unknown_family_is_a_clear_error(tmp_path):
     proc = sensitivity("--family", "nope", "--out", str(tmp_path), timeout=120)
     assert proc.returncode == 2
     assert "no suite for nope" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_a_case_non_strict_on_the_clean_emulator_still_catches_a_fault_it_fails(monkeypatch):
+    # A case that meets a contradiction between the documents is NON-STRICT on the clean emulator too;
+    # a FAIL against a fault is worse, so it counts; a case that FAILs clean catches nothing.
+    runs = {
+        None: {"A": ["PASS"], "B": ["NON-STRICT"], "C": ["FAIL"]},
+        "fails-b": {"A": ["PASS"], "B": ["FAIL"], "C": ["FAIL"]},
+        "same": {"A": ["PASS"], "B": ["NON-STRICT"], "C": ["FAIL"]},
+        "non-strict-a": {"A": ["NON-STRICT", "PASS"], "B": ["NON-STRICT"]},
+    }
+    monkeypatch.setattr(tool, "run_fault", lambda family, fault, host, extra=(): runs[fault])
+    results = tool.measure({"eswifi": ["fails-b", "same", "non-strict-a"]}, jobs=1)
+    assert {r.fault: r.caught_by for r in results} == {
+        "fails-b": {"B": "FAIL"},
+        "same": {},
+        "non-strict-a": {"A": "NON-STRICT"},
+    }

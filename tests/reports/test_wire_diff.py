@@ -218,8 +218,13 @@ ESWIFI_FAULTS = {
     # 5024 (0x13A0), the server's port, with its two bytes swapped: 40979 (0xA013).
     "accepted-port-byte-swapped": ("ESWIFI-MA-06", r"B #\d+ ← message \[TCP SVR\] Accepted [\d.]+:40979\n"),
 }
+# variant -> the same: a conformant module differs on the wire too (here the other reading of Accepted's port:
+# the client's source port, where the default names the server's 5024)
+ESWIFI_VARIANTS = {
+    "accepted-client-port": ("ESWIFI-MA-06", r"B #\d+ ← message \[TCP SVR\] Accepted [\d.]+:(?!5024\n)\d+\n"),
+}
 XBEE_CASES = sorted({c for c, _ in XBEE_FAULTS.values()})
-ESWIFI_CASES = sorted({c for c, _ in ESWIFI_FAULTS.values()})
+ESWIFI_CASES = sorted({c for c, _ in (*ESWIFI_FAULTS.values(), *ESWIFI_VARIANTS.values())})
 CLEAN = ["--profile", "xbee3-lte-m", "--profile", "ism43362"]
 
 
@@ -273,14 +278,15 @@ def test_two_clean_runs_are_the_same_on_the_wire(clean_runs: tuple[Path, Path]) 
 
 
 @pytest.mark.parametrize(
-    ("fault", "profile", "case_id", "shows"),
-    [(f, "xbee3-lte-m", c, s) for f, (c, s) in XBEE_FAULTS.items()]
-    + [(f, "ism43362", c, s) for f, (c, s) in ESWIFI_FAULTS.items()],
+    ("option", "fault", "profile", "case_id", "shows"),
+    [("--fault", f, "xbee3-lte-m", c, s) for f, (c, s) in XBEE_FAULTS.items()]
+    + [("--fault", f, "ism43362", c, s) for f, (c, s) in ESWIFI_FAULTS.items()]
+    + [("--variant", f"eswifi:{v}", "ism43362", c, s) for v, (c, s) in ESWIFI_VARIANTS.items()],
 )
 def test_a_fault_changes_the_wire(
-    tmp_path: Path, clean_runs: tuple[Path, Path], fault: str, profile: str, case_id: str, shows: str
+    tmp_path: Path, clean_runs: tuple[Path, Path], option: str, fault: str, profile: str, case_id: str, shows: str
 ) -> None:
-    faulty = _run(tmp_path, fault, "--profile", profile, "--case", case_id, "--fault", fault)
+    faulty = _run(tmp_path, fault.replace(":", "-"), "--profile", profile, "--case", case_id, option, fault)
     code, out = wire_diff(clean_runs[0], faulty)
     assert code == 1, out
     assert {case for case, _ in changed_cases(out)} == {case_id}, out

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sockconf.emulator import fault_names
-from tests.helpers import assert_fault_caught, assert_non_strict_then_strict_fail, run_suite
+from sockconf.emulator import fault_names, faults
+from tests.helpers import assert_fault_caught, assert_non_strict_then_strict_fail, contradiction_cases, run_suite
 
 MA_CASES = {f"ESWIFI-MA-{n:02d}" for n in range(1, 11)}
 NEG_BAD_INPUT = {f"ESWIFI-NEG-0{n}" for n in range(1, 9)}
@@ -79,7 +79,11 @@ def test_clean_emulator_passes_every_eswifi_case(tmp_path):
     run = run_suite("sockconf.suites.eswifi", tmp=tmp_path)
     assert run.all_passed(), run.output[-3000:]
     assert set(run.outcomes) >= MA_CASES
-    assert {v for vs in run.verdicts.values() for v in vs} == {"PASS"}
+    # PASS everywhere, but where the documents contradict each other and nothing settles it: there a case
+    # records which statement the module followed, NON-STRICT for every module (this one included).
+    non_strict = {c for c, vs in run.verdicts.items() if "NON-STRICT" in vs}
+    assert {v for vs in run.verdicts.values() for v in vs} == {"PASS", "NON-STRICT"}
+    assert non_strict == contradiction_cases() & set(run.outcomes), run.verdicts
     prefixes = {cid.rsplit("-", 1)[0] for cid in run.outcomes}
     assert prefixes == {
         *("ESWIFI-MA", "ESWIFI-SRV", "ESWIFI-DATA", "ESWIFI-LOST", "ESWIFI-NEG", "ESWIFI-FRAMING"),
@@ -110,4 +114,7 @@ def test_unconfirmed_variant_is_non_strict_by_default_and_fails_under_strict(tmp
 
 
 def test_every_eswifi_fault_is_exercised_here():
-    assert set(fault_names("eswifi")) == set(EXPECTED_CATCHES)
+    # A fault that follows a side of a contradiction between the documents is exercised, on the cases
+    # that judge that contradiction, in tests/harness/test_contradictions.py.
+    following = {name for name, spec in faults("eswifi").items() if spec.follows is not None}
+    assert set(fault_names("eswifi")) == set(EXPECTED_CATCHES) | following

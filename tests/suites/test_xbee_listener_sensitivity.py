@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sockconf.emulator import fault_names
+from sockconf.emulator import fault_names, faults
 from tests.helpers import assert_fault_caught, run_suite
 
 # The seed's exchange (01-07) and its error answers (08-11, test_listen_errors.py): all start XBEE-LISTEN.
@@ -57,4 +57,6 @@ def test_every_xbee_fault_is_exercised_here():
 
     covered = set(EXPECTED_CATCHES) | {"cat1-presents-on-connect", "presents-on-data", "goes-silent"}
     covered |= set(SURFACE_CATCHES) | set(UNCONFIRMED_CATCHES)
+    # and the faults that follow a contradiction's losing side in tests/harness/test_contradictions.py
+    covered |= {name for name, spec in faults("xbee").items() if spec.follows is not None}
     assert set(fault_names("xbee")) == covered

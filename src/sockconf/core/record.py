@@ -22,6 +22,12 @@ FINDINGS_KEY = pytest.StashKey[list[str]]()
 # source_file, section, step, quote, sha, informative). The harness plugin puts it on the config;
 # the report reads it from there, so reports never import the catalogue's loader.
 REQUIREMENTS_KEY = pytest.StashKey[list[dict[str, str]]]()
+# The contradictions between the documents' statements, as plain data (one dict per contradiction: id,
+# family, title, resolution, winner, settled_by, searched, cases, note, and sides "a" and "b", each with
+# its statements quoted from the catalogue). Put on the config by the harness plugin, read by the report.
+CONTRADICTIONS_KEY = pytest.StashKey[list[dict[str, Any]]]()
+# What a case saw of an unresolved contradiction: which statement the DUT followed.
+CONTRADICTION_SEEN_KEY = pytest.StashKey[list[dict[str, str]]]()
 PREFLIGHT_KEY = pytest.StashKey[list["PreflightCheck"]]()
 ASSUMPTIONS_KEY = pytest.StashKey[list[dict[str, Any]]]()
 HOST_STACK_KEY = pytest.StashKey[dict[str, Any]]()
@@ -48,6 +54,21 @@ def record_requirements(config: pytest.Config, catalogue: list[dict[str, str]]) 
 def recorded_requirements(config: pytest.Config) -> list[dict[str, str]]:
     """The requirement catalogue the harness puts on the config (empty when none was loaded)."""
     return config.stash.get(REQUIREMENTS_KEY, [])
+
+
+def record_contradictions(config: pytest.Config, contradictions: list[dict[str, Any]]) -> None:
+    config.stash[CONTRADICTIONS_KEY] = contradictions
+
+
+def recorded_contradictions(config: pytest.Config) -> list[dict[str, Any]]:
+    """The catalogued contradictions the harness puts on the config (empty when none were loaded)."""
+    return config.stash.get(CONTRADICTIONS_KEY, [])
+
+
+def record_contradiction_seen(item: pytest.Item, seen: dict[str, str]) -> None:
+    """Which statement of an unresolved contradiction the DUT followed in this case: ``contradiction``,
+    ``side`` (``a``, ``b`` or ``neither``) and ``detail``."""
+    item.stash.setdefault(CONTRADICTION_SEEN_KEY, []).append(dict(seen))
 
 
 class CaseMark(NamedTuple):

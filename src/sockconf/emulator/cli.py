@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
             {name: spec.description for name, spec in faults(args.family).items()}
             if args.list_faults
             else {
-                name: spec.description + "\t" + ", ".join(f"{p}={c}" for p, c in spec.choices.items())
+                name: spec.description + "\t" + ", ".join(f"{p}={c}" for p, c in {**spec.choices, **spec.sides}.items())
                 for name, spec in variants(args.family).items()
             }
             if args.list_variants

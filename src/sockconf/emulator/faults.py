@@ -32,10 +32,15 @@ class FaultSpec(Generic[H]):
     factory: Callable[[], H]
     # Profile [device] keys this fault overrides (e.g. Cat 1 presenting on connect).
     overrides: Mapping[str, Any] = field(default_factory=dict)
+    # (contradiction ID, side) when the fault is a module that follows the statement a settled contradiction
+    # decides against (its loser, "a" or "b"), or follows neither statement of an unresolved one ("neither").
+    follows: tuple[str, str] | None = None
 
     def __post_init__(self) -> None:
         # A read-only copy: a spec is shared by every model started with it.
         object.__setattr__(self, "overrides", MappingProxyType(dict(self.overrides)))
+        if self.follows is not None and self.follows[1] not in ("a", "b", "neither"):
+            raise ValueError(f"fault {self.name!r} follows side 'a', 'b' or 'neither' of a contradiction")
 
     def hooks(self) -> H:
         """A new hook object for one model."""

@@ -1,13 +1,15 @@
-"""Named conformant variants: modules that chose differently where the documents are silent.
+"""Named conformant variants: modules that chose differently where the documents are silent or disagree.
 
 A fault (``emulator.faults``) makes the emulator a *broken* module that some case must catch; a
 variant makes it a *defensible* one that no case may FAIL. Each variant takes one choice on one or
-more silent points of the family's registry (``sockconf/data/silent/<family>.toml``, by point ID): through
+more silent points of the family's registry (``sockconf/data/silent/<family>.toml``, by point ID), or
+follows one side of a contradiction the documents leave unresolved (``[[contradiction]]`` of
+``sockconf/data/requirements/<family>.toml``, by contradiction ID: side ``a`` or ``b``), or both: through
 profile overrides, through hook classes (the family's fault hook base, whose methods the model calls
 at fixed points), or both.
 
 Several variants can run at once (``--variant A --variant B``) when they choose on different points
-or agree on the same one; :func:`combine` folds them, and a fault if one is given, into one
+(or contradictions) or agree on the same one; :func:`combine` folds them, and a fault if one is given, into one
 ``FaultSpec`` the model is built with. Two variants that choose differently on one point, or that
 override one hook method or profile key differently, are a clear error, never a silent pick. Hook
 classes that set ``cooperative = True`` hand whatever they do not change to ``super()``, so several of
@@ -40,12 +42,18 @@ class VariantSpec:
     hooks: tuple[type, ...] = ()
     # Profile [device] keys the choice changes.
     overrides: Mapping[str, Any] = field(default_factory=dict)
+    # Unresolved contradiction ID -> the side ("a" or "b") of it this variant follows.
+    sides: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "choices", MappingProxyType(dict(self.choices)))
         object.__setattr__(self, "overrides", MappingProxyType(dict(self.overrides)))
-        if not self.choices:
-            raise ValueError(f"variant {self.name!r} takes no choice on any silent point")
+        object.__setattr__(self, "sides", MappingProxyType(dict(self.sides)))
+        if not self.choices and not self.sides:
+            raise ValueError(f"variant {self.name!r} takes no silent point's choice and no contradiction's side")
+        odd = {c: s for c, s in self.sides.items() if s not in ("a", "b")}
+        if odd:
+            raise ValueError(f"variant {self.name!r}: a contradiction's side is 'a' or 'b', not {odd}")
 
 
 def catalogue(family: str, specs: Iterable[VariantSpec]) -> Mapping[str, VariantSpec]:
@@ -61,7 +69,7 @@ def catalogue(family: str, specs: Iterable[VariantSpec]) -> Mapping[str, Variant
 def all_different(name: str, description: str, specs: Iterable[VariantSpec]) -> VariantSpec:
     """One variant that takes every choice of ``specs`` at once (they must not conflict)."""
     merged = merge(list(specs))
-    return VariantSpec(name, description, merged.choices, merged.hooks, merged.overrides)
+    return VariantSpec(name, description, merged.choices, merged.hooks, merged.overrides, merged.sides)
 
 
 def _overridden(cls: type, base: type) -> set[str]:
@@ -80,18 +88,20 @@ def _cooperative(cls: type) -> bool:
 
 
 def merge(specs: Sequence[VariantSpec]) -> VariantSpec:
-    """Several variants as one; conflicting choices, hooks or overrides raise ``VariantError``."""
+    """Several variants as one; conflicting choices, sides, hooks or overrides raise ``VariantError``."""
     choices: dict[str, tuple[str, str]] = {}
+    sides: dict[str, tuple[str, str]] = {}
     overrides: dict[str, tuple[Any, str]] = {}
     hooks: list[type] = []
     for spec in specs:
-        for point, choice in spec.choices.items():
-            known = choices.get(point)
-            if known is not None and known[0] != choice:
-                raise VariantError(
-                    f"variants {known[1]!r} and {spec.name!r} conflict on {point}: {known[0]!r} vs {choice!r}"
-                )
-            choices[point] = (choice, spec.name)
+        for taken, mine in ((choices, spec.choices), (sides, spec.sides)):
+            for point, choice in mine.items():
+                known = taken.get(point)
+                if known is not None and known[0] != choice:
+                    raise VariantError(
+                        f"variants {known[1]!r} and {spec.name!r} conflict on {point}: {known[0]!r} vs {choice!r}"
+                    )
+                taken[point] = (choice, spec.name)
         for key, value in spec.overrides.items():
             had = overrides.get(key)
             if had is not None and had[0] != value:
@@ -105,6 +115,7 @@ def merge(specs: Sequence[VariantSpec]) -> VariantSpec:
         {p: c for p, (c, _) in choices.items()},
         tuple(hooks),
         {k: v for k, (v, _) in overrides.items()},
+        {c: s for c, (s, _) in sides.items()},
     )
 
 

@@ -32,6 +32,7 @@ from sockconf.core.record import (
     case_marker,
     inconclusive,
     preflight_failed,
+    record_contradictions,
     record_identity,
     record_preflight,
     record_requirements,
@@ -511,11 +512,15 @@ class PreflightOutcome:
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """Put the requirement catalogue on the config as plain data, for the report's coverage section."""
+    """Put the requirement catalogue and the contradictions between its statements on the config as
+    plain data, for the report's coverage and contradictions sections."""
+    from sockconf.harness.contradictions import load_contradictions, to_data
     from sockconf.harness.requirements import RequirementError, load_catalogue
 
     try:
         catalogue = load_catalogue()
+        contradictions = load_contradictions(catalogue=catalogue)
     except RequirementError as exc:
         raise pytest.UsageError(f"sockconf: {exc}") from None
     record_requirements(session.config, [r.to_data() for r in catalogue.values()])
+    record_contradictions(session.config, [to_data(c, catalogue) for c in contradictions.values()])

@@ -25,6 +25,7 @@ import pytest
 from sockconf.core.family import families, package_folder
 from sockconf.core.record import (
     ASSUMPTIONS_KEY,
+    CONTRADICTION_SEEN_KEY,
     FINDINGS_KEY,
     HOST_STACK_KEY,
     IDENTITY_KEY,
@@ -32,8 +33,11 @@ from sockconf.core.record import (
     TRACE_KEY,
     Inconclusive,
     case_marker,
+    recorded_contradictions,
     recorded_requirements,
 )
+from sockconf.reports.contradictions import contradictions, render_contradictions
+from sockconf.reports.contradictions import summary as contradiction_summary
 from sockconf.reports.coverage import coverage, render_coverage, summary
 from sockconf.reports.hoststacks import host_stack_lines, host_stack_summary, render_host_stacks
 from sockconf.reports.html_pages import page_report
@@ -195,6 +199,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         latency=reply_latency(rows),
         dut=identity.get("dut", identity.get("profile", "")),
         host_stack=item.stash.get(HOST_STACK_KEY, None),
+        contradictions=item.stash.get(CONTRADICTION_SEEN_KEY, []).copy(),
     )
     setattr(report, RESULT_ATTR, result.to_json())
     if result.failure is not None and exc is not None:
@@ -299,6 +304,9 @@ class ComplianceReport:
         partial = not self.suite_cases and selected
         return coverage(recorded_requirements(self.config), self.results, self.suite_cases, partial)
 
+    def contradictions(self) -> list[dict[str, Any]]:
+        return contradictions(recorded_contradictions(self.config), self.results)
+
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         data = getattr(report, RESULT_ATTR, None)
         if data is None:
@@ -324,6 +332,7 @@ class ComplianceReport:
         prefix.append(render_matrix(conformance(self.results), self.identities, self.facts))
         prefix.append(render_host_stacks(self.results))
         prefix.append(render_coverage(self.coverage(), self.results))
+        prefix.append(render_contradictions(self.contradictions(), self.results))
         prefix.append(render_preflight(self.preflights))
         prefix.append(render_assumptions(assumptions(self.results)))
 
@@ -333,6 +342,7 @@ class ComplianceReport:
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         requirements = self.coverage()
+        contradicting = self.contradictions()
         data = {
             "schema": "sockconf-report/1",
             "suite": {
@@ -351,6 +361,8 @@ class ComplianceReport:
             "cases": [r.to_json() for r in self.results],
             "coverage": summary(requirements),
             "requirements": requirements,
+            "contradiction_counts": contradiction_summary(contradicting),
+            "contradictions": contradicting,
         }
         self.json_path.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
 

@@ -67,6 +67,9 @@ class CaseResult:
     dut: str = ""  # the DUT's name (the lab file's; without one, the profile's)
     # A host-stack case's walk (core.record.record_host_stack): stack, name, step, steps, broke.
     host_stack: dict[str, Any] | None = None
+    # Which statement of an unresolved contradiction the DUT followed (core.record.record_contradiction_seen):
+    # contradiction, side ("a", "b" or "neither"), detail.
+    contradictions: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def html_id(self) -> str:

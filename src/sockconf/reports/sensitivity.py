@@ -1,10 +1,13 @@
 """Suite sensitivity: run the suite against every emulator fault profile; which cases caught each.
 
-A fault counts as caught when at least one case did not PASS against it (FAIL, INCONCLUSIVE, or a
-NON-STRICT finding for faults on UNCONFIRMED details) while the same case passes on the clean
-emulator. Runs each fault in its own pytest process on a loopback address of its own, so faults
-run in parallel without sharing ports. Families and faults are asked of the emulator's CLI, so this
-module imports no family's code (only the declarations in ``core.family``).
+A fault counts as caught when at least one case got a worse verdict against it than on the clean
+emulator (FAIL, INCONCLUSIVE, or a NON-STRICT finding for faults on UNCONFIRMED details, where the clean
+run PASSed), and that case neither FAILed nor was INCONCLUSIVE on the clean emulator. A case may be
+NON-STRICT on the clean emulator (it met two statements of the documents that contradict each other
+and records which the module followed): a FAIL against the fault still counts. Runs each fault in its
+own pytest process on a loopback address of its own, so faults run in parallel without sharing ports.
+Families and faults are asked of the emulator's CLI, so this module imports no family's code (only the
+declarations in ``core.family``).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from html import escape
 from pathlib import Path
 
 from sockconf.core.family import families as all_families
-from sockconf.reports.results import PASS, verdict_class_name
+from sockconf.reports.results import NON_STRICT, NOT_APPLICABLE, PASS, SEVERITY, verdict_class_name
 from sockconf.reports.suite_runs import emulator_names, in_parallel, suite_report, write_results
 
 
@@ -77,7 +80,12 @@ def measure(
     results = []
     for family, faults in selected.items():
         clean = done[(family, None)]
-        clean_ok = {c for c, vs in clean.items() if set(vs) == {PASS}} if isinstance(clean, dict) else set()
+        # Each case's worst verdict on the clean emulator, for the cases that gave a good one there.
+        baseline = {
+            c: max((SEVERITY[v] for v in vs if v != NOT_APPLICABLE), default=SEVERITY[PASS])
+            for c, vs in (clean.items() if isinstance(clean, dict) else ())
+            if set(vs) <= {PASS, NON_STRICT, NOT_APPLICABLE}
+        }
         for fault in faults:
             got = done[(family, fault)]
             result = FaultResult(family, fault)
@@ -86,9 +94,11 @@ def measure(
             else:
                 result.cases_run = sum(len(v) for v in got.values())
                 for case_id, verdicts in sorted(got.items()):
-                    bad = [v for v in verdicts if v != PASS and v != "NOT APPLICABLE"]
-                    if bad and case_id in clean_ok:
-                        result.caught_by[case_id] = max(bad, key=["NON-STRICT", "INCONCLUSIVE", "FAIL"].index)
+                    if case_id not in baseline:
+                        continue
+                    worse = [v for v in verdicts if v in SEVERITY and SEVERITY[v] > baseline[case_id]]
+                    if worse:
+                        result.caught_by[case_id] = max(worse, key=SEVERITY.__getitem__)
             results.append(result)
     return results
 

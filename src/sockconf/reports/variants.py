@@ -92,8 +92,8 @@ def write(results: list[VariantResult], out: Path) -> tuple[Path, Path]:
     good = sum(r.ok for r in results)
     intro = (
         f"{good} of {len(results)} variants got no FAIL and no ERROR. A variant is a module that chose differently "
-        "where the documents are silent; a FAIL or ERROR against it is a defect in the suite. NON-STRICT verdicts "
-        "record its choices."
+        "where the documents are silent, or followed the other of two statements that contradict each other; a FAIL "
+        "or ERROR against it is a defect in the suite. NON-STRICT verdicts record its choices."
     )
     headers = ("family", "variant", "status", "verdicts", "FAIL / ERROR cases", "NON-STRICT cases")
     return write_results(out, "variants", data, "Conformant variants", intro, headers, rows)

@@ -14,7 +14,7 @@ from collections import deque
 from typing import TYPE_CHECKING
 
 from sockconf.emulator.faults import FaultSpec
-from sockconf.protocol.eswifi import ACCEPTED_PREFIX, MAX_S3_COUNT, BadLine, Command, ok_reply
+from sockconf.protocol.eswifi import ACCEPTED_PREFIX, MAX_S3_COUNT, TERMINATOR, BadLine, Command, error_reply, ok_reply
 from sockconf.protocol.eswifi.commands import MAX_LINE
 
 if TYPE_CHECKING:
@@ -66,6 +66,10 @@ class ESWiFiFault:
         """The count ``S3`` answers after writing ``written`` bytes."""
         return written
 
+    def s3_sent(self, payload: bytes) -> bytes:
+        """The bytes ``S3`` sends to a server's client, given the payload that followed ``S3=<n>\\r``."""
+        return payload
+
     def next_client(self, queue: deque[Client]) -> Client:
         """The pending client ``P5=10`` makes current (the queue is not empty)."""
         return queue.popleft()
@@ -73,6 +77,10 @@ class ESWiFiFault:
     def closes_current_on_next(self) -> bool:
         """Whether ``P5=10`` closes the current client's connection."""
         return True
+
+    def announces_waiting(self) -> bool:
+        """Whether a client that must wait its turn (another is being served) is announced as it connects."""
+        return False
 
     def kill_closes_listener(self) -> bool:
         """Whether ``P5=0`` closes the listening socket."""
@@ -258,6 +266,10 @@ class _LifoBacklog(ESWiFiFault):
 
 
 class _ListenerLeftOpen(ESWiFiFault):
+    def announces_waiting(self) -> bool:
+        """Whether a client that must wait its turn (another is being served) is announced as it connects."""
+        return False
+
     def kill_closes_listener(self) -> bool:
         return False
 
@@ -369,14 +381,75 @@ class _S3ZeroPaddedRefused(ESWiFiFault):
         return not (len(text) > 1 and text.startswith("0"))
 
 
+# Modules that follow the statement a settled contradiction decides against, or neither statement of an
+# unresolved one (FaultSpec.follows): the cases that judge the contradiction must FAIL each of them.
+
+
+def _setting_reply(cmd: Command | None) -> bool:
+    return cmd is not None and cmd.name in _SETTERS and bool(cmd.params)
+
+
+class _TableOk(ESWiFiFault):
+    def reply_out(self, cmd: Command | None, raw: bytes) -> bytes:
+        # The AT table's response column: 'Ok' where the transcript has OK.
+        return raw.replace(TERMINATOR, b"\r\nOk\r\n> ") if _setting_reply(cmd) else raw
+
+
+class _PkPromptOnly(ESWiFiFault):
+    def reply_out(self, cmd: Command | None, raw: bytes) -> bytes:
+        # As the transcript shows it: after PK=1,3000 the next prompt, no OK.
+        return b"\r\n> " if cmd is not None and cmd.name == "PK" and cmd.params else raw
+
+
+class _ExtraCrlfBeforeOk(ESWiFiFault):
+    def reply_out(self, cmd: Command | None, raw: bytes) -> bytes:
+        # Firmware C6.2.1.8's 12-byte empty OK, on the settings only (the case setup still selects sockets).
+        return b"\r\n" + raw if _setting_reply(cmd) and raw == ok_reply() else raw
+
+
+class _PromptBeforeOk(ESWiFiFault):
+    def reply_out(self, cmd: Command | None, raw: bytes) -> bytes:
+        # The P5=10 row: '[TCP SVR] Waiting on connection ...> OK'.
+        if cmd is not None and cmd.name == "P5" and cmd.params == ("10",) and raw.endswith(TERMINATOR):
+            return raw[: -len(TERMINATOR)] + b"> OK\r\n> "
+        return raw
+
+
+class _S3SendsCount(ESWiFiFault):
+    def s3_sent(self, payload: bytes) -> bytes:
+        # 'S3 will send a 1': the count, not the bytes after it.
+        return str(len(payload)).encode("ascii")
+
+
+class _AnnouncesWaiting(ESWiFiFault):
+    def announces_waiting(self) -> bool:
+        return True
+
+
+class _P0FourOkSelectsNothing(ESWiFiFault):
+    def reply_out(self, cmd: Command | None, raw: bytes) -> bytes:
+        # P0=4 answered OK, but the selection stays where it was.
+        return ok_reply() if cmd is not None and cmd.name == "P0" and cmd.params == ("4",) else raw
+
+
+class _StopAnswersError(ESWiFiFault):
+    def reply_out(self, cmd: Command | None, raw: bytes) -> bytes:
+        # The server stops, but P5=0 is answered with the error form.
+        if cmd is not None and cmd.name == "P5" and cmd.params == ("0",):
+            return error_reply("Unknown Error", None)
+        return raw
+
+
 PROFILES: tuple[FaultSpec[ESWiFiFault], ...] = (
     FaultSpec("no-ok", "PK/P1/P2/P8 settings are answered without the OK line (\\r\\n\\r\\n> )", _NoOk),
     FaultSpec("multi-accept-no-ok", "P5=11 prints its messages and the prompt but no OK", _MultiAcceptNoOk),
-    FaultSpec("wrong-prompt", "R0's reply ends with '>' without the space", _WrongPrompt),
-    FaultSpec("no-accepted-line", "no [TCP SVR] Accepted message when a client is served", _NoAcceptedLine),
     FaultSpec(
-        "accepted-port-byte-swapped", "Accepted shows the port with its two bytes swapped", _AcceptedPortByteSwapped
+        "wrong-prompt",
+        "R0's reply ends with '>' without the space",
+        _WrongPrompt,
+        follows=("ESWIFI-CONTRA-PROMPT-SPACE", "a"),
     ),
+    FaultSpec("no-accepted-line", "no [TCP SVR] Accepted message when a client is served", _NoAcceptedLine),
     FaultSpec("next-keeps-client", "P5=10 moves on but leaves the current client connected", _NextKeepsClient),
     FaultSpec("wrong-s3-count", "S3 sends n bytes and answers n-1", _WrongS3Count),
     FaultSpec("s3-over-limit-accepted", "S3 above 1460 bytes is sent instead of refused", _S3OverLimit),
@@ -442,5 +515,67 @@ PROFILES: tuple[FaultSpec[ESWiFiFault], ...] = (
         "tls-connects-plain",
         "P1=3 (TCP-SSL) with nothing configured connects as plain TCP and sends data in clear",
         _TlsConnectsPlain,
+    ),
+    # Where the documents contradict each other.
+    FaultSpec(
+        "one-socket",
+        "one socket only: P0=1..3 are refused",
+        ESWiFiFault,
+        overrides={"sockets": 1},
+        follows=("ESWIFI-CONTRA-P0-SOCKET-COUNT", "a"),
+    ),
+    FaultSpec(
+        "table-ok",
+        "PK/P1/P2/P8 settings are answered 'Ok' as the AT table shows (\\r\\n\\r\\nOk\\r\\n> )",
+        _TableOk,
+        follows=("ESWIFI-CONTRA-RESPONSE-FORM", "a"),
+    ),
+    FaultSpec(
+        "pk-prompt-only",
+        "PK=1,3000 is answered with the prompt alone, no OK, as the transcript shows",
+        _PkPromptOnly,
+        follows=("ESWIFI-CONTRA-PK-REPLY", "b"),
+    ),
+    FaultSpec(
+        "extra-crlf-before-ok",
+        "PK/P1/P2/P8 are answered with firmware C6.2.1.8's 12-byte OK (\\r\\n\\r\\n\\r\\nOK\\r\\n> )",
+        _ExtraCrlfBeforeOk,
+        follows=("ESWIFI-CONTRA-C6218-EXTRA-CRLF", "b"),
+    ),
+    FaultSpec(
+        "p5-10-prompt-before-ok",
+        "P5=10 answers its message, a prompt, then OK, as the AT table shows",
+        _PromptBeforeOk,
+        follows=("ESWIFI-CONTRA-P5-10-PROMPT-BEFORE-OK", "a"),
+    ),
+    FaultSpec(
+        "s3-sends-count",
+        "S3=<n> sends the count n to the client, not the bytes after it",
+        _S3SendsCount,
+        follows=("ESWIFI-CONTRA-S3-ROW-PAYLOAD", "a"),
+    ),
+    FaultSpec(
+        "announces-waiting-clients",
+        "a client that must wait its turn is announced (Accepted) as it connects",
+        _AnnouncesWaiting,
+        follows=("ESWIFI-CONTRA-MULTI-VS-ONE-AT-A-TIME", "a"),
+    ),
+    FaultSpec(
+        "p0-4-ok-selects-nothing",
+        "P0=4 is answered OK but selects nothing: a bare P0 still reads the socket selected before",
+        _P0FourOkSelectsNothing,
+        follows=("ESWIFI-CONTRA-P0-RANGE", "neither"),
+    ),
+    FaultSpec(
+        "stop-answers-error",
+        "P5=0 stops the server but answers with the error form",
+        _StopAnswersError,
+        follows=("ESWIFI-CONTRA-P5-0-KILLED", "neither"),
+    ),
+    FaultSpec(
+        "accepted-port-byte-swapped",
+        "Accepted shows the client's port with its two bytes swapped",
+        _AcceptedPortByteSwapped,
+        follows=("ESWIFI-CONTRA-ACCEPTED-PORT", "neither"),
     ),
 )

@@ -119,6 +119,8 @@ class ServerModel(WiFiModel):
             self._announce(sock, client, out)
         elif len(sock.queue) < sock.backlog:
             sock.queue.append(client)
+            if self.fault.announces_waiting():
+                self._announce(sock, client, out)
         elif self.fault.beyond_backlog() == "served":
             sock.queue.append(client)  # P8 bounds nothing: every client waits its turn
         elif self.fault.beyond_backlog() == "pending":
@@ -227,5 +229,5 @@ class ServerModel(WiFiModel):
         if client is None or not client.connected:
             self._lost(cmd, out)
             return
-        out.append(Send(client.key, cmd.payload))
+        out.append(Send(client.key, self.fault.s3_sent(cmd.payload)))
         self._reply(cmd, out, str(self.fault.s3_count(count)).encode("ascii"))

@@ -1,15 +1,17 @@
-"""The eS-WiFi conformant variants (``VARIANTS``): modules that chose differently where the documents are silent.
+"""The eS-WiFi conformant variants (``VARIANTS``): modules that chose differently where the documents are
+silent, or followed the other of two statements that contradict each other.
 
 Each variant names the silent points it takes a non-default choice on (IDs of
-``sockconf/data/silent/eswifi.toml``) and makes that choice through the hooks of ``ESWiFiFault`` or the
-profile's settings. No case may FAIL any of them (``sockconf report variants``).
+``sockconf/data/silent/eswifi.toml``) or the side of an unresolved contradiction it follows (IDs of the
+``[[contradiction]]`` tables in ``sockconf/data/requirements/eswifi.toml``), and makes that choice through the
+hooks of ``ESWiFiFault`` or the profile's settings. No case may FAIL any of them (``sockconf report variants``).
 """
 
 from __future__ import annotations
 
 from sockconf.emulator.eswifi.faults import ESWiFiFault
 from sockconf.emulator.variants import VariantSpec, all_different
-from sockconf.protocol.eswifi import Command, error_reply
+from sockconf.protocol.eswifi import TERMINATOR, Command, error_reply, ok_reply
 
 
 class _RefusedS3RestAsCommands(ESWiFiFault):
@@ -79,6 +81,16 @@ class _PowerOnBanner(ESWiFiFault):
         return cursor if spi else b"\r\nInventek eS-WiFi ISM43362" + cursor
 
 
+class _StopPlainOk(ESWiFiFault):
+    cooperative = True
+
+    def reply_out(self, cmd: Command | None, raw: bytes) -> bytes:
+        # P5=0 as the AT table's row shows it: OK, no message.
+        raw = super().reply_out(cmd, raw)
+        stop = cmd is not None and cmd.name == "P5" and cmd.params == ("0",)
+        return ok_reply() if stop and raw.endswith(TERMINATOR) else raw
+
+
 TIMEOUT = "ESWIFI-SILENT-S3-PAYLOAD-TIMEOUT"
 REFUSED = "ESWIFI-SILENT-REFUSED-S3-REST"
 P_FIELD1 = "ESWIFI-SILENT-P-FIELD1"
@@ -90,7 +102,6 @@ PK_UNIT = "ESWIFI-SILENT-PK-UNIT"
 R0_NO_CLIENT = "ESWIFI-SILENT-R0-NO-CLIENT"
 ERROR_TEXTS = "ESWIFI-SILENT-ERROR-TEXTS"
 PLACE = "ESWIFI-SILENT-MESSAGE-PLACE"
-ACCEPTED_PORT = "ESWIFI-SILENT-ACCEPTED-PORT"
 JOIN_REPLY = "ESWIFI-SILENT-JOIN-REPLY"
 JOIN_WHEN_JOINED = "ESWIFI-SILENT-JOIN-WHEN-JOINED"
 C_FIELDS = "ESWIFI-SILENT-C-FIELDS"
@@ -101,6 +112,9 @@ CURSOR = "ESWIFI-SILENT-CURSOR"
 P7 = "ESWIFI-SILENT-P7"
 R0_EMPTY_PARAM = "ESWIFI-SILENT-R0-EMPTY-PARAM"
 WAITING_PLACE = "ESWIFI-SILENT-WAITING-PLACEMENT"
+P0_RANGE = "ESWIFI-CONTRA-P0-RANGE"
+KILLED = "ESWIFI-CONTRA-P5-0-KILLED"
+ACCEPTED_PORT = "ESWIFI-CONTRA-ACCEPTED-PORT"
 
 SINGLE: tuple[VariantSpec, ...] = (
     VariantSpec(
@@ -192,9 +206,10 @@ SINGLE: tuple[VariantSpec, ...] = (
     ),
     VariantSpec(
         "accepted-client-port",
-        "Accepted names the client's source port, as the seed's module does (not the server's own port)",
-        {ACCEPTED_PORT: "client-port"},
+        "Accepted names the client's source port, as the seed shows it (not the server's own port)",
+        {},
         overrides={"accepted_port": "client-port"},
+        sides={ACCEPTED_PORT: "a"},
     ),
     VariantSpec(
         "join-bare-ok",
@@ -282,6 +297,20 @@ SINGLE: tuple[VariantSpec, ...] = (
         hooks=(_BeyondBacklogServed,),
     ),
     VariantSpec(
+        "p0-4-accepted",
+        "five sockets, P0=0-4 as the sequence says ('Use P0=0-4'): P0=4 selects socket 4",
+        {},
+        overrides={"sockets": 5},
+        sides={P0_RANGE: "b"},
+    ),
+    VariantSpec(
+        "p5-0-plain-ok",
+        "P5=0 answers OK with no message, as the AT table's row shows (not [TCP TSK] Killed)",
+        {},
+        hooks=(_StopPlainOk,),
+        sides={KILLED: "a"},
+    ),
+    VariantSpec(
         "beyond-backlog-refused",
         "a client beyond the P8 backlog is refused at TCP level: its SYN is never answered (as lwIP drops a "
         "SYN when a listener's backlog is full); the waiting clients are held by the TCP stack",
@@ -304,9 +333,9 @@ VARIANTS: tuple[VariantSpec, ...] = (
     *SINGLE,
     all_different(
         "all-different",
-        "every non-default choice at once (of two on one point: the longer payload timeout, the cut-short "
-        "payload sent as far as it came, the ellipsis wording, a client beyond the backlog left pending, "
-        "P? field 1 as the module's own address)",
+        "every non-default choice at once, and the other side of every unresolved contradiction (of two on one "
+        "point: the longer payload timeout, the cut-short payload sent as far as it came, the ellipsis wording, a "
+        "client beyond the backlog left pending, P? field 1 as the module's own address)",
         [v for v in SINGLE if v.name not in _NOT_IN_ALL_DIFFERENT],
     ),
 )

@@ -11,6 +11,7 @@ their state per model.
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any, cast
@@ -218,8 +219,26 @@ PROFILES: tuple[FaultSpec[XBeeFault], ...] = (
     FaultSpec("frame-id-not-echoed", "responses carry the request's frame ID + 1", _FrameIdNotEchoed),
     FaultSpec(
         "receive-nonzero-frame-id",
-        "0xCD carries frame ID 01 instead of 00",
+        "0xCD carries frame ID 01 instead of 00 (as the seed's table shows)",
         rewrite(fr.SocketReceive, "frame_id", lambda _: 0x01),
+        follows=("XBEE-CONTRA-RECEIVE-FRAME-ID", "a"),
+    ),
+    FaultSpec(
+        "receive-drops-trailing-newline",
+        "0xCD drops the newline that ends the peer's data (as the seed's payload table shows 'Hello XBee!')",
+        rewrite(fr.SocketReceive, "payload", lambda p: p[:-1], when=lambda f: f.payload.endswith(b"\n")),
+        follows=("XBEE-CONTRA-RECEIVE-PAYLOAD", "a"),
+    ),
+    FaultSpec(
+        "my-as-text",
+        "MY answers the address as dotted-quad text in API mode (as ATMY prints it in Command mode)",
+        rewrite(
+            fr.ATCommandResponse,
+            "value",
+            lambda v: str(ipaddress.IPv4Address(v)).encode("ascii"),
+            when=lambda f: f.command == b"MY" and len(f.value) == 4,
+        ),
+        follows=("XBEE-CONTRA-MY-FORMAT", "a"),
     ),
     FaultSpec(
         "no-status-on-peer-close",

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from sockconf.core.record import PreflightCheck
-from sockconf.harness import silent
+from sockconf.harness import contradictions, silent
 from sockconf.harness.cases import unconfirmed
 from sockconf.harness.eswifi.preflight import ESWiFiPreflight
 from sockconf.harness.eswifi.session import ESWiFiSession
@@ -29,6 +29,9 @@ class ESWiFiHost(FamilyHost):
         super().begin_case(request)
         self.session.on_unconfirmed = lambda requirement, finding: unconfirmed(request, requirement, finding)
         self.session.on_observed = lambda point, choice, detail: silent.observed(request, point, choice, detail)
+        self.session.on_contradiction = lambda contradiction, side, detail: contradictions.observed(
+            request, contradiction, side, detail, self.session.driver.trace.last_received()
+        )
 
     def reset(self, request: pytest.FixtureRequest) -> None:
         self.session.reset()

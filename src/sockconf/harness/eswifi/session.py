@@ -42,7 +42,10 @@ from sockconf.protocol.eswifi import (
 from sockconf.protocol.profile import Profile
 
 LOST = b"-1"
-C_ADDRESS_FIELD = 5  # C?: SSID, password, security, DHCP, IP version, IP address, ...
+ACCEPTED_PORT = "ESWIFI-CONTRA-ACCEPTED-PORT"
+NEITHER_SIDE = "neither"
+# C?, fields counted from 0: SSID, password, security, DHCP, IP version, IP address (the sixth field), ...
+C_ADDRESS_FIELD = 5
 MR_POLL = 0.05  # s between two MR polls, unless the profile says ([device] mr_poll)
 # Most MR polls that empty the module's queue at a case's start: more held messages than this is a
 # module whose queue never empties (its MR keeps answering messages).
@@ -129,6 +132,9 @@ class ESWiFiSession:
         self.on_unconfirmed: Callable[[str, str], None] = _raise_unconfirmed
         # Where the DUT's choice on a silent point goes (the fixture points it at sockconf.harness.silent.observed).
         self.on_observed: Callable[[str, str, str], None] = _raise_observed
+        # Which statement of an unresolved contradiction the DUT followed, "a", "b" or "neither" (a FAIL); the
+        # fixture points it at sockconf.harness.contradictions.observed.
+        self.on_contradiction: Callable[[str, str, str], None] = _raise_contradiction
 
     @property
     def deadlines(self) -> tuple[float, float, float]:
@@ -395,9 +401,14 @@ class ESWiFiSession:
         requirement: str = "",
         within: float | None = None,
         server_port: int | None = None,
+        judged: bool = False,
     ) -> AsyncMessage:
-        """The next ``[TCP SVR] Accepted`` message; it must name ``host`` and ``port`` (the client's
-        source port) or ``server_port`` (the server's own port): which one is a silent point, recorded."""
+        """The next ``[TCP SVR] Accepted`` message; it must name ``host:port``, the client's address and source port.
+
+        Given the server's own ``server_port``, a message naming that port instead passes too: which port the
+        message names is a contradiction the documents leave unresolved (ESWIFI-CONTRA-ACCEPTED-PORT). A case
+        that judges it (``judged``) records which the DUT followed; a port that is neither FAILs, quoting both.
+        """
         timeout = self.deadlines[1] if within is None else within
         deadline = time.monotonic() + timeout
         ports = [port] if server_port is None else [server_port, port]
@@ -408,10 +419,13 @@ class ESWiFiSession:
                     del self.messages[i]
                     self._check_delivered(msg, requirement)
                     got = msg.accepted
-                    if got is not None and got[0] == host and got[1] in ports:
-                        if server_port is not None:
-                            choice = "local-port" if got[1] == server_port else "client-port"
-                            self.observe_once("ESWIFI-SILENT-ACCEPTED-PORT", choice, f"Accepted named port {got[1]}")
+                    if server_port is not None and got is not None and got[0] == host:
+                        side = "a" if got[1] == port else "b" if got[1] == server_port else NEITHER_SIDE
+                        if judged or side == NEITHER_SIDE:
+                            said = f"the client's source port is {port}, the server's {server_port}"
+                            self.on_contradiction(ACCEPTED_PORT, side, f"{describe_event(msg)}: {said}")
+                        return msg
+                    if got == (host, port):
                         return msg
                     diff = (
                         [f"not an <ip>:<port> after {self.texts.accepted!r}"]
@@ -445,8 +459,6 @@ class ESWiFiSession:
                     continue
                 self.messages.remove(msg)
                 self._check_delivered(msg, requirement)
-                choice = "local-port" if got is not None and got[1] == match[2] else "client-port"
-                self.observe_once("ESWIFI-SILENT-ACCEPTED-PORT", choice, f"Accepted named port {match[2]}")
                 waiting.remove(match)
                 found.append(msg)
             if not waiting:
@@ -601,6 +613,10 @@ class ESWiFiSession:
 
 def _raise_observed(point: str, choice: str, detail: str) -> None:
     raise ConformanceFailure(f"{point}: {choice}", note=f"a silent point met outside a case: {detail}")
+
+
+def _raise_contradiction(contradiction: str, side: str, detail: str) -> None:
+    raise ConformanceFailure(f"{contradiction}: {side}", note=f"a contradiction met outside a case: {detail}")
 
 
 def _raise_unconfirmed(requirement: str, finding: str) -> None:

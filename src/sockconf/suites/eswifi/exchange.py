@@ -6,21 +6,55 @@ to its own and checks that one in detail. A step that fails while it is only a p
 
 from __future__ import annotations
 
+import contextlib
+import re
 import socket
 import struct
 import time
+from collections.abc import Callable, Iterator
 
 from sockconf.core.trace import NET
 from sockconf.data.vectors.eswifi import ESWIFI_SEED_BACKLOG, ESWIFI_SEED_KEEPALIVE
+from sockconf.harness import contradictions
 from sockconf.harness.eswifi import LOST, LOST_WITH_OK, LOST_WITHOUT_OK, ESWiFiSession, first_difference, ok_with
 from sockconf.harness.expect import Check, ConformanceFailure, show_bytes
 from sockconf.harness.peer import Peer, TcpClient
-from sockconf.protocol.eswifi import AsyncMessage, Reply
+from sockconf.protocol.eswifi import TERMINATOR, AsyncMessage, Reply
 
 MULTI = 11  # P5=11: multi-accept server
 SINGLE = 1  # P5=1: single-connection server
 MODES = {MULTI: "multi-accept (P5=11)", SINGLE: "single (P5=1)"}
 NOT_LOST = Check("data (not -1)", lambda data: data != LOST)
+
+
+# Settled contradictions about the form of a reply, each with how the module's last bytes show its losing side.
+RESPONSE_FORM = "ESWIFI-CONTRA-RESPONSE-FORM"
+PROMPT_SPACE = "ESWIFI-CONTRA-PROMPT-SPACE"
+PK_REPLY = "ESWIFI-CONTRA-PK-REPLY"
+EXTRA_CRLF = "ESWIFI-CONTRA-C6218-EXTRA-CRLF"
+PROMPT_BEFORE_OK = "ESWIFI-CONTRA-P5-10-PROMPT-BEFORE-OK"
+_TABLE_OK = re.compile(rb"(Ok|ok)\r\n> $")
+REPLY_FORM_SIGNS: dict[str, Callable[[bytes], bool]] = {
+    RESPONSE_FORM: lambda tail: bool(_TABLE_OK.search(tail)),  # 'Ok', 'xxxxx ok', '1ok'
+    PROMPT_SPACE: lambda tail: tail.endswith(b"\r\n>"),
+    PK_REPLY: lambda tail: tail.endswith(b"\r\n> ") and not _TABLE_OK.search(tail) and not tail.endswith(TERMINATOR),
+    EXTRA_CRLF: lambda tail: tail.endswith(b"\r\n\r\n" + TERMINATOR),
+    PROMPT_BEFORE_OK: lambda tail: b"> OK\r\n" in tail,
+}
+
+
+@contextlib.contextmanager
+def reply_form(*ids: str) -> Iterator[None]:
+    """Checks of a reply's form: a FAIL inside whose last bytes show the losing side of one of the settled
+    contradictions ``ids`` (REPLY_FORM_SIGNS) names that contradiction and what settles it."""
+    with contextlib.ExitStack() as stack:
+        for cid in ids:
+            stack.enter_context(contradictions.settled(cid, when=_shows(REPLY_FORM_SIGNS[cid])))
+        yield
+
+
+def _shows(sign: Callable[[bytes], bool]) -> Callable[[ConformanceFailure], bool]:
+    return lambda exc: sign(exc.last_bytes)
 
 
 def pattern(n: int, start: int = 0) -> bytes:
@@ -54,17 +88,26 @@ def open_server(
     start(eswifi, mode)
 
 
-def accepted(eswifi: ESWiFiSession, client: TcpClient, requirement: str = "") -> AsyncMessage:
-    """The client's Accepted message: its IP, and the server's own port (ISM43362 firmware) or the
-    client's source port (the seed's module), recorded (ESWIFI-SILENT-ACCEPTED-PORT)."""
+def accepted(eswifi: ESWiFiSession, client: TcpClient, requirement: str = "", judged: bool = False) -> AsyncMessage:
+    """The Accepted message that announces ``client``: its address, and its source port or the server's own
+    port (the documents disagree: ESWIFI-CONTRA-ACCEPTED-PORT, recorded by a case that ``judged`` it)."""
     req = requirement or "the served client is announced by [TCP SVR] Accepted <its ip>:<port>"
-    return eswifi.accepted(client.local[0], client.local[1], requirement=req, server_port=client.remote[1])
+    return eswifi.accepted(
+        client.local[0], client.local[1], requirement=req, server_port=client.remote[1], judged=judged
+    )
 
 
-def accept(eswifi: ESWiFiSession, peer: Peer, port: int, source_port: int = 0, requirement: str = "") -> TcpClient:
+def accept(
+    eswifi: ESWiFiSession,
+    peer: Peer,
+    port: int,
+    source_port: int = 0,
+    requirement: str = "",
+    judged: bool = False,
+) -> TcpClient:
     """Connect a peer and read the Accepted message that announces it."""
     client = peer.connect(port, source_port=source_port)
-    accepted(eswifi, client, requirement or "precondition: a connecting client is announced by Accepted")
+    accepted(eswifi, client, requirement or "precondition: a connecting client is announced by Accepted", judged)
     return client
 
 

@@ -3,7 +3,9 @@ form (``ERROR: <reason>``, optionally ``Usage: <syntax>``, the prompt, no OK), c
 and the module answers the next command normally. What the module does with the bytes after a
 refused ``S3=<n>`` header is silent (ESWIFI-SILENT-REFUSED-S3-REST): the case resynchronises as a
 careful host does (a bare CR, then the error replies drained until quiet) before it judges recovery,
-and records which the module did.
+and records which the module did. ``P0=4`` is where the seed contradicts itself (the setup table's
+sockets 0-3 against the sequence's "Use P0=0-4", ESWIFI-CONTRA-P0-RANGE): refused, or selecting socket
+4, both pass and are recorded; ``P0`` outside 0-4 is outside both and must be refused.
 
 ``spec §N``: section N of docs/spec/eswifi-servers.md.
 """
@@ -20,19 +22,21 @@ from sockconf.harness.cases import case
 from sockconf.harness.eswifi import AN_ERROR, ESWiFiSession, ok_with
 from sockconf.harness.expect import ConformanceFailure, NoAnswer
 from sockconf.harness.peer import Peer
-from sockconf.protocol.eswifi import s3
+from sockconf.protocol.eswifi import ErrorReply, Reply, s3
 from sockconf.suites.eswifi.exchange import accept, open_server, read_exactly
 
 PORT = ESWIFI_SEED_PORT
 NEG = "negative"
 REFUSED_REST = "ESWIFI-SILENT-REFUSED-S3-REST"
+ERROR_TEXTS = "ESWIFI-SILENT-ERROR-TEXTS"
+P0_RANGE = "ESWIFI-CONTRA-P0-RANGE"
 
 
 # case ID -> (requirement, the bad inputs it sends); VERIFIES: the documented statements each checks
 BAD: dict[str, tuple[str, list[bytes]]] = {
     "ESWIFI-NEG-01": (
-        "P0 with a socket out of range (not 0-3) is answered with ERROR",
-        [b"P0=4\r", b"P0=9\r", b"P0=-1\r", b"P0=x\r"],
+        "P0 with a socket outside 0-4 (outside both the table's 0-3 and the sequence's 0-4) is answered with ERROR",
+        [b"P0=5\r", b"P0=9\r", b"P0=-1\r", b"P0=x\r"],
     ),
     "ESWIFI-NEG-02": ("P1 with an unknown protocol is answered with ERROR", [b"P1=9\r", b"P1=7\r", b"P1=tcp\r"]),
     "ESWIFI-NEG-03": (
@@ -59,7 +63,7 @@ BAD: dict[str, tuple[str, list[bytes]]] = {
 }
 
 VERIFIES: dict[str, tuple[str, ...]] = {
-    "ESWIFI-NEG-01": ("ESWIFI-SEED-SETUP-P0", "ESWIFI-SPEC-P0", "ESWIFI-SPEC-ERROR"),
+    "ESWIFI-NEG-01": ("ESWIFI-SEED-SETUP-P0", "ESWIFI-SEED-SEQ-P0", "ESWIFI-SPEC-P0", "ESWIFI-SPEC-ERROR"),
     "ESWIFI-NEG-02": ("ESWIFI-SEED-SETUP-P1", "ESWIFI-SPEC-P1", "ESWIFI-SPEC-ERROR"),
     "ESWIFI-NEG-03": ("ESWIFI-SPEC-P2", "ESWIFI-SPEC-ERROR"),
     "ESWIFI-NEG-04": ("ESWIFI-SEED-SETUP-P8", "ESWIFI-SEED-SEQ-P8", "ESWIFI-SPEC-P8", "ESWIFI-SPEC-ERROR"),
@@ -100,10 +104,8 @@ def refuse(request: pytest.FixtureRequest, eswifi: ESWiFiSession, wire: bytes, r
     )
 
 
-@pytest.mark.parametrize("wire", BAD_INPUT)
-def test_bad_input_is_refused(request: pytest.FixtureRequest, eswifi: ESWiFiSession, wire: bytes) -> None:
-    eswifi.select(2)
-    refuse(request, eswifi, wire, eswifi.requirement)
+def answers_the_next_command(eswifi: ESWiFiSession) -> None:
+    """After bad input the module still answers, and it changed nothing: P0=2 selects socket 2 again."""
     try:
         # The module still answers, and the bad command changed nothing: socket 2 is still selected.
         eswifi.command("P0", 2)
@@ -118,6 +120,42 @@ def test_bad_input_is_refused(request: pytest.FixtureRequest, eswifi: ESWiFiSess
         ) from None
     eswifi.expect_bytes(reply, b"\r\n\r\nOK\r\n> ", "after an error, P0=2 is answered \\r\\n\\r\\nOK\\r\\n> ")
     eswifi.selected = 2
+
+
+@pytest.mark.parametrize("wire", BAD_INPUT)
+def test_bad_input_is_refused(request: pytest.FixtureRequest, eswifi: ESWiFiSession, wire: bytes) -> None:
+    eswifi.select(2)
+    refuse(request, eswifi, wire, eswifi.requirement)
+    answers_the_next_command(eswifi)
+
+
+@case(
+    "ESWIFI-NEG-01",
+    "P0=4 is refused with ERROR (sockets 0-3, the setup table) or selects socket 4 ('Use P0=0-4', the sequence): "
+    "the documents disagree, either passes, recorded; the module then answers P0=2",
+    kind=NEG,
+    verifies=VERIFIES["ESWIFI-NEG-01"],
+)
+def test_socket_four(eswifi: ESWiFiSession) -> None:
+    eswifi.select(2)
+    eswifi.command("P0", 4)
+    reply = eswifi.reply(ok_with(), AN_ERROR, requirement="P0=4 is answered with OK or with ERROR")
+    if isinstance(reply, ErrorReply):
+        eswifi.on_observed(ERROR_TEXTS, "terse" if reply.usage is None else "with-usage", f"ERROR: {reply.reason}")
+        eswifi.on_contradiction(P0_RANGE, "a", f"P0=4 was refused: ERROR: {reply.reason}")
+    elif reply.data:
+        eswifi.on_contradiction(P0_RANGE, "neither", f"P0=4 was answered OK with data {reply.data!r}")
+    else:
+        eswifi.selected = None  # the module says it selected socket 4
+        eswifi.command("P0")
+        shown = eswifi.reply(ok_with(), requirement="after P0=4 is accepted, a bare P0 is answered with OK")
+        assert isinstance(shown, Reply)
+        if shown.data.strip() != b"4":
+            eswifi.on_contradiction(
+                P0_RANGE, "neither", f"P0=4 was answered OK, but a bare P0 then reads {shown.data!r}, not socket 4"
+            )
+        eswifi.on_contradiction(P0_RANGE, "b", "P0=4 was answered OK, and a bare P0 then reads 4")
+    answers_the_next_command(eswifi)
 
 
 @case(
