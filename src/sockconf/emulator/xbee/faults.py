@@ -426,8 +426,8 @@ PROFILES: tuple[FaultSpec[XBeeFault], ...] = (
     ),
     FaultSpec(
         "hv-code-unknown",
-        "HV answers 5A01, a hardware code Digi's libraries do not list (a module newer than the library)",
-        rewrite(fr.ATCommandResponse, "value", lambda _: b"\x5a\x01", when=lambda f: f.command == b"HV" and f.value),
+        "HV answers 6001, a hardware code Digi's libraries do not list (a module newer than the library)",
+        rewrite(fr.ATCommandResponse, "value", lambda _: b"\x60\x01", when=lambda f: f.command == b"HV" and f.value),
     ),
     FaultSpec(
         "si-ids-without-0x",
