@@ -497,7 +497,8 @@ class DigiXBee:
         dropped = self.dropped.get(sid)
         self.run.needs(
             not dropped,
-            f"data for {what} only once it knows the socket (after its 0xCC, 0xCF 00 or 0xC6): earlier data is dropped",
+            f"0xCD/0xCE for {what} only once it knows the socket: accept() takes a client's data after the "
+            "client's 0xCC, connect() after the 0xCF 00, bind() after the 0xC6; data before that is dropped",
             "; ".join(dropped or []),
             function="digi/xbee/xsocket.py socket.accept, socket.__register_data_received_callback",
         )
