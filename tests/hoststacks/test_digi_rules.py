@@ -14,6 +14,7 @@ from collections.abc import Callable
 import pytest
 
 from sockconf.core.trace import Trace
+from sockconf.harness.expect import NoAnswer
 from sockconf.harness.hoststack import HostStack, HostStackRun, StackBreak
 from sockconf.protocol.xbee import frames as fr
 from sockconf.protocol.xbee.status import ATCommandStatus, Protocol
@@ -37,8 +38,9 @@ IDENTITY = {
 class ScriptedModule:
     """What the session gives DigiXBee: every frame sent goes to ``script``, whose frames come back."""
 
-    def __init__(self, script: Script) -> None:
+    def __init__(self, script: Script, alive: bool = True) -> None:
         self.script = script
+        self.answers_a_probe = alive
         self.api_mode = 1
         self.driver = types.SimpleNamespace(trace=Trace())
         self.sent: list[fr.Frame] = []
@@ -56,7 +58,7 @@ class ScriptedModule:
         return events
 
     def alive(self) -> bool:
-        return True
+        return self.answers_a_probe
 
 
 def answers(frame: fr.Frame) -> list[fr.Frame]:
@@ -78,10 +80,10 @@ def answers(frame: fr.Frame) -> list[fr.Frame]:
     return []
 
 
-def device(script: Script = answers) -> tuple[DigiXBee, ScriptedModule]:
+def device(script: Script = answers, alive: bool = True) -> tuple[DigiXBee, ScriptedModule]:
     item = types.SimpleNamespace(stash=pytest.Stash())
     run = HostStackRun(item, HostStack("digi", "xbee", "Digi digi-xbee", "", ""))  # type: ignore[arg-type]
-    module = ScriptedModule(script)
+    module = ScriptedModule(script, alive)
     return DigiXBee(run, module, network_wait=0.2), module  # type: ignore[arg-type]
 
 
@@ -124,6 +126,15 @@ def test_open_breaks_on_values_the_library_refuses(monkeypatch, value, breaks):
     with pytest.raises(StackBreak, match=breaks):
         dev.open()
     assert dev.run.broke
+
+
+@pytest.mark.parametrize("alive", [True, False])
+def test_no_answer_breaks_the_library_unless_the_module_answers_nothing_at_all(alive):
+    dev, _ = device(lambda frame: [], alive=alive)
+    # A module that still answers a probe broke the stack; one that answers nothing at all is no verdict.
+    with pytest.raises(StackBreak if alive else NoAnswer, match=r"a 0x88 with frame ID 01 and command AP"):
+        dev.open()
+    assert dev.run.broke is alive
 
 
 def test_c0_may_fail():

@@ -208,18 +208,22 @@ class DigiXBee:
 
     # ------------------------------------------------------------------ requests
 
-    def request(self, frame: fr.Frame, accepts: Callable[[fr.Frame], bool], timeout: float, answer: str) -> fr.Frame:
+    def _send_and_wait(self, frame: fr.Frame, accepts: Callable[[fr.Frame], bool], timeout: float) -> _Pending:
         """Send ``frame`` and wait as ``SyncRequestSender.send`` waits: the first frame with its frame ID
-        that ``accepts`` takes is the answer; none within ``timeout`` breaks the stack (TimeoutException)."""
+        that ``accepts`` takes is the answer (None when none came within ``timeout``)."""
         pending = _Pending(frame, accepts)
         self._pending = pending
-        handled = self._handled
-        started = time.monotonic()
         self.xbee.send(frame)
         try:
-            self._wait(lambda: pending.reply is not None, started + timeout)
+            self._wait(lambda: pending.reply is not None, time.monotonic() + timeout)
         finally:
             self._pending = None
+        return pending
+
+    def request(self, frame: fr.Frame, accepts: Callable[[fr.Frame], bool], timeout: float, answer: str) -> fr.Frame:
+        """A request whose answer the library needs: none within ``timeout`` breaks it (TimeoutException)."""
+        handled = self._handled
+        pending = self._send_and_wait(frame, accepts, timeout)
         if pending.reply is not None:
             return pending.reply
         heard = self._handled > handled or bool(self._backlog)
@@ -295,14 +299,9 @@ class DigiXBee:
     def _source_port(self) -> bytes:
         """C0: read, but any failure is swallowed (devices.py IPDevice._read_device_info)."""
         frame = fr.ATCommandQueue(self.next_frame_id(), b"C0")
-        pending = _Pending(frame, lambda f: isinstance(f, fr.ATCommandResponse) and f.command.upper() == b"C0")
-        self._pending = pending
-        self.xbee.send(frame)
-        try:
-            self._wait(lambda: pending.reply is not None, time.monotonic() + AT_TIMEOUT)
-        finally:
-            self._pending = None
-        reply = pending.reply
+        reply = self._send_and_wait(
+            frame, lambda f: isinstance(f, fr.ATCommandResponse) and f.command.upper() == b"C0", AT_TIMEOUT
+        ).reply
         return reply.value if isinstance(reply, fr.ATCommandResponse) else b""
 
     def _open_value(self, command: bytes, value: bytes, values: dict[bytes, bytes]) -> None:
