@@ -137,10 +137,37 @@ def test_cat1_presents_only_with_data_and_splits_long_data():
     sid, key = h.listener()
     assert h.net(Accepted(key, 100, "127.0.0.1", 40000)) == []
     data = bytes(range(256)) * 12  # 3072 bytes: 1500 + 1500 + 72
-    frames = h.net(Received(100, data))
-    assert frames[0] == fr.SocketNewIPv4Client(sid, 1, "127.0.0.1", 40000)
-    assert [len(f.payload) for f in frames[1:]] == [1500, 1500, 72]
-    assert b"".join(f.payload for f in frames[1:]) == data
+    actions = h.model.net_in(Received(100, data))
+    # The 0xCC goes out at once; the data follows after the profile's present_gap, not in the same write.
+    (timer,) = [a for a in actions if isinstance(a, StartTimer)]
+    assert timer.seconds == 0.1
+    assert h.frames(actions) == [fr.SocketNewIPv4Client(sid, 1, "127.0.0.1", 40000)]
+    assert h.net(Received(100, b"more")) == []  # held behind the first data
+    frames = h.net(TimerFired(timer.key))
+    assert [len(f.payload) for f in frames] == [1500, 1500, 76]
+    assert b"".join(f.payload for f in frames) == data + b"more"
+    assert all(f.frame_id == 0 and f.socket_id == 1 for f in frames)
+    assert h.net(Received(100, b"later")) == [fr.SocketReceive(0, 1, 0, b"later")]  # at once from now on
+
+
+def test_cat1_data_held_behind_the_0xCC_goes_out_before_the_peer_close():
+    h = Harness("xbee-cat1")
+    sid, key = h.listener()
+    h.net(Accepted(key, 100, "127.0.0.1", 40000))
+    assert h.net(Received(100, b"x")) == [fr.SocketNewIPv4Client(sid, 1, "127.0.0.1", 40000)]
+    assert h.net(PeerClosed(100)) == [
+        fr.SocketReceive(0, 1, 0, b"x"),
+        fr.SocketStatus(1, SocketStatusCode.CONNECTION_LOST),
+    ]
+
+
+def test_cat1_data_held_for_a_client_the_host_closed_is_dropped():
+    h = Harness("xbee-cat1")
+    _, key = h.listener()
+    h.net(Accepted(key, 100, "127.0.0.1", 40000))
+    (timer,) = [a for a in h.model.net_in(Received(100, b"x")) if isinstance(a, StartTimer)]
+    assert h.send(fr.SocketClose(3, 1)) == [fr.SocketCloseResponse(3, 1, SocketCloseStatus.SUCCESS)]
+    assert h.net(TimerFired(timer.key)) == []
 
 
 def test_cat1_client_closing_before_data_is_never_shown():
@@ -209,6 +236,13 @@ def test_queued_at_applies_on_ac():
     assert h.send(fr.ATCommand(4, b"NI"))[0].value == b"bench"
 
 
+def test_queued_at_applies_on_ac_in_a_0x09_frame_too():
+    h = Harness()
+    h.send(fr.ATCommandQueue(1, b"NI", b"bench"))
+    assert h.send(fr.ATCommandQueue(2, b"AC")) == [fr.ATCommandResponse(2, b"AC", ATCommandStatus.OK)]
+    assert h.send(fr.ATCommandQueue(3, b"NI"))[0].value == b"bench"
+
+
 def test_queued_at_applies_on_the_next_0x08_of_any_kind():
     h = Harness()
     h.send(fr.ATCommandQueue(1, b"NI", b"bench"))
@@ -261,6 +295,44 @@ def test_udp_bind_receive_from_and_send_to_statuses():
     ]
     assert h.send(fr.SocketSendTo(5, sid, "127.0.0.1", 9, b"x")) == [fr.TransmitStatus(5, TransmitStatusCode.SUCCESS)]
     assert h.actions == [SendTo(bind.key, "127.0.0.1", 9, b"x")]
+
+
+def test_si_answers_text_as_digi_documents_it():
+    h = Harness()
+    assert h.send(fr.ATCommand(1, b"SI")) == [fr.ATCommandResponse(1, b"SI", ATCommandStatus.OK, b"\r")]
+    tcp = h.send(fr.SocketCreate(2, 1))[0].socket_id
+    udp = h.send(fr.SocketCreate(3, 0))[0].socket_id
+    h.send(fr.SocketBindListen(4, udp, 10002))
+    (bind,) = h.actions
+    h.net(BindResult(bind.key))
+    assert h.send(fr.ATCommand(5, b"SI"))[0].value == b"0x00\r0x01\r\r"
+    assert h.send(fr.ATCommand(6, b"SI", bytes((udp,))))[0].value == b"0x01\rBound\rUDP\r10002\r0\r0.0.0.0\r\r"
+    assert h.send(fr.ATCommandQueue(7, b"SI", bytes((tcp,))))[0].value == b"0x00\rAllocated\rTCP\r0\r0\r0.0.0.0\r\r"
+
+
+def test_si_empty_list_variant_answers_no_value():
+    h = variant("si-empty-list-empty")
+    assert h.send(fr.ATCommand(1, b"SI")) == [fr.ATCommandResponse(1, b"SI", ATCommandStatus.OK, b"")]
+    h.send(fr.SocketCreate(2, 1))
+    assert h.send(fr.ATCommand(3, b"SI"))[0].value == b"0x00\r\r"
+
+
+def test_sendto_unbound_variant_binds_a_port_the_stack_picks_and_sends():
+    h = variant("sendto-unbound-sends")
+    (reply,) = h.send(fr.SocketCreate(1, 0))
+    sid = reply.socket_id
+    assert h.send(fr.SocketSendTo(2, sid, "127.0.0.1", 9, b"x")) == [fr.TransmitStatus(2, TransmitStatusCode.SUCCESS)]
+    bind, send = h.actions
+    assert isinstance(bind, BindUdp) and bind.port == 0
+    assert send == SendTo(bind.key, "127.0.0.1", 9, b"x")
+    assert h.net(BindResult(bind.key)) == []  # no 0x46 was asked: no 0xC6
+    assert h.send(fr.SocketSendTo(3, sid, "127.0.0.1", 9, b"y")) == [fr.TransmitStatus(3, TransmitStatusCode.SUCCESS)]
+    assert h.actions == [SendTo(bind.key, "127.0.0.1", 9, b"y")]
+
+
+def test_ni_unset_variant_answers_an_empty_ni():
+    h = variant("ni-unset-empty")
+    assert h.send(fr.ATCommand(1, b"NI")) == [fr.ATCommandResponse(1, b"NI", ATCommandStatus.OK, b"")]
 
 
 def faulty(fault: str, profile: str = "xbee3-lte-m") -> Harness:

@@ -16,6 +16,7 @@ from sockconf.harness.requirements import (
     quote_hash,
     seed_text,
 )
+from tests.helpers import ROOT
 
 CATALOGUE = load_catalogue()
 # Lines of a seed that are table scaffolding (a header row or a separator), not a statement.
@@ -94,3 +95,17 @@ def test_a_malformed_file_is_a_clear_error(tmp_path: Path) -> None:
     dup.write_text('[documents.seed]\ntitle = "t"\n' + entry + entry)
     with pytest.raises(RequirementError, match="X-1 is defined twice"):
         load_catalogue(tmp_path)
+
+
+HOST_STACKS_DOC = ROOT / "docs" / "host-stacks.md"
+FACT_LINE = re.compile(r"^- \*\*((?:XBEE|ESWIFI)-HOST-[A-Z0-9-]+)\*\*: (.+)$", re.MULTILINE)
+
+
+def test_host_stack_facts_are_quoted_from_docs_host_stacks_word_for_word() -> None:
+    """A host stack's facts live in docs/host-stacks.md; the catalogue quotes each one exactly."""
+    facts = dict(FACT_LINE.findall(HOST_STACKS_DOC.read_text(encoding="utf-8")))
+    quoted = {r.id: r for r in CATALOGUE.values() if "docs/host-stacks.md" in r.document}
+    assert quoted, "no requirement quotes docs/host-stacks.md"
+    assert set(facts) == set(quoted), f"facts without a requirement or the reverse: {set(facts) ^ set(quoted)}"
+    wrong = [i for i, r in quoted.items() if r.quote != facts[i]]
+    assert not wrong, f"quotes that are not docs/host-stacks.md's words: {wrong}"

@@ -7,7 +7,9 @@ import signal
 import subprocess
 import sys
 
-from sockconf.reports.variants import VariantResult, write
+import pytest
+
+from sockconf.reports.variants import VariantResult, tally, write
 from tests.helpers import ROOT, Emulator, run_suite, unique_loopback
 
 
@@ -41,6 +43,50 @@ def test_no_variant_of_any_family_gets_a_fail_or_error(tmp_path):
     for v in data["variants"]:
         assert v["verdicts"].get("PASS", 0) > 0, v
         assert not v["bad"], v
+    # Defensible choices Digi's library cannot work with: listed as what they break, not as suite defects.
+    breaks = {v["variant"]: v["breaks_host_stacks"] for v in data["variants"] if v["family"] == "xbee"}
+    closing_all = "close every socket: 0x43 FF by send_packet_sync_and_get_response"
+    assert breaks["close-all-reply-id-00"] == {
+        "XBEE-HOST-DIGI-06": f"breaks Digi digi-xbee at step 14 ({closing_all})"
+    }, breaks
+    assert breaks["first-socket-id-1"] == {}, breaks
+
+
+def _case(case_id: str, verdict: str, kind: str = "positive", **more) -> dict:
+    return {"case_id": case_id, "verdict": verdict, "kind": kind, "phase": "call", **more}
+
+
+def test_a_host_stack_case_a_variant_breaks_is_listed_not_a_suite_defect():
+    walk = {"stack": "digi", "name": "Digi digi-xbee", "steps": ["open", "close_all"], "broke": True}
+    report = {
+        "cases": [
+            _case("XBEE-CLOSE-02", "PASS"),
+            _case("XBEE-CLOSE-02", "NON-STRICT"),
+            _case("XBEE-HOST-DIGI-06", "FAIL", "host-stack", host_stack=walk),
+            _case("XBEE-HOST-DIGI-01", "PASS", "host-stack"),
+        ]
+    }
+    result = tally(VariantResult("xbee", "close-all-reply-id-00"), report)
+    assert result.ok and result.bad == {}
+    assert result.breaks_host_stacks == {"XBEE-HOST-DIGI-06": "breaks Digi digi-xbee at step 2 (close_all)"}
+    assert result.verdicts == {"NON-STRICT": 1, "PASS": 1}  # the conformance cases only
+    assert result.non_strict == ["XBEE-CLOSE-02"]
+
+
+@pytest.mark.parametrize(
+    ("verdict", "phase", "said"),
+    [("INCONCLUSIVE", "call", "INCONCLUSIVE"), ("FAIL", "setup", "ERROR")],
+)
+def test_a_host_stack_case_without_a_verdict_against_a_variant_is_a_suite_defect(verdict, phase, said):
+    report = {"cases": [{**_case("XBEE-HOST-DIGI-04", verdict, "host-stack"), "phase": phase}]}
+    result = tally(VariantResult("xbee", "v"), report)
+    assert not result.ok and result.bad == {"XBEE-HOST-DIGI-04": said}
+    assert result.breaks_host_stacks == {}
+
+
+def test_a_conformance_fail_against_a_variant_is_a_suite_defect():
+    result = tally(VariantResult("xbee", "v"), {"cases": [_case("XBEE-UDP-04", "FAIL")]})
+    assert result.bad == {"XBEE-UDP-04": "FAIL"} and not result.ok
 
 
 def test_a_variant_that_fails_a_case_is_reported_as_a_suite_defect(tmp_path):

@@ -428,9 +428,9 @@ def peer(request: pytest.FixtureRequest, dut: Driver, dut_link: DutLink) -> Iter
 
 
 @pytest.fixture
-def host_stack(request: pytest.FixtureRequest, dut_profile: Profile) -> hoststack.HostStackRun:
+def host_stack(request: pytest.FixtureRequest, dut_spec: Dut, dut_profile: Profile) -> hoststack.HostStackRun:
     """A host-stack case's walk through its driver's flow (NOT APPLICABLE where the stack does not
-    drive the DUT's profile)."""
+    drive the DUT's profile, before the DUT is touched: the case names its DUT here for the report)."""
     family = family_of_path(Path(str(request.node.path)))
     name = hoststack.stack_of(request.node)
     known = hoststack.stacks(family.name) if family is not None else {}
@@ -438,6 +438,7 @@ def host_stack(request: pytest.FixtureRequest, dut_profile: Profile) -> hoststac
         raise pytest.UsageError(f"{request.node.nodeid}: no host stack {name!r} in the family's hoststacks file")
     run = hoststack.HostStackRun(request.node, known[name])  # recorded even when it does not apply
     if name not in dut_profile.host_stacks:
+        record_identity(request.node, {"dut": dut_spec.name or dut_profile.name, "profile": dut_profile.name})
         drives = ", ".join(dut_profile.host_stacks) or "none"
         pytest.skip(
             f"NOT APPLICABLE: {known[name].name} does not drive profile {dut_profile.name} (its stacks: {drives})"

@@ -192,6 +192,48 @@ class _OneFramePerRead(XBeeFault):
         return [e for i, e in enumerate(events) if not isinstance(e, fr.Frame) or i == first]
 
 
+# -- faults a host library trips over (XBEE-HOST-DIGI; docs/host-stacks.md "What breaks it")
+
+
+class _DataFrameIdOfRequest(XBeeFault):
+    """Fills the frame-ID byte of received data (0xCD, 0xCE) from the last request it took, not 00."""
+
+    def __init__(self) -> None:
+        self.last = 0
+
+    def events_in(self, events: list[Event], api_mode: int) -> list[Event]:
+        for event in events:
+            fid = getattr(event, "frame_id", 0)
+            if isinstance(event, fr.Frame) and fid:
+                self.last = fid
+        return events
+
+    def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
+        if isinstance(frame, fr.SocketReceive | fr.SocketReceiveFrom):
+            return replace(frame, frame_id=self.last)
+        return frame
+
+
+class _QueuedQueryNoValue(XBeeFault):
+    """Takes every 0x09 frame for a queued set: a query in one is answered OK without its value."""
+
+    def __init__(self) -> None:
+        self.queries: set[int] = set()  # frame IDs of 0x09 queries waiting for their answer
+
+    def events_in(self, events: list[Event], api_mode: int) -> list[Event]:
+        for event in events:
+            if type(event) is fr.ATCommandQueue and not event.parameter and event.frame_id:
+                self.queries.add(event.frame_id)
+        return events
+
+    def frame_out(self, frame: fr.Frame) -> fr.Frame | None:
+        if isinstance(frame, fr.ATCommandResponse) and frame.frame_id in self.queries:
+            self.queries.discard(frame.frame_id)
+            if frame.status == ATCommandStatus.OK:
+                return replace(frame, value=b"")
+        return frame
+
+
 # -- faults of a module reset (XBEE-MODEM)
 
 
@@ -400,6 +442,26 @@ PROFILES: tuple[FaultSpec[XBeeFault], ...] = (
         "reset-without-ok",
         "FR restarts the module before its 0x88 OK goes out",
         rewrite(fr.ATCommandResponse, None, when=lambda f: f.command == b"FR"),
+    ),
+    FaultSpec(
+        "hv-code-unknown",
+        "HV answers 6001, a hardware code Digi's libraries do not list (a module newer than the library)",
+        rewrite(fr.ATCommandResponse, "value", lambda _: b"\x60\x01", when=lambda f: f.command == b"HV" and f.value),
+    ),
+    FaultSpec(
+        "si-ids-without-0x",
+        "SI prints socket IDs as bare hex digits (01), not as the guide's example does (0x01)",
+        rewrite(fr.ATCommandResponse, "value", lambda v: v.replace(b"0x", b""), when=lambda f: f.command == b"SI"),
+    ),
+    FaultSpec(
+        "data-frame-id-of-request",
+        "0xCD/0xCE carry the frame ID of the last request the module took, not 00",
+        _DataFrameIdOfRequest,
+    ),
+    FaultSpec(
+        "queued-query-no-value",
+        "a query in a 0x09 frame is answered 0x88 OK without its value (taken for a queued set)",
+        _QueuedQueryNoValue,
     ),
     FaultSpec(
         "settings-written-at-once",

@@ -75,6 +75,8 @@ RESET_SECONDS = 0.1
 _RESET_TIMER = "reset"
 # + the connection's network key (never reused, unlike a socket ID): a Cat 1 client presented after its first data
 _PRESENT_TIMER = "present-"
+# + the connection's network key: a Cat 1 client's first data, held back for ``present_gap`` after its 0xCC
+_FIRST_DATA_TIMER = "first-data-"
 # Settings the host cannot set (answered 01 ERROR); all others revert to their stored value on a reset.
 READ_ONLY = frozenset({b"MY", b"VR", b"HV", b"SH", b"SL", b"IM", b"AI"})
 # Settings whose value is checked before it is taken (answered 03 INVALID PARAMETER otherwise).
@@ -85,7 +87,7 @@ SETTING_CHECKS: dict[bytes, Callable[[bytes], bool]] = {
 
 
 class SockState(Enum):
-    """Where a socket is in its life; ``SI`` shows the value."""
+    """Where a socket is in its life (``SI`` names it as ``SI_STATES`` says)."""
 
     NEW = "new"
     BINDING = "binding"  # 0x46 passed on to the network, its answer not back yet
@@ -94,6 +96,19 @@ class SockState(Enum):
     CONNECTING = "connecting"
     CONNECTED = "connected"
     CLIENT = "client"  # accepted by a listener
+
+
+# SI's STATE and PROTOCOL words (spec §4 "SI").
+SI_STATES = {
+    SockState.NEW: "Allocated",
+    SockState.BINDING: "Allocated",
+    SockState.LISTENING: "Listening",
+    SockState.BOUND: "Bound",
+    SockState.CONNECTING: "Connecting",
+    SockState.CONNECTED: "Connected",
+    SockState.CLIENT: "Connected",
+}
+SI_PROTOCOLS: dict[int, str] = {Protocol.UDP: "UDP", Protocol.TCP: "TCP", Protocol.TLS: "TLS"}
 
 
 @dataclass
@@ -105,7 +120,9 @@ class Sock:
     port: int = 0
     presented: bool = True  # False: a Cat 1 client not yet shown to the host (no 0xCC yet)
     presenting: bool = False  # its data has arrived, its 0xCC follows on a timer (``present_delay``)
-    held: list[bytes] = field(default_factory=list)  # data of a client not yet presented
+    # A Cat 1 client's data that arrived with or right after its 0xCC, held back for ``present_gap``.
+    held: list[bytes] = field(default_factory=list)
+    holding: bool = False
     pending_frame_id: int = 0  # frame ID of a 0x46/0x42 waiting for the network's answer
     tls_profile: int = 0
     listener_id: int | None = None
@@ -151,6 +168,16 @@ class XBeeModel:
         # Cat 1: how long after a client's first data its 0xCC follows (UNCONFIRMED). 0: right before the
         # first 0xCD; otherwise the data goes out at once and the 0xCC this many seconds later.
         self.present_delay = float(device.get("present_delay", 0.0))
+        # Cat 1, 0xCC first: how long the client's first 0xCD follows its 0xCC. A host library may
+        # take the client's data only once it has handled the 0xCC (docs/host-stacks.md), and a real
+        # module's UART spaces the frames out; 0: right behind it, in the same write.
+        self.present_gap = float(device.get("present_gap", 0.0))
+        # 0x45 on a UDP socket never bound (XBEE-SILENT-UDP-SENDTO-UNBOUND): "not-bound" answers 0x89 88;
+        # "sends" binds a port the network stack picks and sends the datagram from it.
+        self.sendto_unbound = str(device.get("sendto_unbound", "not-bound"))
+        # SI with no socket open (XBEE-SILENT-SI-EMPTY-LIST): "cr" answers the list's closing CR alone,
+        # "empty" answers no value.
+        self.si_empty_list = str(device.get("si_empty_list", "cr"))
         # Bind/Listen on port 0 (UNCONFIRMED): "invalid-port" answers 0xC6 01; "any-port" binds or listens
         # on a port the network stack picks and answers 00.
         self.port_zero = str(device.get("listen_port_zero", "invalid-port"))
@@ -213,10 +240,10 @@ class XBeeModel:
             _RESET_TIMER: self._booted,
             READY_TIMER: self._ready,
         }
-        # AT commands executed at once, never queued (also over 0x09: UNCONFIRMED; a parameter is
-        # ignored), and what each does once its reply has gone out.
+        # AT commands executed at once, never queued (also over 0x09: UNCONFIRMED for WR and FR; a
+        # parameter is ignored), and what each does once its reply has gone out.
         self._executed: dict[bytes, Callable[[list[Action]], None]] = {
-            b"AC": lambda out: None,  # applying queued sets is what every 0x08 frame does anyway
+            b"AC": lambda out: None,  # applies the queued sets, in either frame (``_at``, spec §2)
             b"WR": self._write,
             b"FR": self._reset,
         }
@@ -273,6 +300,11 @@ class XBeeModel:
             handler(out)
         elif key in self._held:
             out.append(SerialOut(self._held.pop(key)))
+        elif key.startswith(_FIRST_DATA_TIMER):
+            sid = self.by_key.get(int(key.removeprefix(_FIRST_DATA_TIMER)))
+            sock = self.sockets.get(sid) if sid is not None else None
+            if sock is not None:
+                self._release_held(sock, out)
         elif key.startswith(_PRESENT_TIMER):
             # The connection may be gone by now (closed, reset): then there is no one to present.
             sid = self.by_key.get(int(key.removeprefix(_PRESENT_TIMER)))
@@ -321,6 +353,12 @@ class XBeeModel:
             else:
                 sock.presented = True
                 self._present(sock, out)
+                if self.present_gap > 0:
+                    sock.holding = True
+                    out.append(StartTimer(f"{_FIRST_DATA_TIMER}{sock.key}", self.present_gap))
+        if sock.holding:
+            sock.held.append(event.data)
+            return
         self._deliver(sock, event.data, out)
 
     def _on_datagram(self, sock: Sock, event: Datagram, out: list[Action]) -> None:
@@ -329,6 +367,7 @@ class XBeeModel:
 
     def _on_peer_closed(self, sock: Sock, event: PeerClosed, out: list[Action]) -> None:
         self._present_pending(sock, out)
+        self._release_held(sock, out)
         presented = sock.presented
         self._free(sock)
         if presented:
@@ -377,6 +416,14 @@ class XBeeModel:
         if sock.presenting and not sock.presented:
             sock.presented = True
             self._present(sock, out)
+
+    def _release_held(self, sock: Sock, out: list[Action]) -> None:
+        """A Cat 1 client's data held back behind its 0xCC (``present_gap``) goes out now."""
+        if sock.holding:
+            sock.holding = False
+            data, sock.held = b"".join(sock.held), []
+            if data:
+                self._deliver(sock, data, out)
 
     def _present(self, sock: Sock, out: list[Action]) -> None:
         assert sock.listener_id is not None
@@ -486,6 +533,7 @@ class XBeeModel:
         """
         for sock in [s for s in self.sockets.values() if s.listener_id == listener.socket_id]:
             self._present_pending(sock, out)
+            self._release_held(sock, out)
             self._release(sock, out)
             self._free(sock)
             if sock.presented:
@@ -589,9 +637,14 @@ class XBeeModel:
             status = TransmitStatusCode.MESSAGE_TOO_LONG
         elif f.dest_port == 0:
             status = TransmitStatusCode.INVALID_UDP_PORT
-        elif sock.key is None:
-            status = TransmitStatusCode.SOCKET_NOT_BOUND  # UNCONFIRMED (spec §4)
+        elif sock.key is None and self.sendto_unbound != "sends":
+            status = TransmitStatusCode.SOCKET_NOT_BOUND  # XBEE-SILENT-UDP-SENDTO-UNBOUND
         else:
+            if sock.key is None:
+                # Bound implicitly, to a port the network stack picks; no 0xC6 follows (no 0x46 asked).
+                sock.state = SockState.BINDING
+                self._net(BindUdp(self._new_key(sock), 0), out)
+            assert sock.key is not None
             self._net(SendTo(sock.key, f.dest_address, f.dest_port, f.payload), out)
             status = TransmitStatusCode.SUCCESS
         if f.frame_id:
@@ -626,8 +679,8 @@ class XBeeModel:
     def _at(self, f: fr.ATCommand, out: list[Action], queue: bool) -> None:
         cmd = f.command
         value = b""
-        # Queued (0x09) sets apply on the next 0x08 frame of any kind, or AC (spec §2).
-        new_mode = None if queue else self._apply_queued()
+        # Queued (0x09) sets apply on the next 0x08 frame of any kind, or AC in either frame (spec §2).
+        new_mode = None if queue and cmd != b"AC" else self._apply_queued()
         status: ATCommandStatus
         if cmd in self._executed:
             status = ATCommandStatus.OK
@@ -710,10 +763,22 @@ class XBeeModel:
         return new_mode
 
     def _socket_info(self, parameter: bytes) -> bytes:
-        """``SI``: without a parameter the list of socket IDs; with one, that socket's state."""
+        """``SI`` as text (spec §4 "SI"): without a parameter the open sockets' IDs in hex, a CR after
+        each and one more at the end; with a socket ID, six CR-terminated fields and one more CR."""
         if not parameter:
-            return bytes(sorted(self.sockets))
+            if not self.sockets and self.si_empty_list == "empty":
+                return b""
+            return b"".join(f"0x{sid:02X}\r".encode() for sid in sorted(self.sockets)) + b"\r"
         sock = self.sockets.get(parameter[0])
         if sock is None:
             return b""
-        return bytes((sock.socket_id, sock.protocol)) + sock.port.to_bytes(2, "big") + sock.state.value.encode()
+        host, port = sock.peer
+        fields = (
+            f"0x{sock.socket_id:02X}",
+            SI_STATES[sock.state],
+            SI_PROTOCOLS.get(sock.protocol, "TCP"),
+            str(sock.port),  # 0 unless bound by 0x46
+            str(port),
+            host,  # 0.0.0.0 for an unconnected socket
+        )
+        return "".join(f"{field}\r" for field in fields).encode() + b"\r"

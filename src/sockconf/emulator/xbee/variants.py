@@ -60,6 +60,9 @@ NOT_CONNECTED = "XBEE-SILENT-SEND-ON-LISTENER"
 TLS_LISTEN = "XBEE-SILENT-TLS-LISTEN-STATUS"
 LISTENER_CLOSE = "XBEE-SILENT-LISTENER-CLOSE-CLIENTS"
 CAT1_PRESENTATION = "XBEE-SILENT-CAT1-PRESENTATION"
+SENDTO_UNBOUND = "XBEE-SILENT-UDP-SENDTO-UNBOUND"
+SI_EMPTY = "XBEE-SILENT-SI-EMPTY-LIST"
+NI_UNSET = "XBEE-SILENT-NI-UNSET"
 
 SINGLE: tuple[VariantSpec, ...] = (
     VariantSpec(
@@ -148,6 +151,24 @@ MORE: tuple[VariantSpec, ...] = (
         "deadline); a profile that presents on connect is unchanged",
         {CAT1_PRESENTATION: "later"},
         overrides={"present_delay": 0.25},
+    ),
+    VariantSpec(
+        "sendto-unbound-sends",
+        "0x45 on a UDP socket never bound is sent from a port the module picks and answered 0x89 00, not 88",
+        {SENDTO_UNBOUND: "sends"},
+        overrides={"sendto_unbound": "sends"},
+    ),
+    VariantSpec(
+        "si-empty-list-empty",
+        "SI with no socket open answers no value, not the list's closing CR",
+        {SI_EMPTY: "empty"},
+        overrides={"si_empty_list": "empty"},
+    ),
+    VariantSpec(
+        "ni-unset-empty",
+        "a module whose NI was never set answers NI with no value",
+        {NI_UNSET: "empty"},
+        overrides={"NI": ""},
     ),
 )
 

@@ -130,6 +130,17 @@ class XBeeSession:
                 )
             self._pump(deadline)
 
+    def take(self, deadline: float) -> list[Event]:
+        """Every event no one has taken yet, in the order it arrived; when there is none, one more read
+        first (until data or the deadline). For a host imitation that handles each frame itself."""
+        if not self.inbox:
+            self._pump(deadline)
+        events = list(self.inbox)
+        self.inbox.clear()
+        for event in events:
+            self.raw.pop(id(event), None)
+        return events
+
     def alive(self) -> bool:
         """Liveness probe: an AT query (AP) the DUT must answer within the reply deadline."""
         fid = self.next_frame_id()

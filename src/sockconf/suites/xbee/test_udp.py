@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 
 from sockconf.data.vectors.xbee import XBEE_LISTENER, XBEE_UDP_EXAMPLE
+from sockconf.harness import silent
 from sockconf.harness.cases import case, unconfirmed
 from sockconf.harness.expect import ANY, ConformanceFailure, Expect, not_equal, show_bytes
 from sockconf.harness.peer import Peer, UdpPeer
@@ -20,6 +21,7 @@ from sockconf.protocol.xbee.status import Protocol, SocketCreateStatus, SocketLi
 from sockconf.suites.xbee.exchange import create, create_tcp, error_status, listen, pattern, payload_limit, require
 
 EXAMPLE_PORT = 0x1234  # Digi's example binds port 0x1234
+SENDTO_UNBOUND = "XBEE-SILENT-UDP-SENDTO-UNBOUND"
 PORT = 10031
 SIZES = [pytest.param(n, id=f"{n}B") for n in (1, 256, 1500)]
 
@@ -128,7 +130,8 @@ def test_send_to(has_udp: None, xbee: XBeeSession, peer: Peer, api_mode: int, si
 
 @case(
     "XBEE-UDP-04",
-    "Socket SendTo on a UDP socket that is not bound answers 0x89 88 (socket not bound; UNCONFIRMED)",
+    "Socket SendTo on a UDP socket that is not bound: 0x89 88 (socket not bound), or the datagram is sent from a "
+    "port the module picks (0x89 00; XBEE-SILENT-UDP-SENDTO-UNBOUND)",
     kind="negative",
     verifies=("XBEE-SPEC-UDP", "XBEE-SPEC-TX-STATUS"),
 )
@@ -141,11 +144,23 @@ def test_send_to_unbound(request: pytest.FixtureRequest, has_udp: None, xbee: XB
         Expect(fr.TransmitStatus, frame_id=fid, status=ANY),
     )
     assert isinstance(reply, fr.TransmitStatus)
-    if reply.status != TransmitStatusCode.SOCKET_NOT_BOUND:
+    if reply.status == TransmitStatusCode.SOCKET_NOT_BOUND:
+        silent.observed(request, SENDTO_UNBOUND, "not-bound")
+    elif reply.status == TransmitStatusCode.SUCCESS:
+        # Success means the datagram went out: it must reach the peer.
+        got, source = receiver.recv_from(
+            xbee.profile.deadlines.indication, "0x89 00 for an unbound socket: the datagram reaches the peer"
+        )
+        if got != b"unbound":
+            raise ConformanceFailure(
+                xbee.requirement, [show_bytes(b"unbound")], [show_bytes(got)], ["datagram differs"]
+            )
+        silent.observed(request, SENDTO_UNBOUND, "sends", f"sent from port {source[1]}")
+    else:
         unconfirmed(
             request,
             xbee.requirement,
-            f"0x45 on an unbound UDP socket: status {reply.status:02X}, the likely code is 88 (UNCONFIRMED)",
+            f"0x45 on an unbound UDP socket: status {reply.status:02X}, an error but not 88 (socket not bound)",
         )
 
 
