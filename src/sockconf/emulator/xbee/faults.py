@@ -10,7 +10,6 @@ their state per model.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any, cast
@@ -18,9 +17,10 @@ from typing import Any, cast
 from sockconf.emulator.faults import FaultSpec
 from sockconf.emulator.net import Action, Close, CloseUdp, Send, SendTo, StopListening
 from sockconf.protocol.xbee import frames as fr
-from sockconf.protocol.xbee.framing import ESCAPED_BYTES, BadChecksum, DecodeEvent, Event, checksum, encode
+from sockconf.protocol.xbee.framing import ESCAPED_BYTES, DecodeEvent, Event, checksum, encode
 from sockconf.protocol.xbee.status import (
     ATCommandStatus,
+    SocketCloseStatus,
     SocketConnectStatus,
     SocketCreateStatus,
     SocketListenStatus,
@@ -59,6 +59,26 @@ class XBeeFault:
     def reset_frees(self, socket_ids: Sequence[int]) -> Sequence[int]:
         """The sockets a module reset (FR) closes: every one of them."""
         return socket_ids
+
+    def close_all_replies(self, frame_id: int, closed: Sequence[int]) -> Sequence[fr.Frame]:
+        """The frames that answer 0x43 with socket ID FF (``closed``: the IDs it closed): one 0xC3 FF 00."""
+        return [fr.SocketCloseResponse(frame_id, 0xFF, SocketCloseStatus.SUCCESS)]
+
+    def copies(self, frame: fr.Frame) -> int:
+        """How many times the frame goes out (once)."""
+        return 1
+
+    def frames_after(self, frame: fr.Frame) -> Sequence[fr.Frame]:
+        """Frames the module sends of its own right after ``frame`` has gone out (none)."""
+        return ()
+
+    def idle_flush(self, api_mode: int) -> bool:
+        """Whether a frame still incomplete when the UART goes idle is given up (AP=1 needs that to resync)."""
+        return True
+
+    def unhandled(self, frame: fr.Frame) -> Sequence[fr.Frame]:
+        """What answers a frame of a type the module does not take (nothing)."""
+        return ()
 
 
 def _swap16(value: int) -> int:
@@ -157,18 +177,6 @@ class _DropsFrameAfterBadInput(XBeeFault):
                 self.armed = True
             elif self.armed:
                 self.armed = False
-                continue
-            kept.append(event)
-        return kept
-
-
-class _ChecksumNotChecked(XBeeFault):
-    def events_in(self, events: list[Event], api_mode: int) -> list[Event]:
-        kept: list[Event] = []
-        for event in events:
-            if isinstance(event, BadChecksum):
-                with contextlib.suppress(fr.FrameFormatError):
-                    kept.append(fr.parse_frame_data(event.frame_data))
                 continue
             kept.append(event)
         return kept
@@ -364,7 +372,6 @@ PROFILES: tuple[FaultSpec[XBeeFault], ...] = (
         "after garbage, a bad checksum, a cut frame or an unknown frame type, the next good frame is lost",
         _DropsFrameAfterBadInput,
     ),
-    FaultSpec("checksum-not-checked", "frames with a bad checksum are acted on", _ChecksumNotChecked),
     FaultSpec(
         "checksum-not-unescaped", "in AP=2, a frame whose checksum byte is escaped is dropped", _ChecksumNotUnescaped
     ),
