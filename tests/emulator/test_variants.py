@@ -43,6 +43,18 @@ def test_every_non_default_choice_of_every_point_has_a_variant(family):
     assert not missing, f"silent-point choices no emulator variant takes: {missing}"
 
 
+@pytest.mark.parametrize("family", ["xbee"])
+def test_a_catch_all_choice_is_shown_by_more_than_one_concrete_variant(family):
+    # "other", "other-error": one variant shows one module of the many the choice stands for.
+    thin = [
+        (point.id, choice, point.variants.get(choice, ()))
+        for point in registry(family).values()
+        for choice in point.choices
+        if choice.startswith("other") and len(point.variants.get(choice, ())) < 2
+    ]
+    assert not thin, f"catch-all choices with fewer than two variants: {thin}"
+
+
 @pytest.mark.parametrize("family", ["eswifi", "xbee"])
 def test_all_different_takes_every_registered_variant_choice_at_once(family):
     every = variants(family)["all-different"].choices
