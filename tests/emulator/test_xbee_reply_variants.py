@@ -120,7 +120,7 @@ def test_sendto_unbound_auto_binds_and_sends():
 
 def test_socket_limits_lower_only_lowers_unconfirmed_figures():
     lte = variant("socket-limits-lower").model
-    assert (lte.max_sockets, lte.protocol_limits[Protocol.TLS]) == (4, 2)  # LTE-M: 6 and 4 TLS, both UNCONFIRMED
+    assert (lte.max_sockets, lte.protocol_limits[Protocol.TLS]) == (3, 1)  # LTE-M: 6 and 4 TLS, both UNCONFIRMED
     cat1 = variant("socket-limits-lower", profile="xbee-cat1").model
     assert (cat1.max_sockets, cat1.protocol_limits[Protocol.TLS]) == (10, 6)  # documented: unchanged
 

@@ -53,8 +53,8 @@ def test_presentation_faults_are_caught(tmp_path, fault, profile, case):
 def test_every_xbee_fault_is_exercised_here():
     # goes-silent (INCONCLUSIVE) is shown in tests/reports/test_outputs.py;
     # the socket surface's faults in test_xbee_surface_sensitivity.py.
-    from tests.suites.test_xbee_surface_sensitivity import SURFACE_CATCHES
+    from tests.suites.test_xbee_surface_sensitivity import PROFILE_CATCHES, SURFACE_CATCHES
 
     covered = set(EXPECTED_CATCHES) | {"cat1-presents-on-connect", "presents-on-data", "goes-silent"}
-    covered |= set(SURFACE_CATCHES)
+    covered |= set(SURFACE_CATCHES) | set(PROFILE_CATCHES)
     assert set(fault_names("xbee")) == covered

@@ -358,6 +358,13 @@ PROFILES: tuple[FaultSpec[XBeeFault], ...] = (
     ),
     FaultSpec("reuses-open-socket-id", "a new socket gets an ID that is still in use", _ReusesOpenSocketId),
     FaultSpec(
+        "fewer-sockets-than-documented",
+        "4 sockets in all, fewer than a Cat 1 module's documented 10 (on an LTE-M profile, whose figure is "
+        "UNCONFIRMED, a defensible module: NON-STRICT)",
+        XBeeFault,
+        overrides={"max_sockets": 4},
+    ),
+    FaultSpec(
         "listen-twice-accepted",
         "0x46 on a listening/bound socket answers 00, not 03",
         rewrite(

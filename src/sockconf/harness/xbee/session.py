@@ -167,6 +167,7 @@ class XBeeSession:
         self._collecting: set[int] = set()  # keys whose replies have no known count (0x43 FF)
         self._judged: dict[int, int] = {}  # key seq -> how many of its extra replies were looked at
         self._pending: ConformanceFailure | None = None
+        self._observed: set[tuple[int, str, str]] = set()  # (case, point, choice) already recorded
         self._closed: deque[Key[Arrival]] = deque(maxlen=32)  # the keys closed last (a diff may need them)
         self.requirement = ""
         self.case: pytest.FixtureRequest | None = None  # the running case (the silent points it meets)
@@ -368,6 +369,10 @@ class XBeeSession:
         """Record a silent-point choice for the running case (only for its own requests when ``key`` is given)."""
         if self.case is None or (key is not None and self._case_of.get(key.seq) is not self.case):
             return
+        seen = (id(self.case), point, choice)
+        if seen in self._observed:
+            return  # once per case: the report counts cases, not replies
+        self._observed.add(seen)
         silent.observed(self.case, point, choice, detail)
 
     def settle_window(self) -> float:
@@ -393,6 +398,23 @@ class XBeeSession:
             self.observe(REPLY_ORDER, "by-frame-id", shown)
         else:
             self.observe(REPLY_ORDER, "in-order", f"{len(exchanges)} requests answered in the order they were sent")
+
+    def record_reply_count(self) -> None:
+        """XBEE-SILENT-REPLY-COUNT for the requests the running case made (once everything sent before a
+        barrier is in): the same reply more than once, or one frame each."""
+        mine = [
+            self._exchanges[k.seq]
+            for k in self.collector.open_keys()
+            if self._case_of.get(k.seq) is self.case and k.owner != SETUP and k.seq not in self._collecting
+        ]
+        exchanges = [e for e in mine if type(e.frame) in REPLY_TYPES]
+        self.settled()
+        again = [e for e in exchanges if len(e.replies) > 1 and all(r == e.replies[0] for r in e.replies)]
+        if again:
+            e = again[0]
+            self.observe(REPLY_COUNT, "repeated", f"{describe(e.replies[0])} came {len(e.replies)} times for {e.label}")
+        else:
+            self.observe(REPLY_COUNT, "once", f"{len(exchanges)} request(s) answered by one frame each")
 
     def _fail(self, requirement: str, alternatives: Sequence[Expect], actual: list[str], diff: list[str]) -> NoReturn:
         raise ConformanceFailure(
@@ -786,6 +808,7 @@ class XBeeSession:
         # handles one frame per UART read then still gets clean setups, and the cases that send
         # several frames in one write are the ones that catch it.
         self.drain()  # what the previous case left unread is not this case's
+        self._observed = {o for o in self._observed if o[0] == id(self.case)}
         self._pending = None  # a contradiction the previous case met after its last step is not this case's
         close = self.exchange(fr.SocketClose(self.next_frame_id(), 0xFF), owner=SETUP)
         if self.one_frame_at_a_time:

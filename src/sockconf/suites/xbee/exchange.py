@@ -65,7 +65,13 @@ def usable_sockets(xbee: XBeeSession, protocol: Protocol) -> int:
     shown fewer (learnt once per DUT, by filling up to the profile's figure if no case has yet)."""
     if protocol not in xbee.found_limits:
         _probe_limit(xbee, protocol)
-    return min(socket_limit(xbee.profile, protocol), xbee.found_limits.get(protocol, 1 << 16))
+    figure = socket_limit(xbee.profile, protocol)
+    found = xbee.found_limits.get(protocol, figure)
+    unconfirmed = [k for k in limit_keys(protocol) if k in xbee.profile.unconfirmed]
+    if found < figure and unconfirmed:
+        detail = f"the module gives {found} {protocol.name} sockets; its profile names {figure} (UNCONFIRMED)"
+        xbee.observe(SOCKET_LIMIT, "other", detail)
+    return min(figure, found)
 
 
 def _probe_limit(xbee: XBeeSession, protocol: Protocol) -> None:

@@ -113,6 +113,7 @@ def test_query(request: pytest.FixtureRequest, xbee: XBeeSession, api_mode: int,
         detail = f"HV {reply.value.hex().upper()}: {code:02X} is {'a' if known else 'no'} cellular hardware code "
         detail += "Digi's libraries know" + ("" if known else " (newer modules may have new codes)")
         silent.observed(request, HV_CODE, "known" if known else "new-code", detail)
+    xbee.record_reply_count()
 
 
 @case(

@@ -113,6 +113,7 @@ def test_create_each_protocol(xbee: XBeeSession, api_mode: int, protocol: Protoc
     if protocol == Protocol.UDP:
         require(xbee, "udp")
     create(xbee, protocol, requirement=xbee.requirement)
+    xbee.record_reply_count()
 
 
 @case(
