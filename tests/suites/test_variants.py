@@ -41,6 +41,9 @@ def test_no_variant_of_any_family_gets_a_fail_or_error(tmp_path):
     for v in data["variants"]:
         assert v["verdicts"].get("PASS", 0) > 0, v
         assert not v["bad"], v
+    # Each XBee variant's choices are recorded by the cases that touch their points, as those choices.
+    unseen = {v["variant"]: v["unseen"] for v in data["variants"] if v["family"] == "xbee" and v["unseen"]}
+    assert not unseen, unseen
 
 
 def test_a_variant_that_fails_a_case_is_reported_as_a_suite_defect(tmp_path):

@@ -7,8 +7,10 @@ Replies are matched to their request, never taken in order (``sockconf.harness.c
 request sent opens a key: a reply belongs to the open request with its frame ID whose reply type it
 is (0x40 → 0xC0, 0x43 → 0xC3, 0x08/0x09 → 0x88, ...), also one that comes late or a second time, and
 such a reply is never handed to a later request. A request stays open for the reply deadline after
-it went out. Frames the module sends of its own (0x8A, 0xCC, 0xCD, 0xCE, 0xCF) carry no request's
-frame ID: they wait in ``inbox`` and a step picks the one for its socket, never merely the first.
+it went out; its frame ID is lent again sooner only once it is complete (a request sent after it has
+been answered, and the settle window passed: ``settle_window``). Frames the module sends of its own
+(0x8A, 0xCC, 0xCD, 0xCE, 0xCF) carry no request's frame ID: they wait in ``inbox`` and a step picks
+the one for its socket, never merely the first.
 
 A step compares every field of the reply it takes, so a wrong field shows as a diff
 (``frame_id: expected 01, got 02``) rather than as a silent timeout: when no reply with the request's
@@ -50,14 +52,6 @@ REPLY_TYPES: dict[type[fr.Frame], tuple[type[fr.Frame], ...]] = {
     fr.ATCommandQueue: (fr.ATCommandResponse,),
 }
 REPLIES: tuple[type[fr.Frame], ...] = tuple(dict.fromkeys(k for kinds in REPLY_TYPES.values() for k in kinds))
-# Frames the module sends of its own: no request's frame ID; matched by the socket they are about.
-UNSOLICITED: tuple[type[fr.Frame], ...] = (
-    fr.ModemStatus,
-    fr.SocketNewIPv4Client,
-    fr.SocketReceive,
-    fr.SocketReceiveFrom,
-    fr.SocketStatus,
-)
 # Frame IDs the cases send as they stand in Digi's examples: the allocator leaves them to those cases.
 FIXED_FRAME_IDS = frozenset({0x01})
 
@@ -249,13 +243,7 @@ class XBeeSession:
         if kinds is None:
             return None
         fid = int(getattr(frame, "frame_id", 0))
-        for other in self.collector.tagged(fid):
-            if not set(self._exchanges[other.seq].kinds) & set(kinds):
-                continue
-            if fid == 0 and self._case_of.get(other.seq) is not self.case:
-                self.collector.close(other)  # frame ID 0 draws no reply: an earlier case's has nothing to wait for
-                continue
-            self._settle(other)
+        self._take_over(fid, kinds)
 
         def belongs(arrival: Arrival) -> bool:
             return type(arrival.frame) in kinds and getattr(arrival.frame, "frame_id", None) == fid
@@ -275,6 +263,8 @@ class XBeeSession:
         """A key for a frame sent as bad input (no request the session can decode): every reply-type frame
         with its frame ID is attributed to it."""
 
+        self._take_over(frame_id, tuple(kinds))
+
         def belongs(arrival: Arrival) -> bool:
             return type(arrival.frame) in kinds and getattr(arrival.frame, "frame_id", None) == frame_id
 
@@ -283,6 +273,17 @@ class XBeeSession:
         self._exchanges[key.seq] = exchange
         self._case_of[key.seq] = self.case
         return exchange
+
+    def _take_over(self, frame_id: int, kinds: tuple[type[fr.Frame], ...]) -> None:
+        """Before a key takes ``frame_id`` for ``kinds``: the open keys that would share a reply with it end,
+        so no reply can be attributed to both (an earlier one lets its replies come first: ``_settle``)."""
+        for other in self.collector.tagged(frame_id):
+            if not set(self._exchanges[other.seq].kinds) & set(kinds):
+                continue
+            if frame_id == 0 and self._case_of.get(other.seq) is not self.case:
+                self.collector.close(other)  # frame ID 0 draws no reply: an earlier case's has nothing to wait for
+                continue
+            self._settle(other)
 
     def _settle(self, key: Key[Arrival]) -> None:
         """Let an open request end before another takes its frame ID: once a request sent after it has been
