@@ -3,10 +3,10 @@
 ``XBeeFault`` names the points where the model lets a fault act: the decoded UART input, the
 outgoing frames, their wire bytes, timing and number of copies, the frames that follow a frame, the
 frames that answer 0x43 FF and a frame type the module does not take, whether an idle line ends a
-frame, the network actions, socket ID allocation and which sockets a reset frees. Its hooks change nothing; each profile overrides the hooks its bug needs,
-or only the profile settings (``FaultSpec.overrides``). A model gets a fresh hook object per
-instance, so the hooks that count or arm (``goes-silent``, ``drops-frame-after-bad-input``) keep
-their state per model.
+frame, the network actions, socket ID allocation and which sockets a reset frees. Its hooks change
+nothing; each profile overrides the hooks its bug needs, or only the profile settings
+(``FaultSpec.overrides``). A model gets a fresh hook object per instance, so the hooks that count or
+arm (``goes-silent``, ``drops-frame-after-bad-input``) keep their state per model.
 """
 
 from __future__ import annotations

@@ -322,21 +322,22 @@ class XBeeSession:
         return True
 
     def _attributed(self, key: Key[Arrival], arrival: Arrival) -> None:
-        """Trace a reply attributed to its request, and judge one beyond the answer a step took."""
-        frame = arrival.frame
+        """Trace a reply attributed to its request (a second row says whose, where that is not plain: a late,
+        repeated or overtaking reply, one to the case setup), and judge one beyond the answer a step took."""
+        self.driver.trace.record(NOTE, text=f"← {describe(arrival.frame)}")
         overtook = [o for o in self.collector.overtakes if o.late is key and o.at == key.last_at]
-        why = f"reply to {key.label}"
-        if key.owner == SETUP and self._case_of.get(key.seq) is not self.case:
-            why = f"late reply to an earlier case setup's {key.label}"
-        elif key.owner == SETUP:
-            why = f"reply to the case setup's {key.label}"
+        why = ""
+        if key.owner == SETUP:
+            earlier = self._case_of.get(key.seq) is not self.case
+            why = f"a late reply to an earlier case setup's {key.label}" if earlier else f"the case setup's {key.label}"
         elif self._case_of.get(key.seq) is not self.case:
-            why = f"late reply to an earlier case's {key.label}"
+            why = f"a late reply to an earlier case's {key.label}"
         if len(key.events) > 1:
-            why = f"another {why}"
+            why = f"another reply to {why or key.label}"
         if overtook:
-            why += f", after the reply to the later {overtook[0].earlier_reply_of.label}"
-        self.driver.trace.record(NOTE, text=f"← {describe(frame)} ({why})")
+            why = f"{why or key.label}, after the reply to {overtook[0].earlier_reply_of.label} sent after it"
+        if why:
+            self.driver.trace.record(NOTE, text=f"(that frame belongs to {why})")
         self._judge_extra(key)
 
     def _judge_extra(self, key: Key[Arrival]) -> None:
@@ -568,7 +569,8 @@ class XBeeSession:
                 self._take(best.frame)
             return self._judge(best, alternatives, requirement)
         others = [describe(e) for e in self.inbox]
-        received = any(e.direction == RX and e.t >= started for e in self.driver.trace.entries)
+        sent = min([started, *(k.opened for k in keys)])  # anything since the request went out
+        received = any(e.direction == RX and e.t >= sent for e in self.driver.trace.entries)
         # Nothing came: is the DUT still there at all? A DUT that answers a probe broke this
         # exchange (FAIL); one that answers nothing makes the case INCONCLUSIVE.
         cls = ConformanceFailure if received or others or self.alive() else NoAnswer
