@@ -27,8 +27,9 @@ def test_every_variant_takes_registered_non_default_choices(family):
             assert choice in point.choices and choice != point.default, (name, point_id, choice)
     # ... and every non-default choice the registry names has its variant.
     for point in points.values():
-        for choice, name in point.variants.items():
-            assert catalogue[name].choices.get(point.id) == choice, (point.id, choice, name)
+        for choice, names in point.variants.items():
+            for name in names:
+                assert catalogue[name].choices.get(point.id) == choice, (point.id, choice, name)
 
 
 @pytest.mark.parametrize("family", ["eswifi", "xbee"])
@@ -40,6 +41,18 @@ def test_every_non_default_choice_of_every_point_has_a_variant(family):
         if choice != point.default and choice not in point.variants
     ]
     assert not missing, f"silent-point choices no emulator variant takes: {missing}"
+
+
+@pytest.mark.parametrize("family", ["xbee"])
+def test_a_catch_all_choice_is_shown_by_more_than_one_concrete_variant(family):
+    # "other", "other-error": one variant shows one module of the many the choice stands for.
+    thin = [
+        (point.id, choice, point.variants.get(choice, ()))
+        for point in registry(family).values()
+        for choice in point.choices
+        if choice.startswith("other") and len(point.variants.get(choice, ())) < 2
+    ]
+    assert not thin, f"catch-all choices with fewer than two variants: {thin}"
 
 
 @pytest.mark.parametrize("family", ["eswifi", "xbee"])

@@ -318,7 +318,7 @@ def test_si_empty_list_variant_answers_no_value():
 
 
 def test_sendto_unbound_variant_binds_a_port_the_stack_picks_and_sends():
-    h = variant("sendto-unbound-sends")
+    h = variant("sendto-unbound-auto-binds")
     (reply,) = h.send(fr.SocketCreate(1, 0))
     sid = reply.socket_id
     assert h.send(fr.SocketSendTo(2, sid, "127.0.0.1", 9, b"x")) == [fr.TransmitStatus(2, TransmitStatusCode.SUCCESS)]
@@ -364,8 +364,6 @@ def test_decoded_input_passes_through_the_fault():
     h = faulty("drops-frame-after-bad-input")
     assert h.frames(h.model.serial_in(bytes(bad) + good)) == []
     assert len(h.frames(h.model.serial_in(good))) == 1  # only the one frame after the bad input is lost
-    h = faulty("checksum-not-checked")
-    assert [type(f) for f in h.frames(h.model.serial_in(bytes(bad)))] == [fr.SocketCreateResponse]
 
 
 def test_socket_ids_pass_through_the_fault():

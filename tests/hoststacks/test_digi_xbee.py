@@ -250,9 +250,9 @@ def test_close_all_answered_with_socket_id_00_breaks_the_library():
             _close_all(device)
 
 
-@pytest.mark.parametrize(("variant", "works"), [(None, False), ("sendto-unbound-sends", True)])
+@pytest.mark.parametrize(("variant", "works"), [(None, False), ("sendto-unbound-auto-binds", True)])
 def test_sendto_without_bind_needs_a_module_that_sends(variant, works):
-    # XBEE-SILENT-UDP-SENDTO-UNBOUND: the library sends 0x45 on a socket it never bound.
+    # XBEE-SILENT-SENDTO-UNBOUND: the library sends 0x45 on a socket it never bound.
     args = ["--variant", variant] if variant else []
     with emulated(*args) as (device, host), pysocket.socket(pysocket.AF_INET, pysocket.SOCK_DGRAM) as peer:
         peer.bind((host, 0))

@@ -50,6 +50,9 @@ def test_no_variant_of_any_family_gets_a_fail_or_error(tmp_path):
         "XBEE-HOST-DIGI-06": f"breaks Digi digi-xbee at step 14 ({closing_all})"
     }, breaks
     assert breaks["first-socket-id-1"] == {}, breaks
+    # Each XBee variant's choices are recorded by the cases that touch their points, as those choices.
+    unseen = {v["variant"]: v["unseen"] for v in data["variants"] if v["family"] == "xbee" and v["unseen"]}
+    assert not unseen, unseen
 
 
 def _case(case_id: str, verdict: str, kind: str = "positive", **more) -> dict:

@@ -54,10 +54,10 @@ def test_every_xbee_fault_is_exercised_here():
     # goes-silent (INCONCLUSIVE) is shown in tests/reports/test_outputs.py; the socket surface's faults
     # in test_xbee_surface_sensitivity.py, the faults a host library trips over in test_xbee_host_sensitivity.py.
     from tests.suites.test_xbee_host_sensitivity import HOST_CATCHES
-    from tests.suites.test_xbee_surface_sensitivity import SURFACE_CATCHES, UNCONFIRMED_CATCHES
+    from tests.suites.test_xbee_surface_sensitivity import PROFILE_CATCHES, SURFACE_CATCHES
 
     covered = set(EXPECTED_CATCHES) | {"cat1-presents-on-connect", "presents-on-data", "goes-silent"}
-    covered |= set(SURFACE_CATCHES) | set(UNCONFIRMED_CATCHES) | set(HOST_CATCHES)
+    covered |= set(SURFACE_CATCHES) | set(PROFILE_CATCHES) | set(HOST_CATCHES)
     # and the faults that follow a contradiction's losing side in tests/harness/test_contradictions.py
     covered |= {name for name, spec in faults("xbee").items() if spec.follows is not None}
     assert set(fault_names("xbee")) == covered

@@ -3,7 +3,8 @@
 One TOML file per family (``sockconf/data/silent/<family>.toml``), one ``[[point]]`` table per point:
 ``id``, ``title``, ``documents_say``, ``choices`` (name -> description), ``default`` (the suite's
 default expectation), ``cases`` (the case IDs that touch it), ``sources`` (what was searched and
-found, or "no source found"), ``variants`` (non-default choice -> the emulator variant that takes it)
+found, or "no source found"), ``variants`` (non-default choice -> the emulator variant that takes it, or a
+list of them: a catch-all choice such as ``other-error`` is shown by more than one concrete variant)
 and, for a timing point, ``range`` (the smallest and largest registered value, in seconds);
 ``neutral = true`` where the documents name every choice as acceptable (recorded, never NON-STRICT).
 
@@ -45,7 +46,7 @@ class SilentPoint:
     default: str
     cases: tuple[str, ...]
     sources: tuple[str, ...]
-    variants: Mapping[str, str]
+    variants: Mapping[str, tuple[str, ...]]  # non-default choice -> the emulator variants that take it
     range: tuple[float, float] | None = None
     # The documents name every choice as acceptable: the DUT's choice is recorded, never NON-STRICT.
     neutral: bool = False
@@ -56,6 +57,13 @@ class SilentPoint:
         if self.range is None:
             raise RegistryError(f"{self.id} has no range")
         return self.range[1]
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    """A variant name, or a list of them (anything else is kept as its text, as a name is)."""
+    if isinstance(value, list):
+        return tuple(str(v) for v in value)
+    return (str(value),)
 
 
 def _point(family: str, raw: Mapping[str, Any], where: Path) -> SilentPoint:
@@ -70,7 +78,7 @@ def _point(family: str, raw: Mapping[str, Any], where: Path) -> SilentPoint:
             default=str(raw["default"]),
             cases=tuple(str(c) for c in raw["cases"]),
             sources=tuple(str(s) for s in raw["sources"]),
-            variants={str(k): str(v) for k, v in raw.get("variants", {}).items()},
+            variants={str(k): _names(v) for k, v in raw.get("variants", {}).items()},
             range=(float(rng[0]), float(rng[1])) if rng else None,
             neutral=bool(raw.get("neutral", False)),
         )

@@ -31,7 +31,8 @@ def render() -> str:
                 if name == p.default:
                     marks.append("default")
                 if name in p.variants:
-                    marks.append(f"variant `{p.variants[name]}`")
+                    shown = ", ".join(f"`{v}`" for v in p.variants[name])
+                    marks.append(f"variant{'s' if len(p.variants[name]) > 1 else ''} {shown}")
                 lines.append(f"  - `{name}`: {text}" + (f" ({', '.join(marks)})" if marks else ""))
             if p.neutral:
                 lines.append("- **Every choice PASSes:** the requirement names them all; the choice is only recorded")

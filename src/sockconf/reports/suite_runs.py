@@ -21,10 +21,11 @@ from typing import Any, TypeVar
 from sockconf.core.family import get as get_family
 
 
-def emulator_names(family: str, listing: str) -> list[str]:
-    """What ``sockconf emulate FAMILY --list-faults`` (or ``--list-variants``) lists; [] if it fails."""
+def emulator_names(family: str, listing: str, *more: str) -> list[str]:
+    """What ``sockconf emulate FAMILY --list-faults`` (or ``--list-variants``; ``more``: its other options)
+    lists; [] if it fails."""
     proc = subprocess.run(
-        [sys.executable, "-m", "sockconf", "emulate", family, listing],
+        [sys.executable, "-m", "sockconf", "emulate", family, listing, *more],
         capture_output=True,
         text=True,
         timeout=60,

@@ -1,8 +1,10 @@
 """Suite validity: run the suite against every conformant emulator variant; no case may FAIL or ERROR.
 
 A variant is a module that chose differently where the documents are silent (``sockconf/data/silent/``).
-A FAIL or ERROR against one is a defect in the suite, not in the module. Each variant runs in its own
-pytest process on a loopback address of its own (like ``reports.sensitivity``), a few at a time.
+A FAIL or ERROR against one is a defect in the suite, not in the module. A choice of the variant that no
+case recorded (``unseen``) means the cases that touch its point did not see it, or saw it as another one.
+Each variant runs in its own pytest process on a loopback address of its own (like
+``reports.sensitivity``), a few at a time.
 Families and variants are asked of the emulator's CLI, so this module imports no family's code.
 
 Host-stack cases are counted apart. Their FAIL says that a shipped host driver cannot work with the
@@ -40,6 +42,7 @@ class VariantResult:
     non_strict: list[str] = field(default_factory=list)  # case IDs with a NON-STRICT verdict
     # host-stack case ID -> where the variant breaks that host driver ("breaks <stack> at step N (...)")
     breaks_host_stacks: dict[str, str] = field(default_factory=dict)
+    unseen: list[str] = field(default_factory=list)  # "POINT=choice" of the variant that no case recorded
     error: str = ""  # the run itself went wrong (no report)
 
     @property
@@ -51,13 +54,26 @@ def variants_of(family: str) -> list[str]:
     return emulator_names(family, "--list-variants")
 
 
-def run_variant(family: str, variant: str, host: str, extra: Iterable[str] = ()) -> VariantResult:
-    """Run one family's suite against one variant."""
+def choices_of(family: str) -> dict[str, list[str]]:
+    """Variant -> the "POINT=choice" it takes, as ``sockconf emulate FAMILY --list-variants -v`` lists them."""
+    found: dict[str, list[str]] = {}
+    for line in emulator_names(family, "--list-variants", "-v"):
+        name, _, rest = line.partition("\t")
+        found[name] = [c.strip() for c in rest.rpartition("\t")[2].split(",") if "=" in c]
+    return found
+
+
+def run_variant(
+    family: str, variant: str, host: str, extra: Iterable[str] = (), choices: Iterable[str] = ()
+) -> VariantResult:
+    """Run one family's suite against one variant (``choices``: its "POINT=choice", each to be recorded)."""
     result = VariantResult(family, variant)
     data, tail = suite_report(family, host, ["--variant", f"{family}:{variant}", *extra], timeout=1200)
     if data is None:
         result.error = f"the run wrote no report: {tail}"
         return result
+    recorded = {f"{a['point']}={choice}" for a in data.get("assumptions", []) for choice in a.get("choices", {})}
+    result.unseen = [c for c in choices if c not in recorded]
     return tally(result, data)
 
 
@@ -89,10 +105,11 @@ def measure(selected: dict[str, list[str]], jobs: int = 2, extra: Iterable[str] 
     """``selected``: family -> variant names; each runs in its own process and loopback address."""
     extra = list(extra)
     work = [(fam, v) for fam, names in selected.items() for v in names]
+    choices = {fam: choices_of(fam) for fam in selected}
 
     def one(item: tuple[str, str], host: str) -> VariantResult:
         try:
-            return run_variant(item[0], item[1], host, extra)
+            return run_variant(item[0], item[1], host, extra, choices[item[0]].get(item[1], ()))
         except (OSError, subprocess.SubprocessError, json.JSONDecodeError, KeyError) as exc:
             return VariantResult(item[0], item[1], error=str(exc))
 
@@ -114,15 +131,15 @@ def write(results: list[VariantResult], out: Path) -> tuple[Path, Path]:
         rows.append(
             f"<tr><td>{escape(r.family)}</td><td>{escape(r.variant)}</td><td>{status}</td><td>{counts}</td>"
             f"<td>{bad or escape(r.error) or '-'}</td><td>{escape(', '.join(r.non_strict)) or '-'}</td>"
-            f"<td>{escape(breaks) or '-'}</td></tr>"
+            f"<td>{escape(', '.join(r.unseen)) or '-'}</td><td>{escape(breaks) or '-'}</td></tr>"
         )
     good = sum(r.ok for r in results)
     intro = (
         f"{good} of {len(results)} variants got no FAIL and no ERROR. A variant is a module that chose differently "
         "where the documents are silent, or followed the other of two statements that contradict each other; a FAIL "
-        "or ERROR against it is a defect in the suite. NON-STRICT verdicts record its choices. The verdicts count "
-        "the conformance cases; a host-stack case that FAILs says the variant breaks a shipped host driver, which a "
-        "defensible module may do: it is listed, not a defect."
+        "or ERROR against it is a defect in the suite. NON-STRICT verdicts record its choices; a choice no case "
+        "recorded is listed as not seen. The verdicts count the conformance cases; a host-stack case that FAILs says "
+        "the variant breaks a shipped host driver, which a defensible module may do: it is listed, not a defect."
     )
     headers = (
         "family",
@@ -131,6 +148,7 @@ def write(results: list[VariantResult], out: Path) -> tuple[Path, Path]:
         "verdicts",
         "FAIL / ERROR cases",
         "NON-STRICT cases",
+        "choices not seen",
         "host stacks it breaks",
     )
     return write_results(out, "variants", data, "Conformant variants", intro, headers, rows)

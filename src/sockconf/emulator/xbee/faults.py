@@ -1,16 +1,16 @@
 """The XBee fault hooks (``XBeeFault``) and the family's fault profiles (``PROFILES``).
 
 ``XBeeFault`` names the points where the model lets a fault act: the decoded UART input, the
-outgoing frames, their wire bytes and timing, the network actions, socket ID allocation and which
-sockets a reset frees. Its hooks change nothing; each profile overrides the hooks its bug needs,
-or only the profile settings (``FaultSpec.overrides``). A model gets a fresh hook object per
-instance, so the hooks that count or arm (``goes-silent``, ``drops-frame-after-bad-input``) keep
-their state per model.
+outgoing frames, their wire bytes, timing and number of copies, the frames that follow a frame, the
+frames that answer 0x43 FF and a frame type the module does not take, whether an idle line ends a
+frame, the network actions, socket ID allocation and which sockets a reset frees. Its hooks change
+nothing; each profile overrides the hooks its bug needs, or only the profile settings
+(``FaultSpec.overrides``). A model gets a fresh hook object per instance, so the hooks that count or
+arm (``goes-silent``, ``drops-frame-after-bad-input``) keep their state per model.
 """
 
 from __future__ import annotations
 
-import contextlib
 import ipaddress
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -19,9 +19,10 @@ from typing import Any, cast
 from sockconf.emulator.faults import FaultSpec
 from sockconf.emulator.net import Action, Close, CloseUdp, Send, SendTo, StopListening
 from sockconf.protocol.xbee import frames as fr
-from sockconf.protocol.xbee.framing import ESCAPED_BYTES, BadChecksum, DecodeEvent, Event, checksum, encode
+from sockconf.protocol.xbee.framing import ESCAPED_BYTES, DecodeEvent, Event, checksum, encode
 from sockconf.protocol.xbee.status import (
     ATCommandStatus,
+    SocketCloseStatus,
     SocketConnectStatus,
     SocketCreateStatus,
     SocketListenStatus,
@@ -60,6 +61,26 @@ class XBeeFault:
     def reset_frees(self, socket_ids: Sequence[int]) -> Sequence[int]:
         """The sockets a module reset (FR) closes: every one of them."""
         return socket_ids
+
+    def close_all_replies(self, frame_id: int, closed: Sequence[int]) -> Sequence[fr.Frame]:
+        """The frames that answer 0x43 with socket ID FF (``closed``: the IDs it closed): one 0xC3 FF 00."""
+        return [fr.SocketCloseResponse(frame_id, 0xFF, SocketCloseStatus.SUCCESS)]
+
+    def copies(self, frame: fr.Frame) -> int:
+        """How many times the frame goes out (once)."""
+        return 1
+
+    def frames_after(self, frame: fr.Frame) -> Sequence[fr.Frame]:
+        """Frames the module sends of its own right after ``frame`` has gone out (none)."""
+        return ()
+
+    def idle_flush(self, api_mode: int) -> bool:
+        """Whether a frame still incomplete when the UART goes idle is given up (AP=1 needs that to resync)."""
+        return True
+
+    def unhandled(self, frame: fr.Frame) -> Sequence[fr.Frame]:
+        """What answers a frame of a type the module does not take (nothing)."""
+        return ()
 
 
 def _swap16(value: int) -> int:
@@ -158,18 +179,6 @@ class _DropsFrameAfterBadInput(XBeeFault):
                 self.armed = True
             elif self.armed:
                 self.armed = False
-                continue
-            kept.append(event)
-        return kept
-
-
-class _ChecksumNotChecked(XBeeFault):
-    def events_in(self, events: list[Event], api_mode: int) -> list[Event]:
-        kept: list[Event] = []
-        for event in events:
-            if isinstance(event, BadChecksum):
-                with contextlib.suppress(fr.FrameFormatError):
-                    kept.append(fr.parse_frame_data(event.frame_data))
                 continue
             kept.append(event)
         return kept
@@ -411,6 +420,13 @@ PROFILES: tuple[FaultSpec[XBeeFault], ...] = (
     ),
     FaultSpec("reuses-open-socket-id", "a new socket gets an ID that is still in use", _ReusesOpenSocketId),
     FaultSpec(
+        "fewer-sockets-than-documented",
+        "4 sockets in all, fewer than a Cat 1 module's documented 10 (on an LTE-M profile, whose figure is "
+        "UNCONFIRMED, a defensible module: NON-STRICT)",
+        XBeeFault,
+        overrides={"max_sockets": 4},
+    ),
+    FaultSpec(
         "listen-twice-accepted",
         "0x46 on a listening/bound socket answers 00, not 03",
         rewrite(
@@ -425,7 +441,6 @@ PROFILES: tuple[FaultSpec[XBeeFault], ...] = (
         "after garbage, a bad checksum, a cut frame or an unknown frame type, the next good frame is lost",
         _DropsFrameAfterBadInput,
     ),
-    FaultSpec("checksum-not-checked", "frames with a bad checksum are acted on", _ChecksumNotChecked),
     FaultSpec(
         "checksum-not-unescaped", "in AP=2, a frame whose checksum byte is escaped is dropped", _ChecksumNotUnescaped
     ),

@@ -154,12 +154,19 @@ class XBeeModel:
         self.guard_time = float(device.get("guard_time", GUARD_TIME))
         self.host_ip = host_ip
         self.api_mode = int(device.get("api_mode", 1))
-        self.max_sockets = int(device.get("max_sockets", 6))
+        # A variant may have fewer sockets than the figures the profile marks UNCONFIRMED (this many fewer).
+        lowered = int(device.get("lower_unconfirmed_caps", 0))
+
+        def figure(key: str, default: int) -> int:
+            value = int(device.get(key, default))
+            return value - lowered if key in profile.unconfirmed else value
+
+        self.max_sockets = figure("max_sockets", 6)
         # Per-protocol limits (Cat 1: up to 6 of each; older LTE-M: 4 may be TLS), else only the total.
         # Per-protocol caps; a variant may lift the ones the profile marks UNCONFIRMED (then the total applies).
         lifted = set(profile.unconfirmed) if device.get("lift_unconfirmed_caps") else set()
         self.protocol_limits = {
-            int(p): int(device.get(key, self.max_sockets)) if key not in lifted else self.max_sockets
+            int(p): figure(key, self.max_sockets) if key not in lifted else self.max_sockets
             for p in Protocol
             for key in (f"max_{p.name.lower()}_sockets",)
         }
@@ -172,9 +179,6 @@ class XBeeModel:
         # take the client's data only once it has handled the 0xCC (docs/host-stacks.md), and a real
         # module's UART spaces the frames out; 0: right behind it, in the same write.
         self.present_gap = float(device.get("present_gap", 0.0))
-        # 0x45 on a UDP socket never bound (XBEE-SILENT-UDP-SENDTO-UNBOUND): "not-bound" answers 0x89 88;
-        # "sends" binds a port the network stack picks and sends the datagram from it.
-        self.sendto_unbound = str(device.get("sendto_unbound", "not-bound"))
         # SI with no socket open (XBEE-SILENT-SI-EMPTY-LIST): "cr" answers the list's closing CR alone,
         # "empty" answers no value.
         self.si_empty_list = str(device.get("si_empty_list", "cr"))
@@ -183,6 +187,9 @@ class XBeeModel:
         self.port_zero = str(device.get("listen_port_zero", "invalid-port"))
         # The 0xC6 status for Bind/Listen on a TLS socket: no incoming TLS (seed note), code UNCONFIRMED.
         self.tls_listen_status = int(device.get("tls_listen_status", SocketListenStatus.ERROR))
+        # 0x45 on a UDP socket never bound (XBEE-SILENT-SENDTO-UNBOUND): "not-bound" answers 0x89 88;
+        # "auto-bind" binds a port the network stack picks and sends from it, as a BSD stack does.
+        self.sendto_unbound = str(device.get("sendto_unbound", "not-bound"))
         # Closing a listener (UNCONFIRMED): its accepted clients stay open, or are closed too (0xCF 0B each).
         self.listener_closes_clients = bool(device.get("listener_closes_clients", False))
         self.first_socket_id = int(device.get("first_socket_id", 0))
@@ -210,7 +217,9 @@ class XBeeModel:
         # Digi's xbee-python accepts either after its own FR. 01 by default, as for a software reset.
         self.reset_status = ModemStatusCode(int(device.get("reset_status", ModemStatusCode.WATCHDOG_RESET)))
         self.rebooting = False  # between FR and the module's 0x8A: the UART is not read
-        self._held: dict[str, bytes] = {}  # frames a fault holds back, by timer key
+        # Frames a fault holds back, by timer key: encoded when they go out (in the API mode of that moment),
+        # and lost by a restart (FR) like everything else in RAM.
+        self._held: dict[str, fr.Frame] = {}
         self._held_keys = itertools.count(1)
         # What answers each request frame type; frame types a module does not accept from the host
         # are ignored, as on hardware.
@@ -299,7 +308,8 @@ class XBeeModel:
         if handler is not None:
             handler(out)
         elif key in self._held:
-            out.append(SerialOut(self._held.pop(key)))
+            held = self._held.pop(key)
+            out.append(SerialOut(self.fault.wire_out(encode(held, self.api_mode), held)))
         elif key.startswith(_FIRST_DATA_TIMER):
             sid = self.by_key.get(int(key.removeprefix(_FIRST_DATA_TIMER)))
             sock = self.sockets.get(sid) if sid is not None else None
@@ -320,7 +330,8 @@ class XBeeModel:
         self._frame(fr.ModemStatus(ModemStatusCode.REGISTERED), out)
 
     def _idle(self, out: list[Action]) -> None:
-        self._decoded(self.decoder.flush(), out)
+        if self.fault.idle_flush(self.api_mode):
+            self._decoded(self.decoder.flush(), out)
 
     def _on_bind_result(self, sock: Sock, event: ListenResult | BindResult, out: list[Action]) -> None:
         ok = event.error is None
@@ -388,14 +399,16 @@ class XBeeModel:
         altered = self.fault.frame_out(frame)
         if altered is None:
             return
-        raw = self.fault.wire_out(encode(altered, self.api_mode), altered)
         delay = self.fault.delay(altered)
-        if delay <= 0:
-            out.append(SerialOut(raw))
-            return
-        key = f"held-{next(self._held_keys)}"
-        self._held[key] = raw
-        out.append(StartTimer(key, delay))
+        for _ in range(self.fault.copies(altered)):
+            if delay <= 0:
+                out.append(SerialOut(self.fault.wire_out(encode(altered, self.api_mode), altered)))
+            else:
+                key = f"held-{next(self._held_keys)}"
+                self._held[key] = altered
+                out.append(StartTimer(key, delay))
+        for extra in self.fault.frames_after(altered):
+            self._frame(extra, out)
 
     def _net(self, action: Action, out: list[Action]) -> None:
         altered = self.fault.net_out(action)
@@ -488,6 +501,9 @@ class XBeeModel:
         handler = self._requests.get(type(frame))
         if handler is not None:
             handler(frame, out)
+            return
+        for reply in self.fault.unhandled(frame):  # a frame type the module does not take: ignored by default
+            self._frame(reply, out)
 
     def _on_socket_create(self, f: fr.SocketCreate, out: list[Action]) -> None:
         if f.protocol not in (Protocol.UDP, Protocol.TCP, Protocol.TLS):
@@ -506,20 +522,23 @@ class XBeeModel:
         self._frame(fr.SocketCreateResponse(f.frame_id, sid, SocketCreateStatus.SUCCESS), out)
 
     def _on_socket_close(self, f: fr.SocketClose, out: list[Action]) -> None:
-        target: Sock | None = None
         if f.socket_id == 0xFF:
+            closed = sorted(self.sockets)
             for sock in list(self.sockets.values()):
                 self._release(sock, out)
                 self._free(sock)
-            status = SocketCloseStatus.SUCCESS
+            # How many frames answer a close-all is not documented (XBEE-SILENT-CLOSE-ALL-REPLY): one 0xC3 FF 00.
+            if f.frame_id:
+                for reply in self.fault.close_all_replies(f.frame_id, closed):
+                    self._frame(reply, out)
+            return
+        target = self.sockets.get(f.socket_id)
+        if target is None:
+            status = SocketCloseStatus.BAD_SOCKET_ID
         else:
-            target = self.sockets.get(f.socket_id)
-            if target is None:
-                status = SocketCloseStatus.BAD_SOCKET_ID
-            else:
-                self._release(target, out)
-                self._free(target)
-                status = SocketCloseStatus.SUCCESS
+            self._release(target, out)
+            self._free(target)
+            status = SocketCloseStatus.SUCCESS
         if f.frame_id:
             self._frame(fr.SocketCloseResponse(f.frame_id, f.socket_id, status), out)
         if target is not None and target.state is SockState.LISTENING and self.listener_closes_clients:
@@ -637,8 +656,8 @@ class XBeeModel:
             status = TransmitStatusCode.MESSAGE_TOO_LONG
         elif f.dest_port == 0:
             status = TransmitStatusCode.INVALID_UDP_PORT
-        elif sock.key is None and self.sendto_unbound != "sends":
-            status = TransmitStatusCode.SOCKET_NOT_BOUND  # XBEE-SILENT-UDP-SENDTO-UNBOUND
+        elif sock.key is None and self.sendto_unbound != "auto-bind":
+            status = TransmitStatusCode.SOCKET_NOT_BOUND  # XBEE-SILENT-SENDTO-UNBOUND
         else:
             if sock.key is None:
                 # Bound implicitly, to a port the network stack picks; no 0xC6 follows (no 0x46 asked).
@@ -732,6 +751,8 @@ class XBeeModel:
         self.api_mode = self.at[b"AP"][0]
         self.decoder = Decoder(self.api_mode)  # a half-received frame does not survive a restart
         self.rebooting = True
+        out.extend(CancelTimer(key) for key in self._held)
+        self._held.clear()
         out.append(CancelTimer(_IDLE_TIMER))
         out.append(StartTimer(_RESET_TIMER, self.reset_seconds))
 

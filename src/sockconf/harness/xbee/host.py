@@ -34,6 +34,10 @@ class XBeeHost(FamilyHost):
     def open_session(self) -> XBeeSession:
         return XBeeSession(self.link.driver, self.link.profile)
 
+    def begin_case(self, request: pytest.FixtureRequest) -> None:
+        super().begin_case(request)
+        self.session.case = request  # the silent points a reply meets are recorded for this case
+
     def reset(self, request: pytest.FixtureRequest) -> None:
         # Cases that do not ask for an API mode run in the profile's own.
         if "api_mode" in request.fixturenames:

@@ -213,7 +213,7 @@ class DigiXBee:
         that ``accepts`` takes is the answer (None when none came within ``timeout``)."""
         pending = _Pending(frame, accepts)
         self._pending = pending
-        self.xbee.send(frame)
+        self.xbee.send(frame, attribute=False)  # the library matches its replies itself
         try:
             self._wait(lambda: pending.reply is not None, time.monotonic() + timeout)
         finally:

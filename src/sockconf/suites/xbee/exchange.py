@@ -14,15 +14,14 @@ from enum import IntEnum
 import pytest
 
 from sockconf.harness import contradictions, silent
-from sockconf.harness.cases import unconfirmed
 from sockconf.harness.expect import ANY, ConformanceFailure, Expect, NoAnswer, describe, not_equal, show_bytes
 from sockconf.harness.peer import Peer, TcpClient, TcpServer
 from sockconf.harness.xbee import XBeeSession
+from sockconf.harness.xbee.session import REPLIES
 from sockconf.protocol.profile import Profile
 from sockconf.protocol.xbee import frames as fr
 from sockconf.protocol.xbee.status import (
     AddressType,
-    ATCommandStatus,
     Protocol,
     SocketCloseStatus,
     SocketConnectStatus,
@@ -48,6 +47,10 @@ def require(xbee: XBeeSession, feature: str) -> None:
         pytest.skip(f"NOT APPLICABLE: profile {xbee.profile.name} lacks the feature {feature!r}")
 
 
+SOCKET_LIMIT = "XBEE-SILENT-TLS-SOCKET-LIMIT"
+HOST_CLOSE_STATUS = "XBEE-SILENT-HOST-CLOSE-STATUS"
+
+
 def socket_limit(profile: Profile, protocol: Protocol | None = None) -> int:
     """How many sockets the profile allows: in total, or of one protocol (Cat 1: 6 of each)."""
     total = int(profile.get("max_sockets", 6))
@@ -56,23 +59,89 @@ def socket_limit(profile: Profile, protocol: Protocol | None = None) -> int:
     return min(total, int(profile.get(f"max_{protocol.name.lower()}_sockets", total)))
 
 
+def limit_keys(protocol: Protocol | None) -> list[str]:
+    """The profile settings a limit of ``protocol`` (None: the total) comes from."""
+    return ["max_sockets"] if protocol is None else ["max_sockets", f"max_{protocol.name.lower()}_sockets"]
+
+
+def usable_sockets(xbee: XBeeSession, protocol: Protocol) -> int:
+    """How many sockets of ``protocol`` the DUT gives: the profile's figure, or fewer where the DUT has
+    shown fewer (learnt once per DUT, by filling up to the profile's figure if no case has yet)."""
+    if protocol not in xbee.found_limits:
+        _probe_limit(xbee, protocol)
+    figure = socket_limit(xbee.profile, protocol)
+    found = xbee.found_limits.get(protocol, figure)
+    unconfirmed = [k for k in limit_keys(protocol) if k in xbee.profile.unconfirmed]
+    if found < figure and unconfirmed:
+        detail = f"the module gives {found} {protocol.name} sockets; its profile names {figure} (UNCONFIRMED)"
+        xbee.observe(SOCKET_LIMIT, "other", detail)
+    return min(figure, found)
+
+
+def _probe_limit(xbee: XBeeSession, protocol: Protocol) -> None:
+    """Create sockets of ``protocol`` up to the profile's figure (a refusal before it is recorded by
+    ``create``), then close them again; what the module says about them meanwhile is consumed here."""
+    since = xbee.arrivals
+    opened: list[int] = []
+    try:
+        for _ in range(socket_limit(xbee.profile, protocol)):
+            opened.append(create(xbee, protocol, requirement="the socket limit: as many sockets as the module gives"))
+    except pytest.skip.Exception:
+        pass  # fewer than the profile names: ``create`` has recorded it
+    else:
+        xbee.found_limits.setdefault(protocol, len(opened))
+    for sid in opened:
+        close(xbee, sid, "the socket limit: a socket opened to find it closes again")
+    xbee.settled()
+    xbee.consume(f for sid in opened for f in xbee.about(sid, since=since))
+
+
+def create_refused(xbee: XBeeSession, protocol: Protocol, reply: fr.SocketCreateResponse, requirement: str) -> None:
+    """0xC0 32 (no free socket) where the case wanted a socket: NOT APPLICABLE when the module holds fewer
+    sockets than its profile names (recorded: a finding where the profile's figure is UNCONFIRMED), a
+    FAIL of ``requirement`` otherwise (no socket at all, or one more than the profile allows)."""
+    profile = xbee.profile
+    held = len(xbee.sockets)
+    same = sum(1 for p in xbee.sockets.values() if p == protocol)
+    total, own = socket_limit(profile), socket_limit(profile, protocol)
+    if not 0 < held < total or same >= own:
+        raise ConformanceFailure(
+            requirement,
+            [f"0xC0 status 00 ({held} socket(s) open, {same} of them {protocol.name}; the profile allows {own})"],
+            [describe(reply)],
+            ["status: expected 00 SUCCESS, got 32 RESOURCE_ERROR"],
+            xbee.driver.trace.last_received(),
+        )
+    xbee.found_limits[protocol] = min(same, xbee.found_limits.get(protocol, same))
+    if held == same:
+        xbee.found_limits[None] = min(held, xbee.found_limits.get(None, held))
+    what = f"the module refused a {protocol.name} socket (0xC0 32) with {held} open ({same} {protocol.name})"
+    figures = f"its profile names {total} in all, {own} {protocol.name}"
+    unconfirmed = [k for k in limit_keys(protocol) if k in profile.unconfirmed]
+    if unconfirmed:
+        xbee.observe(SOCKET_LIMIT, "other", f"{what}; {figures} (UNCONFIRMED: {', '.join(unconfirmed)})")
+        why = "fewer sockets than the profile's UNCONFIRMED figure"
+    else:
+        why = "fewer sockets than the documents name (XBEE-CREATE-03 judges that)"
+    pytest.skip(f"NOT APPLICABLE: {what}, {figures}: {why}, and this case needs more")
+
+
 def payload_limit(profile: Profile) -> int:
     return int(profile.get("max_payload", 1500))
 
 
 def create(xbee: XBeeSession, protocol: Protocol, frame_id: int | None = None, requirement: str = "") -> int:
+    """0x40 → 0xC0 status 00: the new socket's ID (a refusal for want of sockets: ``create_refused``)."""
     fid = xbee.next_frame_id() if frame_id is None else frame_id
-    reply = xbee.request(
-        fr.SocketCreate(fid, protocol),
-        Expect(
-            fr.SocketCreateResponse,
-            frame_id=fid,
-            socket_id=not_equal(0xFF),
-            status=SocketCreateStatus.SUCCESS,
-        ),
-        requirement=requirement or f"precondition: a {protocol.name} socket can be created (0x40 → 0xC0 status 00)",
+    requirement = requirement or f"precondition: a {protocol.name} socket can be created (0x40 → 0xC0 status 00)"
+    reply = xbee.exchange(fr.SocketCreate(fid, protocol)).expect(
+        Expect(fr.SocketCreateResponse, frame_id=fid, socket_id=not_equal(0xFF), status=SocketCreateStatus.SUCCESS),
+        Expect(fr.SocketCreateResponse, frame_id=fid, socket_id=0xFF, status=SocketCreateStatus.RESOURCE_ERROR),
+        requirement=requirement,
     )
     assert isinstance(reply, fr.SocketCreateResponse)
+    if reply.status == SocketCreateStatus.RESOURCE_ERROR:
+        create_refused(xbee, protocol, reply, requirement)
     return reply.socket_id
 
 
@@ -189,18 +258,12 @@ def connection_lost(xbee: XBeeSession, client_id: int, requirement: str = "") ->
 # --------------------------------------------------------------------------- barrier and errors
 
 
-def barrier(xbee: XBeeSession) -> tuple[fr.ATCommand, Expect]:
-    """An AT query (AP) and its expected reply: "everything before it has been handled" without a wait."""
-    fid = xbee.next_frame_id()
-    reply = Expect(
-        fr.ATCommandResponse, frame_id=fid, command=b"AP", status=ATCommandStatus.OK, value=bytes((xbee.api_mode,))
-    )
-    return fr.ATCommand(fid, b"AP"), reply
+def strays(xbee: XBeeSession, since: int) -> list[fr.Frame]:
+    """Replies that belong to no request (a frame ID nobody asked with) and arrived after arrival ``since``.
 
-
-def strays(xbee: XBeeSession, kind: type = fr.Frame) -> list[fr.Frame]:
-    """Frames of ``kind`` that arrived and no step has taken."""
-    return [e for e in xbee.inbox if isinstance(e, kind) and isinstance(e, fr.Frame)]
+    Frames the module sends of its own (0x8A, 0xCC, 0xCD, 0xCE, 0xCF) are no answer to anything.
+    """
+    return xbee.unowned(REPLIES, since)
 
 
 def describe_frames(frames: list[fr.Frame]) -> list[str]:
@@ -213,28 +276,58 @@ def error_status(
     frame: fr.Frame,
     likely: IntEnum,
     what: str,
-    point: str = "",
+    point: str,
+    choices: dict[int, str] | None = None,
 ) -> None:
-    """Check the code of an error the spec documents but whose code it leaves UNCONFIRMED.
+    """Record the code of an error the spec documents but whose code it leaves UNCONFIRMED (silent ``point``).
 
-    The reply was taken with ``status=not_equal(<success>)``, so a success has already FAILed; an error
-    other than the likely one is a NON-STRICT finding. ``point``: the silent point this code is (its
-    default choice is the likely code, ``other-error`` any other), recorded for the report.
+    The reply was taken with ``status=not_equal(<success>)``, so a success has already FAILed. The likely
+    code is the point's default choice; ``choices`` names the choice of other codes; any other code is
+    ``other-error`` where the point has that choice, and a FAIL where it names every defensible code.
     """
     status = getattr(frame, "status", None)
     shown = f"{status:02X}" if isinstance(status, int) else repr(status)
-    if point:
-        default = silent.point(point).default
-        detail = f"{what}: status {shown} (the likely code is {int(likely):02X} {likely.name})"
-        silent.observed(request, point, default if status == likely else "other-error", detail)
-        return
-    if status != likely:
-        unconfirmed(
-            request,
+    registered = silent.point(point)
+    named = {int(likely): registered.default, **(choices or {})}
+    choice = named.get(int(status)) if isinstance(status, int) else None
+    if choice is None and "other-error" in registered.choices:
+        choice = "other-error"
+    if choice is None:
+        raise ConformanceFailure(
             xbee.requirement,
-            f"{what}: status {shown}, an error as documented but not the likely {int(likely):02X} {likely.name} "
-            f"(the code is UNCONFIRMED in the spec)",
+            [f"one of the codes {registered.id} names: {', '.join(f'{c:02X}' for c in named)}"],
+            [describe(frame)],
+            [f"status: {shown} is none of them"],
         )
+    detail = f"{what}: status {shown} (the likely code is {int(likely):02X} {likely.name})"
+    silent.observed(request, point, choice, detail)
+
+
+UNPROMPTED_MODEM_STATUS = "XBEE-SILENT-UNPROMPTED-MODEM-STATUS"
+
+
+def unprompted_modem_status(xbee: XBeeSession, since: int) -> None:
+    """XBEE-SILENT-UNPROMPTED-MODEM-STATUS: whether 0x8A frames came during a case that changed nothing
+    about the module's state (after arrival ``since``)."""
+    news = xbee.unowned((fr.ModemStatus,), since)
+    if news:
+        xbee.observe(UNPROMPTED_MODEM_STATUS, "any-time", f"0x8A without a reset: {', '.join(map(describe, news))}")
+    else:
+        xbee.observe(UNPROMPTED_MODEM_STATUS, "none", "no 0x8A")
+
+
+def host_close_status(xbee: XBeeSession, socket_id: int, since: int) -> None:
+    """XBEE-SILENT-HOST-CLOSE-STATUS: whether the module also reported a socket the host closed (0x43,
+    answered 0xC3 00) by 0xCF, once everything sent before a barrier has been answered. Such 0xCF (any
+    status but 00) are consumed here: they answer the close, nothing else."""
+    xbee.settled()
+    told = [f for f in xbee.about(socket_id, since=since) if getattr(f, "status", 0) != SocketStatusCode.CONNECTED]
+    xbee.consume(told)
+    if told:
+        shown = ", ".join(describe(f) for f in told)
+        xbee.observe(HOST_CLOSE_STATUS, "status", f"after 0xC3 00 for socket {socket_id:02X}: {shown}")
+    else:
+        xbee.observe(HOST_CLOSE_STATUS, "no-status", f"socket {socket_id:02X} closed by the host: the 0xC3 alone")
 
 
 @contextmanager
@@ -271,8 +364,7 @@ def connect(
     """0x42 → 0xC2 status 00 (connect started) → 0xCF status 00 (connected)."""
     fid = xbee.next_frame_id() if frame_id is None else frame_id
     address = ipaddress.IPv4Address(host).packed if by == AddressType.IPV4 else host.encode("ascii")
-    xbee.request(
-        fr.SocketConnect(fid, socket_id, port, by, address),
+    xbee.exchange(fr.SocketConnect(fid, socket_id, port, by, address)).expect(
         Expect(fr.SocketConnectResponse, frame_id=fid, socket_id=socket_id, status=SocketConnectStatus.CONNECT_STARTED),
         requirement=requirement or "precondition: Socket Connect (0x42) is started (0xC2 status 00)",
     )

@@ -17,7 +17,7 @@ import pytest
 
 from sockconf.core.trace import NOTE
 from sockconf.harness import contradictions, silent
-from sockconf.harness.cases import case, unconfirmed
+from sockconf.harness.cases import case
 from sockconf.harness.expect import Check, ConformanceFailure, Expect, not_equal
 from sockconf.harness.peer import Peer
 from sockconf.harness.xbee import XBeeSession
@@ -31,6 +31,8 @@ LISTEN_PORT = 10051
 SI_PORT = 10052
 NI_UNSET = "XBEE-SILENT-NI-UNSET"
 SI_EMPTY = "XBEE-SILENT-SI-EMPTY-LIST"
+HV_CODE = "XBEE-SILENT-HV-CODE"
+READ_ONLY_STATUS = "XBEE-SILENT-AT-READ-ONLY-STATUS"
 
 
 def _bytes(n: int) -> Check:
@@ -125,13 +127,13 @@ def test_query(request: pytest.FixtureRequest, xbee: XBeeSession, api_mode: int,
     assert isinstance(reply, fr.ATCommandResponse)
     if command == "NI" and not reply.value:
         silent.observed(request, NI_UNSET, "empty", "NI answered no value")
-    if command == "HV" and reply.value[0] not in CELLULAR_HV:
-        unconfirmed(
-            request,
-            xbee.requirement,
-            f"HV {reply.value.hex().upper()}: {reply.value[0]:02X} is no cellular hardware code Digi's "
-            f"libraries know (newer modules may have new codes)",
-        )
+    if command == "HV":
+        code = reply.value[0]
+        known = code in CELLULAR_HV
+        detail = f"HV {reply.value.hex().upper()}: {code:02X} is {'a' if known else 'no'} cellular hardware code "
+        detail += "Digi's libraries know" + ("" if known else " (newer modules may have new codes)")
+        silent.observed(request, HV_CODE, "known" if known else "new-code", detail)
+    xbee.record_reply_count()
 
 
 @case(
@@ -226,7 +228,18 @@ def test_read_only(request: pytest.FixtureRequest, xbee: XBeeSession) -> None:
         fr.ATCommand(fid, b"MY", bytes((10, 1, 2, 3))),
         Expect(fr.ATCommandResponse, frame_id=fid, command=b"MY", status=not_equal(ATCommandStatus.OK)),
     )
-    error_status(request, xbee, reply, ATCommandStatus.ERROR, "ATMY set")
+    error_status(
+        request,
+        xbee,
+        reply,
+        ATCommandStatus.ERROR,
+        "ATMY set",
+        READ_ONLY_STATUS,
+        {
+            int(ATCommandStatus.INVALID_COMMAND): "invalid-command",
+            int(ATCommandStatus.INVALID_PARAMETER): "invalid-parameter",
+        },
+    )
     after = _query(xbee, b"MY", requirement="a refused set changes nothing")
     if after != before:
         raise ConformanceFailure(xbee.requirement, [f"MY {before.hex()}"], [f"MY {after.hex()}"], ["MY changed"])

@@ -15,7 +15,7 @@ import pytest
 from sockconf.data.vectors.xbee import XBEE_UDP_EXAMPLE
 from sockconf.harness import contradictions, silent
 from sockconf.harness.cases import case
-from sockconf.harness.expect import ANY, ConformanceFailure, Expect, not_equal
+from sockconf.harness.expect import ANY, ConformanceFailure, Expect, describe, not_equal
 from sockconf.harness.peer import Peer
 from sockconf.harness.xbee import XBeeSession
 from sockconf.protocol.xbee import frames as fr
@@ -29,6 +29,7 @@ from sockconf.suites.xbee.exchange import (
     connection_to,
     create,
     freed,
+    host_close_status,
     listen,
     listener_gone,
     on_field,
@@ -64,6 +65,22 @@ def test_close(xbee: XBeeSession, api_mode: int, protocol: Protocol) -> None:
 
 
 CLOSE_ALL = "XBEE-SILENT-CLOSE-ALL-REPLY"
+REPLY_COUNT = "XBEE-SILENT-REPLY-COUNT"
+
+
+def _close_all_choice(replies: list[fr.Frame], opened: list[int]) -> tuple[str, str]:
+    """The XBEE-SILENT-CLOSE-ALL-REPLY choice the replies to one 0x43 FF make, and what showed it."""
+    # The same reply again is XBEE-SILENT-REPLY-COUNT's business (recorded by the case), not another answer.
+    pairs = list(dict.fromkeys((f.socket_id, f.status) for f in replies if isinstance(f, fr.SocketCloseResponse)))
+    shown = ", ".join(f"{sid:02X} status {status:02X}" for sid, status in pairs) or "no 0xC3"
+    ok = SocketCloseStatus.SUCCESS
+    if not pairs:
+        return "none", shown
+    if pairs == [(0xFF, ok)]:
+        return "reply-ff", "0xC3 with socket ID FF, status 00"
+    if sorted(p for p in pairs if p != (0xFF, ok)) == sorted((sid, ok) for sid in opened):
+        return "per-socket", f"one 0xC3 per socket it closed: {shown}"
+    return "other", shown
 
 
 @case(
@@ -79,17 +96,13 @@ def test_close_all(request: pytest.FixtureRequest, xbee: XBeeSession, peer: Peer
     if xbee.profile.has("udp"):
         ids.append(create(xbee, Protocol.UDP))
         listen(xbee, ids[-1], UDP_PORT)
-    fid = xbee.next_frame_id()
-    # The reply to 0x43 FF (or none) is a silent point: wait for it up to the reply deadline, record it.
-    xbee.send(fr.SocketClose(fid, 0xFF))
-    if xbee.arrives(fr.SocketCloseResponse, xbee.profile.deadlines.reply):
-        reply = xbee.expect(Expect(fr.SocketCloseResponse, frame_id=fid, socket_id=ANY), within=0)
-        assert isinstance(reply, fr.SocketCloseResponse)
-        shown = f"0x43 FF answered with socket ID {reply.socket_id:02X}, status {reply.status:02X}"
-        default = (reply.socket_id, reply.status) == (0xFF, SocketCloseStatus.SUCCESS)
-        silent.observed(request, CLOSE_ALL, "reply-ff" if default else "other", shown)
-    else:
-        silent.observed(request, CLOSE_ALL, "none", f"no 0xC3 within {xbee.profile.deadlines.reply:g} s")
+    # How many frames answer 0x43 FF (none, one, one per socket) is a silent point: every 0xC3 with its
+    # frame ID is collected until the AT query behind it is answered (and the quiet window passed, for a
+    # DUT whose replies overtake one another); ones that come later still reach this request.
+    close_all = xbee.exchange(fr.SocketClose(xbee.next_frame_id(), 0xFF))
+    query = xbee.barrier()
+    close_all.collect(barrier=query)
+    xbee.expect_barrier(query)
     within = xbee.profile.deadlines.indication
     for end, what in ((client, "the accepted client"), (conn, "the outgoing connection")):
         if not end.wait_closed(within):
@@ -97,6 +110,23 @@ def test_close_all(request: pytest.FixtureRequest, xbee: XBeeSession, peer: Peer
     listener_gone(peer, PORT, xbee.requirement)
     for sid in ids:
         freed(xbee, sid, f"after 0x43 FF socket {sid:02X} is freed: closing it answers 20 (bad socket ID)")
+    # Judged from every reply the request drew by now, late ones included.
+    strangers = [
+        f for f in close_all.replies if isinstance(f, fr.SocketCloseResponse) and f.socket_id not in (*ids, 0xFF)
+    ]
+    if strangers:
+        raise ConformanceFailure(
+            "0x43 FF is answered about the sockets it closed (or FF)",
+            [f"0xC3 with socket ID FF or one of {' '.join(f'{i:02X}' for i in ids)}"],
+            [describe(f) for f in strangers],
+            ["a reply about a socket the case never opened"],
+        )
+    choice, shown = _close_all_choice(close_all.replies, ids)
+    silent.observed(request, CLOSE_ALL, choice, shown)
+    if len(set(close_all.replies)) < len(close_all.replies):
+        shown = f"0x43 FF: the same 0xC3 more than once ({len(close_all.replies)} in all)"
+        xbee.observe(REPLY_COUNT, "repeated", shown)
+    xbee.record_reply_order([close_all, query])
 
 
 @case(
@@ -106,8 +136,10 @@ def test_close_all(request: pytest.FixtureRequest, xbee: XBeeSession, peer: Peer
 )
 def test_close_listener(xbee: XBeeSession, peer: Peer, api_mode: int) -> None:
     listener = open_listener(xbee, PORT)
+    since = xbee.arrivals
     close(xbee, listener, xbee.requirement)
     listener_gone(peer, PORT, xbee.requirement)
+    host_close_status(xbee, listener, since)
 
 
 @case(
@@ -133,9 +165,11 @@ def test_bad_socket(xbee: XBeeSession, socket_id: int) -> None:
 @pytest.mark.parametrize("via", ["connect", "accept"])
 def test_close_connection(xbee: XBeeSession, peer: Peer, api_mode: int, via: str) -> None:
     sid, conn = connection_to(xbee, peer, via, PORT)
+    since = xbee.arrivals
     close(xbee, sid, xbee.requirement)
     if not conn.wait_closed(xbee.profile.deadlines.indication):
         raise ConformanceFailure(xbee.requirement, ["the connection is closed at the peer"], ["still open"])
+    host_close_status(xbee, sid, since)
 
 
 LISTENER_CLOSE = "XBEE-SILENT-LISTENER-CLOSE-CLIENTS"
@@ -154,6 +188,7 @@ def test_close_listener_with_client(
     listener = open_listener(xbee, PORT)
     client, new = accept(xbee, peer, listener, PORT)
     cid = new.client_socket_id
+    since = xbee.arrivals
     close(xbee, listener, xbee.requirement)
     listener_gone(peer, PORT, xbee.requirement)
     # What becomes of the client is a silent point. The peer sends; whichever the module shows first within
@@ -181,6 +216,7 @@ def test_close_listener_with_client(
         named = " (the code Digi's libraries name for it)" if first.status == SocketStatusCode.LISTENER_CLOSED else ""
         shown = f"0xCF {describe_status(first.status)}{named} for client {cid:02X} once its listener was closed"
         silent.observed(request, LISTENER_CLOSE, "closed", shown)
+        host_close_status(xbee, listener, since)
         return
     assert isinstance(first, fr.SocketReceive)
     if not PROBE.startswith(first.payload):
@@ -190,3 +226,4 @@ def test_close_listener_with_client(
     send(xbee, cid, PROBE, xbee.requirement)
     client.recv_exactly(len(PROBE), within, "the host's bytes reach the peer of a client whose listener is closed")
     silent.observed(request, LISTENER_CLOSE, "kept", f"client {cid:02X} still sends and receives")
+    host_close_status(xbee, listener, since)

@@ -3,12 +3,16 @@ escaped checksums in AP=2, unknown frame types, and frames in odd chunkings.
 
 Each case sends the bad input, then a good request, and expects the documented reaction and a DUT that
 still answers. "No answer" is checked with a barrier (a request whose reply proves everything before it
-was handled), never with a wait. A DUT that answered the case setup and nothing after the bad input FAILs
-here, rather than looking INCONCLUSIVE.
+was handled; for a DUT whose replies overtake one another, with the quiet window after it), never with a
+fixed wait. Every bad frame carries one frame ID (``BAD_FRAME_ID``): a reply with it answers the bad
+frame. A DUT that answered the case setup and nothing after the bad input FAILs here, rather than looking
+INCONCLUSIVE.
 
-With AP=1 a receiver can only tell a cut or over-long frame from one still arriving by an idle gap on the
-line (the emulator gives up after 0.2 s); how a module handles that is UNCONFIRMED, so a good frame lost
-behind one is a NON-STRICT finding in AP=1 and a FAIL in AP=2, where the next 7E starts a new frame.
+Where the documents leave the reaction open, the DUT's is recorded on a silent point: a bad checksum
+discarded or acted on (cellular: UNCONFIRMED), a frame of an unknown type ignored or answered, and in AP=1,
+where a receiver can only tell a cut or over-long frame from one still arriving by an idle gap on the line
+(the emulator gives up after 0.2 s), whether the good frame behind it is answered or swallowed. In AP=2 the
+next 7E starts a new frame, so a good frame lost there FAILs.
 
 ``spec §N``: section N of docs/spec/xbee-cellular-sockets.md.
 """
@@ -19,15 +23,20 @@ from collections.abc import Callable
 
 import pytest
 
-from sockconf.harness.cases import case, unconfirmed
+from sockconf.harness import silent
+from sockconf.harness.cases import case
 from sockconf.harness.expect import ConformanceFailure, Expect
 from sockconf.harness.xbee import XBeeSession
+from sockconf.harness.xbee.session import Exchange
 from sockconf.protocol.xbee import frames as fr
 from sockconf.protocol.xbee.framing import ESCAPED_BYTES, checksum, encode, escape
 from sockconf.protocol.xbee.status import ATCommandStatus, Protocol, SocketCloseStatus, SocketCreateStatus
-from sockconf.suites.xbee.exchange import answered_after_bad_input, barrier, describe_frames, strays
+from sockconf.suites.xbee.exchange import answered_after_bad_input, describe_frames, strays, unprompted_modem_status
 
 BAD_FRAME_ID = 0x5A  # the frame ID of every bad frame: a reply carrying it means the bad frame was acted on
+BAD_CHECKSUM = "XBEE-SILENT-BAD-CHECKSUM"
+AP1_CUT_FRAME = "XBEE-SILENT-AP1-CUT-FRAME"
+UNKNOWN_FRAME_TYPE = "XBEE-SILENT-UNKNOWN-FRAME-TYPE"
 
 
 def _wire(body: bytes, api_mode: int) -> bytes:
@@ -50,6 +59,14 @@ def _still_works(xbee: XBeeSession, what: str) -> None:
         )
 
 
+def _answered(xbee: XBeeSession, bad: Exchange, what: str, requirement: str) -> list[fr.Frame]:
+    """Once the DUT has answered a barrier sent after ``what`` (and settled): the frames that answered the
+    bad frame (its frame ID). The barrier must be answered: a DUT that hangs on bad input FAILs."""
+    with answered_after_bad_input(xbee, what):
+        xbee.settled(requirement)
+    return bad.replies
+
+
 BAD_CHECKSUMS = {
     # A Socket Create whose checksum does not match its data: acting on it would answer 0xC0.
     "checksum+1": lambda data: data + bytes(((checksum(data) + 1) & 0xFF,)),
@@ -68,19 +85,14 @@ BAD_CHECKSUMS = {
 def test_bad_checksum(request: pytest.FixtureRequest, xbee: XBeeSession, api_mode: int, bad: str) -> None:
     data = fr.SocketCreate(BAD_FRAME_ID, Protocol.TCP).to_data()
     body = _length(len(data)) + BAD_CHECKSUMS[bad](data)
-    xbee.send_raw(_wire(body, xbee.api_mode), note=f"Socket Create with a bad checksum ({bad})")
-    frame, reply = barrier(xbee)
-    xbee.send(frame)
-    with answered_after_bad_input(xbee, "a frame with a bad checksum"):
-        xbee.expect(reply, requirement="the good frame after a bad checksum is answered")
-    answered = strays(xbee, fr.SocketCreateResponse)
+    watch = xbee.watch(BAD_FRAME_ID, f"the Socket Create with a bad checksum ({bad})")
+    xbee.send_raw(_wire(body, xbee.api_mode), note=f"Socket Create with a bad checksum ({bad})", requests=())
+    answered = _answered(xbee, watch, "a frame with a bad checksum", "the good frame after a bad checksum is answered")
     if answered:
-        unconfirmed(
-            request,
-            xbee.requirement,
-            f"a frame with a bad checksum was acted on: {'; '.join(describe_frames(answered))} "
-            f"(discarding it is documented for other XBee families, UNCONFIRMED for cellular)",
-        )
+        shown = "; ".join(describe_frames(answered))
+        silent.observed(request, BAD_CHECKSUM, "acted-on", f"a frame with a bad checksum ({bad}) was answered: {shown}")
+    else:
+        silent.observed(request, BAD_CHECKSUM, "discarded", f"no reply to a frame with a bad checksum ({bad})")
 
 
 GARBAGE = {
@@ -98,37 +110,48 @@ GARBAGE = {
     verifies=("XBEE-SPEC-GARBAGE",),
 )
 @pytest.mark.parametrize("garbage", sorted(GARBAGE))
-def test_garbage_before_frame(xbee: XBeeSession, api_mode: int, garbage: str) -> None:
-    frame, reply = barrier(xbee)
-    xbee.send_raw(GARBAGE[garbage] + encode(frame, xbee.api_mode), note=f"garbage ({garbage}), then {frame.NAME}")
+def test_garbage_before_frame(request: pytest.FixtureRequest, xbee: XBeeSession, api_mode: int, garbage: str) -> None:
+    since = xbee.arrivals
+    frame = fr.ATCommand(xbee.next_frame_id(), b"AP")
+    (query,) = xbee.send_raw(
+        GARBAGE[garbage] + encode(frame, xbee.api_mode),
+        note=f"garbage ({garbage}), then {frame.NAME}",
+        requests=[frame],
+    )
     with answered_after_bad_input(xbee, "garbage"):
-        xbee.expect(reply)
-    if strays(xbee):
+        xbee.expect_barrier(query)
+    xbee.settle(query)
+    # A reply no request owns answers the garbage; a 0x8A is the module's own news, no answer.
+    answered = strays(xbee, since)
+    if answered:
         raise ConformanceFailure(
             xbee.requirement,
             ["only the reply to the good frame"],
-            describe_frames(strays(xbee)),
+            describe_frames(answered),
             ["the garbage was answered"],
         )
+    unprompted_modem_status(xbee, since)
 
 
 def _then_good(request: pytest.FixtureRequest, xbee: XBeeSession, bad: bytes, declared: int, what: str) -> None:
     """``bad`` and a good frame in one write: the good one must be answered (AP=1: UNCONFIRMED, see the module)."""
-    frame, reply = barrier(xbee)
-    xbee.send_raw(bad + encode(frame, xbee.api_mode), note=f"{what}, then {frame.NAME}")
+    frame = fr.ATCommand(xbee.next_frame_id(), b"AP")
+    (query,) = xbee.send_raw(bad + encode(frame, xbee.api_mode), note=f"{what}, then {frame.NAME}", requests=[frame])
     if xbee.api_mode == 2:
         with answered_after_bad_input(xbee, what):
-            xbee.expect(reply, requirement=f"AP=2: the 7E of the next frame ends {what}; that frame is answered")
+            xbee.expect_barrier(query, f"AP=2: the 7E of the next frame ends {what}; that frame is answered")
         return
     # AP=1: the module may need the line to go idle before it gives the cut frame up: the full reply deadline.
-    if xbee.arrives(fr.ATCommandResponse, xbee.profile.deadlines.reply):
-        xbee.expect(reply)
+    if xbee.arrives(query, xbee.profile.deadlines.reply):
+        xbee.expect_barrier(query)
+        silent.observed(request, AP1_CUT_FRAME, "idle-timeout", f"the good frame after {what} was answered")
         return
-    unconfirmed(
+    silent.observed(
         request,
-        xbee.requirement,
-        f"AP=1: the good frame after {what} was not answered within {xbee.profile.deadlines.reply:g} s "
-        f"(it was taken as the rest of the cut frame; a module need not time a frame out: UNCONFIRMED)",
+        AP1_CUT_FRAME,
+        "swallowed",
+        f"the good frame after {what} was not answered within {xbee.profile.deadlines.reply:g} s "
+        "(taken as the rest of the cut frame)",
     )
     # Complete whatever frame the module still collects; the surplus zeros are garbage it skips.
     xbee.send_raw(b"\x00" * (declared + 4), note="filler: completes the frame the module may still be collecting")
@@ -207,28 +230,29 @@ UNKNOWN_TYPES = {
 
 @case(
     "XBEE-FRAMING-06",
-    "a frame of a type the module does not take is ignored (UNCONFIRMED) and the module still answers the next frame",
+    "a frame of a type the module does not take is ignored or answered (UNCONFIRMED), and the module still answers "
+    "the next frame",
     kind="negative",
     verifies=("XBEE-SPEC-FRAME-LAYOUT",),
 )
 @pytest.mark.parametrize("kind", sorted(UNKNOWN_TYPES))
 def test_unknown_frame_type(request: pytest.FixtureRequest, xbee: XBeeSession, api_mode: int, kind: str) -> None:
     data = UNKNOWN_TYPES[kind]
+    since = xbee.arrivals
+    watch = xbee.watch(BAD_FRAME_ID, f"the frame of type {data[0]:02X}")
     xbee.send_raw(
         _wire(_length(len(data)) + data + bytes((checksum(data),)), xbee.api_mode),
         note=f"a frame of type {data[0]:02X}",
+        requests=(),
     )
-    frame, reply = barrier(xbee)
-    xbee.send(frame)
-    with answered_after_bad_input(xbee, f"a frame of type {data[0]:02X}"):
-        xbee.expect(reply)
-    if strays(xbee):
-        unconfirmed(
-            request,
-            xbee.requirement,
-            f"a frame of type {data[0]:02X} was answered: {'; '.join(describe_frames(strays(xbee)))} "
-            f"(the spec does not say; ignoring it is the likely reaction)",
-        )
+    what = f"a frame of type {data[0]:02X}"
+    answered = _answered(xbee, watch, what, f"the good frame after {what} is answered")
+    if answered:
+        shown = "; ".join(describe_frames(answered))
+        silent.observed(request, UNKNOWN_FRAME_TYPE, "answered", f"{what} was answered: {shown}")
+    else:
+        silent.observed(request, UNKNOWN_FRAME_TYPE, "ignored", f"no reply to {what}")
+    unprompted_modem_status(xbee, since)
 
 
 SPLIT_REQUESTS = {
@@ -253,15 +277,15 @@ SPLIT_REQUESTS = {
 def test_one_byte_writes(xbee: XBeeSession, api_mode: int, name: str) -> None:
     frame, reply = SPLIT_REQUESTS[name]
     raw = encode(frame, xbee.api_mode)
-    xbee.send_raw(raw[:1], note=f"{frame.NAME} in {len(raw)} one-byte writes")
+    xbee.send_raw(raw[:1], note=f"{frame.NAME} in {len(raw)} one-byte writes", requests=[frame])
     for byte in raw[1:]:
-        xbee.send_raw(bytes((byte,)))
+        xbee.send_raw(bytes((byte,)), requests=())
     xbee.expect(reply)
 
 
 @case(
     "XBEE-FRAMING-08",
-    "many frames in one write are each answered, in order, with their own frame IDs",
+    "many frames in one write are each answered, with their own frame IDs",
     verifies=("XBEE-SPEC-FRAME-LAYOUT", "XBEE-SPEC-ECHO"),
 )
 def test_many_frames_in_one_write(xbee: XBeeSession, api_mode: int) -> None:
@@ -271,8 +295,13 @@ def test_many_frames_in_one_write(xbee: XBeeSession, api_mode: int) -> None:
     frames: list[fr.Frame] = [fr.ATCommand(f, c) for f, c in zip(at_ids, commands, strict=True)]
     for i, fid in enumerate(create_ids):  # sockets between the queries
         frames.insert(2 * i + 1, fr.SocketCreate(fid, Protocol.TCP))
-    xbee.send_raw(b"".join(encode(f, xbee.api_mode) for f in frames), note=f"{len(frames)} frames in one write")
+    sent = xbee.send_raw(
+        b"".join(encode(f, xbee.api_mode) for f in frames), note=f"{len(frames)} frames in one write", requests=frames
+    )
+    # Each reply is taken by its frame ID: their order is not documented (XBEE-SILENT-REPLY-ORDER).
+    by_id = {e.frame_id: e for e in sent}
     for fid, command in zip(at_ids, commands, strict=True):
-        xbee.expect(Expect(fr.ATCommandResponse, frame_id=fid, command=command, status=ATCommandStatus.OK))
+        by_id[fid].expect(Expect(fr.ATCommandResponse, frame_id=fid, command=command, status=ATCommandStatus.OK))
     for fid in create_ids:
-        xbee.expect(Expect(fr.SocketCreateResponse, frame_id=fid, status=SocketCreateStatus.SUCCESS))
+        by_id[fid].expect(Expect(fr.SocketCreateResponse, frame_id=fid, status=SocketCreateStatus.SUCCESS))
+    xbee.record_reply_order(sent)

@@ -20,7 +20,6 @@ from sockconf.harness.peer import Peer
 from sockconf.harness.xbee import XBeeSession
 from sockconf.protocol.xbee import frames as fr
 from sockconf.protocol.xbee.status import (
-    ATCommandStatus,
     Protocol,
     SocketCloseStatus,
     SocketCreateStatus,
@@ -35,6 +34,7 @@ from sockconf.suites.xbee.exchange import (
     presents_on_data,
     receive,
     socket_limit,
+    usable_sockets,
 )
 
 # Frame IDs that need escaping in AP=2 (0x11 0x13 0x7D 0x7E), the ends of the range, and 0.
@@ -125,22 +125,16 @@ def test_create_response_bytes(request: pytest.FixtureRequest, xbee: XBeeSession
 def test_listen(xbee: XBeeSession, peer: Peer, api_mode: int, port: int, frame_id: int) -> None:
     sid = create_tcp(xbee, frame_id=1)
     if (sid, port, frame_id) == (0, XBEE_LISTENER_PORT, 1):
-        xbee.send_raw(xbee.wire(SEED["listen"]), note="the seed's Bind/Listen: 7E 00 05 46 01 00 27 11 80")
+        (listen,) = xbee.send_raw(xbee.wire(SEED["listen"]), note="the seed's Bind/Listen: 7E 00 05 46 01 00 27 11 80")
     else:
-        xbee.send(fr.SocketBindListen(frame_id, sid, port))
+        listen = xbee.exchange(fr.SocketBindListen(frame_id, sid, port))
     if frame_id:
-        xbee.expect(
+        listen.expect(
             Expect(fr.SocketListenResponse, frame_id=frame_id, socket_id=sid, status=SocketListenStatus.SUCCESS)
         )
     else:
         # Frame ID 0 suppresses the 0xC6 (spec §1): an AT query behind it is the barrier.
-        fid = xbee.next_frame_id()
-        xbee.expect_nothing_before(
-            fr.ATCommand(fid, b"AP"),
-            Expect(fr.ATCommandResponse, frame_id=fid, status=ATCommandStatus.OK),
-            fr.SocketListenResponse,
-            requirement="with frame ID 0, Bind/Listen sends no 0xC6",
-        )
+        xbee.expect_no_reply(listen, "with frame ID 0, Bind/Listen sends no 0xC6")
     peer.connect(port)
 
 
@@ -187,8 +181,10 @@ def test_listen_response_bytes(request: pytest.FixtureRequest, xbee: XBeeSession
 def test_new_client(
     request: pytest.FixtureRequest, xbee: XBeeSession, peer: Peer, api_mode: int, clients: str, source: str
 ) -> None:
+    # The most clients the listener can have: one socket is the listener (Cat 1: 6 TCP sockets); fewer where
+    # the module has fewer than its profile names (learnt once, and recorded).
+    limit = (usable_sockets(xbee, Protocol.TCP) if clients == "max" else socket_limit(xbee.profile, Protocol.TCP)) - 1
     listener = open_listener(xbee, XBEE_LISTENER_PORT)
-    limit = socket_limit(xbee.profile, Protocol.TCP) - 1  # the listener holds one (Cat 1: 6 TCP sockets)
     count = limit if clients == "max" else min(int(clients), limit)
     # "fixed": the peer binds its source port, as the seed's `nc -p 10001` does (other ports here,
     # since on one host the listener holds 10001).

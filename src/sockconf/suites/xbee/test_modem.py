@@ -48,7 +48,8 @@ RESET_STATUSES = (ModemStatusCode.POWER_UP, ModemStatusCode.WATCHDOG_RESET)
 
 # The frame ID of the AT AP set sent while the module's API mode is unknown: with it, the sets to 01 and 02
 # and their reply contain no 7E 7D 11 13, so their bytes are the same in AP=1 and AP=2 (as are 0x8A frames).
-NEUTRAL_FRAME_ID = 0x5A
+# Not the frame ID the framing cases give their bad frames: a late answer to one is never taken for this one.
+NEUTRAL_FRAME_ID = 0x5B
 
 
 def _mode_neutral(frame: fr.Frame) -> bool:
