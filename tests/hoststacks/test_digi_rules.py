@@ -46,7 +46,7 @@ class ScriptedModule:
         self.sent: list[fr.Frame] = []
         self.inbox: deque[fr.Frame] = deque()
 
-    def send(self, frame: fr.Frame) -> bytes:
+    def send(self, frame: fr.Frame, owner: str = "", attribute: bool = True) -> bytes:
         self.sent.append(frame)
         self.inbox.extend(self.script(frame))
         return b""
