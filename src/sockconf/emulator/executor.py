@@ -360,7 +360,7 @@ class Runner:
 
     async def _connect(self, action: Connect) -> None:
         try:
-            await asyncio.wait_for(
+            transport, _ = await asyncio.wait_for(
                 self.loop.create_connection(lambda: _Conn(self, action.key, None), action.host, action.port),
                 timeout=10,
             )
@@ -373,7 +373,8 @@ class Runner:
         except OSError:
             self.event(ConnectResult(action.key, "unreachable"))
         else:
-            self.event(ConnectResult(action.key))
+            sockname = transport.get_extra_info("sockname")
+            self.event(ConnectResult(action.key, local_port=int(sockname[1]) if sockname else 0))
 
     def _bind(self, action: BindUdp) -> None:
         try:
@@ -389,8 +390,9 @@ class Runner:
             self.event(BindResult(action.key, str(exc)))
             return
         udp = self.udp[action.key] = _Udp(self, action.key)
+        port = int(sock.getsockname()[1])
         self._spawn(self.loop.create_datagram_endpoint(lambda: udp, sock=sock))
-        self.event(BindResult(action.key))
+        self.event(BindResult(action.key, local_port=port))
 
     def _close(self, key: int) -> None:
         conn = self.conns.pop(key, None)
