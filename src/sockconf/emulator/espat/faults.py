@@ -274,6 +274,7 @@ class EspAtFault:
         return 0
 
     def recvdata_needs_passive(self) -> bool:
+        """Whether AT+CIPRECVDATA on a link in active mode is refused (ERROR)."""
         return True
 
     def recvlen_idle(self) -> str:

@@ -223,6 +223,7 @@ class EspAtModel:
         self.op: Op | None = None
         self.send: SendJob | None = None
         self.deferred: list[bytes] = []
+        self._executing = False  # a command line is being executed (its final result not out yet)
         self.booting = False
         self.associated = True  # the station's own join (AT+RST, AT+CWQAP and AT+CWJAP change it)
         self._keys = itertools.count(1)
@@ -370,7 +371,10 @@ class EspAtModel:
             elif len(event.raw) - 2 > MAX_COMMAND:
                 self._error(event, out, PARA_INVALID)
             else:
+                self._executing = True  # reports that arise now come after the command's final result
                 self._dispatch(event, out)
+                if self.op is None and self.send is None:
+                    self._done(out)
 
     def _dispatch(self, cmd: CommandLine, out: list[Action]) -> None:
         handler = self.handlers.get((cmd.name, cmd.kind))
@@ -395,6 +399,11 @@ class EspAtModel:
         if body and not self.fault.blank_before_final():
             tail = tail[2:]
         out.append(SerialOut(self.fault.reply_out(cmd, body + tail)))
+        self._done(out)
+
+    def _done(self, out: list[Action]) -> None:
+        """A command's final result is out: the reports that waited for it follow."""
+        self._executing = False
         self._release(out)
 
     def _error(self, cmd: CommandLine | None, out: list[Action], sub: int, lines: Sequence[str] = ()) -> None:
@@ -410,15 +419,19 @@ class EspAtModel:
         sent = self.fault.report_out(raw)
         if sent is None:
             return
-        if (self.op is not None or self.send is not None) and self.fault.defers_reports():
+        if (self.op is not None or self.send is not None or self._executing) and self.fault.defers_reports():
             self.deferred.append(sent)
         else:
             out.append(SerialOut(sent))
 
     def _release(self, out: list[Action]) -> None:
-        if self.deferred and self.op is None and self.send is None:
+        if self.deferred and self.op is None and self.send is None and not self._executing:
             out.append(SerialOut(b"".join(self.deferred)))
             self.deferred.clear()
+
+    def _passive(self, link: int) -> bool:
+        """The receive mode set for a link ID (IDs beyond 0-4 exist only with a fault: active)."""
+        return link < LINKS and self.passive[link]
 
     def _link_name(self, link: int) -> str:
         return f"{link}," if self.mux else ""
@@ -674,7 +687,7 @@ class EspAtModel:
         server = self.server
         if self.fault.server_stop_closes_listener():
             self._stop_listening(out)
-            self.server = None
+        self.server = None
         for key, _, _, _ in server.waiting:
             out.append(Close(key))
         server.waiting.clear()
@@ -738,17 +751,19 @@ class EspAtModel:
         link = Link(link_id, "TCP", key, (host, port), server.port, 1, passive=self.passive[link_id])
         self.links[link_id] = link
         self.by_key[key] = link
-        if self.fault.connect_report(cmd_started=False):
-            self._report(self._connected_report(link), out)
-        self._idle_timer(link, out)
-        if data:
-            self._received(Received(key, bytes(data)), out)
         if (
             len(self._server_links()) >= self.maxconn
             and self.fault.beyond_maxconn() == "refused"
             and self.fault.maxconn_enforced()
         ):
-            self._stop_listening(out)  # further clients are refused at TCP level until one leaves
+            # Further clients are refused at TCP level until one leaves; the listener closes before the
+            # client is reported, so a host that connects again on the report finds the port refusing.
+            self._stop_listening(out)
+        if self.fault.connect_report(cmd_started=False):
+            self._report(self._connected_report(link), out)
+        self._idle_timer(link, out)
+        if data:
+            self._received(Received(key, bytes(data)), out)
 
     def _slot_freed(self, out: list[Action]) -> None:
         """A server client left: one waiting beyond the limit takes its place, or the port listens again."""
@@ -872,7 +887,7 @@ class EspAtModel:
         if event.error is not None:
             self._start_failed(op, out)
             return
-        link = Link(op.link, "TCP", event.key, op.remote, event.local_port, 0, passive=self.passive[op.link])
+        link = Link(op.link, "TCP", event.key, op.remote, event.local_port, 0, passive=self._passive(op.link))
         self._connected(op, link, out)
 
     def _bind_result(self, event: BindResult, out: list[Action]) -> None:
@@ -884,7 +899,7 @@ class EspAtModel:
         if event.error is not None:
             self._start_failed(op, out)
             return
-        link = Link(op.link, "UDP", event.key, op.remote, event.local_port, 0, passive=self.passive[op.link])
+        link = Link(op.link, "UDP", event.key, op.remote, event.local_port, 0, passive=self._passive(op.link))
         link.udp_mode = self.fault.udp_remote_mode(op.udp[1])
         link.initial = op.remote
         self._connected(op, link, out)
@@ -945,7 +960,7 @@ class EspAtModel:
         if job.fails or self.links.get(link.id) is not link:
             self.send = None
             out.append(SerialOut(final("SEND FAIL")))
-            self._release(out)
+            self._done(out)
             return
         payload = self.fault.sent_payload(data.payload)
         if payload is not None:
@@ -968,7 +983,7 @@ class EspAtModel:
         sent = self.fault.send_ok()
         if sent is not None:
             out.append(SerialOut(sent))
-        self._release(out)
+        self._done(out)
 
     # ------------------------------------------------------------------ closing
 
@@ -1126,7 +1141,11 @@ class EspAtModel:
             self._error(cmd, out, PARA_INVALID)
             return
         link = self.links.get(link_id)
-        if link is None or (not link.passive and self.fault.recvdata_needs_passive()) or not link.waiting:
+        if link is not None and not link.passive and not self.fault.recvdata_needs_passive():
+            out.append(SerialOut(self.fault.reply_out(cmd, recv_data(b"") + final("OK"))))
+            self._done(out)
+            return
+        if link is None or not link.passive or not link.waiting:
             self._error(cmd, out, EXEC_FAIL)  # not in passive mode, or nothing to read
             return
         take = length + self.fault.recvdata_extra()
@@ -1147,10 +1166,10 @@ class EspAtModel:
         if closed and self.fault.passive_closed_before_ok():
             body = recv_data(data, sender if show else None) + closed
             out.append(SerialOut(self.fault.reply_out(cmd, body + final("OK"))))
-            self._release(out)
+            self._done(out)
             return
         out.append(SerialOut(self.fault.reply_out(cmd, recv_data(data, sender if show else None) + final("OK"))))
-        self._release(out)
+        self._done(out)
         if closed:
             self._report(closed, out)
             return

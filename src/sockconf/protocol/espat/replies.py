@@ -360,6 +360,7 @@ class ResponseReader:
     def _take(self, n: int) -> bytes:
         raw = bytes(self._buf[:n])
         del self._buf[:n]
+        self._after_prompt = False  # the bytes right after a prompt went with this event
         return raw
 
     def _lead(self) -> int:
@@ -379,9 +380,7 @@ class ResponseReader:
             if not final:
                 return False
             out.append(Blank(raw=self._take(lead)))
-            self._after_prompt = False
             return True
-        self._after_prompt = False
         start = buf[lead : lead + len(RECV_DATA)]
         if buf[lead] == PROMPT[0]:
             out.append(Prompt(raw=self._take(lead + 1)))

@@ -59,8 +59,9 @@ def test_close(espat: EspAtSession, peer: Peer, side: str) -> None:
 def test_close_all(espat: EspAtSession, peer: Peer) -> None:
     open_server(espat)
     served = [accept(espat, peer) for _ in range(2)]
-    own = connect(espat, peer, 4)
-    links = [link for link, _ in served] + [4]
+    free = next(i for i in range(5) if i not in {link for link, _ in served})
+    own = connect(espat, peer, free)
+    links = [link for link, _ in served] + [free]
     response = espat.ok("+CIPCLOSE", 5, requirement="AT+CIPCLOSE=5 is answered with OK")
     for client in [c for _, c in served] + [own.client]:
         expect_closed(espat, client, "AT+CIPCLOSE=5 closes every connection")
