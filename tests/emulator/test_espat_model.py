@@ -254,7 +254,7 @@ def test_passive_receive() -> None:
     assert h.send(b"AT+CIPRECVDATA=0,10\r\n") == ERROR  # nothing to read
     assert h.net(Received(key, b"abcdef")) == b"\r\n+IPD,0,6\r\n"
     assert h.net(Received(key, b"gh")) == b""  # not read yet: no second notice
-    assert h.send(b"AT+CIPRECVLEN?\r\n") == b"+CIPRECVLEN:8,,,,\r\n" + OK
+    assert h.send(b"AT+CIPRECVLEN?\r\n") == b"+CIPRECVLEN:8,-1,-1,-1,-1\r\n" + OK
     assert h.send(b"AT+CIPRECVDATA=0,3\r\n") == b"+CIPRECVDATA:3,abc" + OK + b"\r\n+IPD,0,5\r\n"
     assert h.net(PeerClosed(key)) == b""  # data wait: CLOSED once they are read
     assert h.send(b"AT+CIPRECVDATA=0,100\r\n") == b"+CIPRECVDATA:5,defgh" + OK + b"0,CLOSED\r\n"

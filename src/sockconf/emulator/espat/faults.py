@@ -278,8 +278,8 @@ class EspAtFault:
         return True
 
     def recvlen_idle(self) -> str:
-        """An idle link's field of AT+CIPRECVLEN?: ``empty``, ``zero`` or ``minus-one``."""
-        return "empty"
+        """An idle link's field of AT+CIPRECVLEN?: ``minus-one``, ``empty`` or ``zero``."""
+        return "minus-one"
 
     def recvlen_shift(self) -> int:
         """How many places AT+CIPRECVLEN? shifts the fields (a bug: 0)."""

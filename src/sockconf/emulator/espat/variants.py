@@ -270,9 +270,9 @@ class _RecvlenZero(EspAtFault):
         return "zero"
 
 
-class _RecvlenMinusOne(EspAtFault):
+class _RecvlenEmpty(EspAtFault):
     def recvlen_idle(self) -> str:
-        return "minus-one"
+        return "empty"
 
 
 class _RecvModeRefused(EspAtFault):
@@ -540,11 +540,11 @@ SINGLE: tuple[VariantSpec, ...] = (
     ),
     _v("recvlen-idle-zero", "AT+CIPRECVLEN? shows 0 for links that are not open", RECVLEN, "zero", _RecvlenZero),
     _v(
-        "recvlen-idle-minus-one",
-        "AT+CIPRECVLEN? shows -1 for links that are not open",
+        "recvlen-idle-empty",
+        "AT+CIPRECVLEN? shows empty fields for links that are not open (the document's example)",
         RECVLEN,
-        "minus-one",
-        _RecvlenMinusOne,
+        "empty",
+        _RecvlenEmpty,
     ),
     _v(
         "recvmode-name-refused",
@@ -612,7 +612,7 @@ _NOT_IN_ALL_DIFFERENT = (
     "ipd-crlf-both",  # ipd-crlf-after is taken
     "ipd-no-crlf",  # (as above)
     "passive-ipd-once",  # passive-ipd-new-data-only is taken
-    "recvlen-idle-zero",  # recvlen-idle-minus-one is taken
+    "recvlen-idle-zero",  # recvlen-idle-empty is taken
     "close-unconnected-link-invalid",  # close-unconnected-unlink is taken
     "close-unconnected-ok",  # (as above)
     "close-all-reports-after-ok",  # close-all-ok-only is taken
