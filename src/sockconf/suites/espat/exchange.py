@@ -273,7 +273,8 @@ def black_hole(peer: Peer) -> Iterator[tuple[str, int, socket.socket]]:
         host, port = listener.getsockname()[:2]
         filler.settimeout(1.0)
         filler.connect((host, port))  # takes the one place of the queue: later SYNs are dropped
-        peer.trace.record(NET, text=f"port {host}:{port} answers no SYN (its listen queue is full)")
+        # Worded like the peer's other listeners, so a wire-diff sets its port aside as run-dependent.
+        peer.trace.record(NET, text=f"black hole listens on {host}:{port} (its queue full: no SYN is answered)")
         yield host, port, listener
     finally:
         filler.close()

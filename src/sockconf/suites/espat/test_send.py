@@ -282,8 +282,8 @@ def test_data_during_send(espat: EspAtSession, peer: Peer) -> None:
     started = espat.send_raw(ESPAT_PEER_DATA, "4 data bytes", check_strays=False)
     sent = espat.collect("<data>", started, espat.deadlines[1], ("SEND OK", "SEND FAIL", "ERROR"), requirement=req)
     check_sent(espat, sent, 4, req)
-    expect_peer_gets(espat, client, ESPAT_PEER_DATA, req)
     (event,) = receive(espat, link, b"in", "the peer's data arrive as +IPD")
+    expect_peer_gets(espat, client, ESPAT_PEER_DATA, req)
     assert sent.final is not None
     inside = espat.came_before(event, sent.final)
     detail = "+IPD came before SEND OK" if inside else "+IPD came after SEND OK"

@@ -90,9 +90,9 @@ def test_server(espat: EspAtSession, peer: Peer, kind: str | None) -> None:
                    ["the clients did not get link IDs of their own"])  # fmt: skip
     espat.on_observed("ESPAT-SILENT-SERVER-LINK-ID", link_ids_choice([first, second]), f"IDs {first}, {second}")
     b.send(b"two")
+    receive(espat, second, b"two", "the second client's data arrive as +IPD,<its ID>,3:two")
     a.send(b"test")
     receive(espat, first, b"test", "the first client's data arrive as +IPD,<its ID>,4:test")
-    receive(espat, second, b"two", "the second client's data arrive as +IPD,<its ID>,3:two")
 
 
 def may_listen_on(host: str, port: int) -> bool:
