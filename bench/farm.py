@@ -55,7 +55,18 @@ def farm_run(tmp: Path, n: int, cases: tuple[str, ...]) -> tuple[int, float, flo
     lab = tmp / f"lab{n}.toml"
     write_lab(lab, n)
     out = tmp / f"report{n}"
-    cmd = [sys.executable, "-m", "pytest", "--pyargs", "sockconf.suites", "-q", "-p", "no:cacheprovider", "-p", "no:randomly"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "--pyargs",
+        "sockconf.suites",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:randomly",
+    ]
     cmd += ["--lab", str(lab), "-n", str(n), f"--report-dir={out}"]
     cmd += [a for c in cases for a in ("--case", c)]
     env = suite_env()

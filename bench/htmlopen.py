@@ -57,7 +57,17 @@ def write_report(out: Path, profiles: list[str], cases: tuple[str, ...]) -> int:
     """Run the suites into ``out`` with these profiles; the number of cases in the report."""
     from bench.suite import loopback
 
-    cmd = [sys.executable, "-m", "pytest", "--pyargs", "sockconf.suites", "-q", "-p", "no:cacheprovider", f"--report-dir={out}"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "--pyargs",
+        "sockconf.suites",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        f"--report-dir={out}",
+    ]
     cmd += [a for p in profiles for a in ("--profile", p)]
     cmd += [a for c in cases for a in ("--case", c)]
     cmd += ["--emulator-host", loopback()]

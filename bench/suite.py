@@ -193,7 +193,20 @@ def _profile(args: list[str]) -> str:
 
     with tempfile.TemporaryDirectory(prefix="sockconf-bench-prof-") as tmp:
         prof = Path(tmp) / "suite.prof"
-        cmd = [sys.executable, "-m", "cProfile", "-o", str(prof), "-m", "pytest", "--pyargs", "sockconf.suites", *args, "-q", "--no-report"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "cProfile",
+            "-o",
+            str(prof),
+            "-m",
+            "pytest",
+            "--pyargs",
+            "sockconf.suites",
+            *args,
+            "-q",
+            "--no-report",
+        ]
         cmd += ["--emulator-host", loopback()]
         subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=900, stdin=subprocess.DEVNULL)
         if not prof.exists():
