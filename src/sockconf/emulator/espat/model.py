@@ -364,8 +364,7 @@ class EspAtModel:
                 self._busy(out)
                 continue
             if isinstance(event, BadLine):
-                code = UNSUPPORTED if event.code == 0x08 else event.code
-                self._error(None, out, code)
+                self._error(None, out, event.code)
             elif len(event.raw) - 2 > MAX_COMMAND and self.fault.long_line() == "busy":
                 self._busy(out)
             elif len(event.raw) - 2 > MAX_COMMAND:

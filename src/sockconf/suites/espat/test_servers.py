@@ -358,7 +358,7 @@ def test_server_timeout(espat: EspAtSession, peer: Peer) -> None:
     while time.monotonic() - started < limit and not closed:
         busy.send(b".")  # client-initiated traffic: restarts the busy client's timer
         receive(espat, busy_link, b".", "the busy client's data arrive")
-        closed, _ = closed_by_dut(quiet, 0.3)
+        closed, _ = closed_by_dut(quiet, 0.2)
     if not closed:
         espat.fail(espat.requirement, ["the silent client closed after about 1 s"], ["still open"],
                    [f"not closed within {limit:g} s"])  # fmt: skip
