@@ -34,7 +34,6 @@ from sockconf.protocol.espat import (
     Line,
     LinkReport,
     Prompt,
-    RecvCount,
     ResponseReader,
     command,
 )
@@ -148,8 +147,9 @@ class EspAtSession:
         """Take in what the module says for up to ``within`` seconds (returns early once it said something)."""
         self._pump(time.monotonic() + within)
 
-    def came_before(self, a: Event, b: Event) -> bool:
-        return self.arrival.get(id(a), -1) < self.arrival.get(id(b), -1)
+    def came_before(self, a: Event, b: Event | None) -> bool:
+        """Whether ``a`` arrived before ``b`` (False when there is no ``b``)."""
+        return b is not None and self.arrival.get(id(a), -1) < self.arrival.get(id(b), -1)
 
     def fail(self, requirement: str, expected: Sequence[str], actual: Sequence[str], diff: Sequence[str]) -> None:
         raise ConformanceFailure(
@@ -495,8 +495,3 @@ def leading_blank_lines(raw: bytes) -> int:
     while raw[2 * count : 2 * count + 2] == b"\r\n":
         count += 1
     return count
-
-
-def recv_count(response: Response) -> RecvCount | None:
-    found = [e for e in response.lines if isinstance(e, RecvCount)]
-    return found[0] if found else None

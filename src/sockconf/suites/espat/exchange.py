@@ -17,7 +17,7 @@ from sockconf.core.trace import NET
 from sockconf.harness.espat import EspAtSession, Response, describe_event
 from sockconf.harness.expect import show_bytes
 from sockconf.harness.peer import Peer, TcpClient, UdpPeer
-from sockconf.protocol.espat import Event, Info, Ipd, LinkReport, RecvCount, RecvData
+from sockconf.protocol.espat import Ipd, LinkReport, RecvCount
 
 PORT = 8080  # the port the cases' servers listen on (the TCP/IP examples' PC server uses 8080)
 UDP_PORT = 1112  # the module's UDP port in the examples ("AT+CIPSTART=4,"UDP","192.168.3.102",8080,1112,0")
@@ -279,35 +279,3 @@ def black_hole(peer: Peer) -> Iterator[tuple[str, int, socket.socket]]:
     finally:
         filler.close()
         listener.close()
-
-
-def records(events: list[Event]) -> list[str]:
-    return [describe_event(e) for e in events]
-
-
-__all__ = [
-    "LINKS",
-    "PORT",
-    "UDP_PORT",
-    "Info",
-    "Outgoing",
-    "RecvData",
-    "State",
-    "accept",
-    "black_hole",
-    "check_sent",
-    "cipstate",
-    "closed_by_dut",
-    "connect",
-    "expect_closed",
-    "expect_connect_before",
-    "first_difference",
-    "info_value",
-    "open_server",
-    "pattern",
-    "receive",
-    "records",
-    "send",
-    "still_open",
-    "udp_link",
-]

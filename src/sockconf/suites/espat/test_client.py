@@ -153,8 +153,7 @@ def test_startex(espat: EspAtSession, peer: Peer) -> None:
     if not isinstance(event, LinkReport) or event.link is None or not 1 <= event.link <= 4:
         espat.fail(espat.requirement, ["<id>,CONNECT with a free ID (1-4: 0 is in use)"], response.shown(), ["none"])
     assert isinstance(event, LinkReport) and event.link is not None
-    expect = espat.came_before(event, response.final)  # type: ignore[arg-type]
-    if not expect:
+    if not espat.came_before(event, response.final):
         espat.fail(espat.requirement, ["<id>,CONNECT, then OK"], response.shown(), ["CONNECT after OK"])
     espat.on_observed(
         "ESPAT-SILENT-STARTEX-ID", "lowest-free" if event.link == 1 else "other-free", f"link {event.link} (0 in use)"

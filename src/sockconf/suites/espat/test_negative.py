@@ -11,7 +11,7 @@ from sockconf.data.vectors.espat import ESPAT_ERR_PROCESSING, ESPAT_ERR_UNSUPPOR
 from sockconf.harness.cases import case
 from sockconf.harness.espat import EspAtSession, describe_event
 from sockconf.harness.peer import Peer
-from sockconf.protocol.espat import Busy, Final, Line, Raw, command
+from sockconf.protocol.espat import Busy, Event, Final, Line, Raw, command
 from sockconf.suites.espat.exchange import black_hole, info_value
 
 
@@ -79,10 +79,10 @@ def test_out_of_range(espat: EspAtSession) -> None:
             espat.fail(espat.requirement, [f"+{name}:{before}"], [f"+{name}:{after}"], ["the refused value was taken"])
 
 
-def _until(espat: EspAtSession, kinds: tuple[type, ...], within: float, what: str, requirement: str) -> list[object]:
+def _until(espat: EspAtSession, kinds: tuple[type, ...], within: float, what: str, requirement: str) -> list[Event]:
     """The events of the module's answers up to and including the first of ``kinds`` (within ``within`` s)."""
     deadline = time.monotonic() + within
-    taken: list[object] = []
+    taken: list[Event] = []
     while True:
         while espat.answers:
             event = espat.answers.popleft()
@@ -90,7 +90,7 @@ def _until(espat: EspAtSession, kinds: tuple[type, ...], within: float, what: st
             if isinstance(event, kinds):
                 return taken
         if time.monotonic() >= deadline:
-            espat.fail(requirement, [what], [describe_event(e) for e in taken] or ["nothing"],  # type: ignore[arg-type]
+            espat.fail(requirement, [what], [describe_event(e) for e in taken] or ["nothing"],
                        [f"not within {within:g} s"])  # fmt: skip
         espat.watch(deadline - time.monotonic())
 
@@ -123,12 +123,12 @@ def test_busy(espat: EspAtSession, peer: Peer, syslog: int) -> None:
             events = _until(espat, (Busy, Final), espat.deadlines[0], "busy p...", req)
             busy = events[-1]
             if not isinstance(busy, Busy) or busy.text != "busy p...":
-                espat.fail(req, ["busy p..."], [describe_event(e) for e in events], ["the input was not refused"])  # type: ignore[arg-type]
+                espat.fail(req, ["busy p..."], [describe_event(e) for e in events], ["the input was not refused"])
             lines = [e.text for e in events if isinstance(e, Line)]
             codes = [t for t in lines if t.startswith("ERR CODE:")]
             if syslog and codes != [ESPAT_ERR_PROCESSING]:
                 espat.fail("ERR CODE:0x010b0000, busy p... (AT+SYSLOG=1)", [ESPAT_ERR_PROCESSING, "busy p..."],
-                           [describe_event(e) for e in events], ["no error code 0x010b0000"])  # type: ignore[arg-type]  # fmt: skip
+                           [describe_event(e) for e in events], ["no error code 0x010b0000"])  # fmt: skip
             if not syslog and codes:
                 espat.fail("Normally only busy p... is displayed.", ["busy p..."], lines, ["an error code line"])
         if not timed:
@@ -138,7 +138,7 @@ def test_busy(espat: EspAtSession, peer: Peer, syslog: int) -> None:
     final = events[-1]
     extra = [e for e in events if isinstance(e, Line) and not (syslog and e.text.startswith("ERR CODE:"))]
     if not isinstance(final, Final) or final.word != "ERROR" or extra:
-        espat.fail(req, ["ERROR (the connection failed)"], [describe_event(e) for e in events],  # type: ignore[arg-type]
+        espat.fail(req, ["ERROR (the connection failed)"], [describe_event(e) for e in events],
                    ["the AT+CIPSTART did not end with ERROR alone"])  # fmt: skip
     espat.inbox.clear()  # a CLOSED or CONNECT FAIL before the ERROR: ESPAT-CLI-03's matter
     espat.ok(requirement="afterwards AT is answered with OK")

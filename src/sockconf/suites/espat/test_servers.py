@@ -148,7 +148,7 @@ def _closed_report(link: int) -> Callable[[Event], bool]:
     return lambda e: isinstance(e, LinkReport) and e.link == link and e.state == "CLOSED"
 
 
-def close_all_choice(espat: EspAtSession, links: list[int], final_at: object) -> str:
+def close_all_choice(espat: EspAtSession, links: list[int], final_at: Event | None) -> str:
     """ESPAT-SILENT-CLOSE-ALL-REPORT: where the CLOSED reports of ``links`` came (taken out of the inbox)."""
     reports = [espat.take_report(_closed_report(link)) for link in links]
     if not any(reports):
@@ -160,7 +160,7 @@ def close_all_choice(espat: EspAtSession, links: list[int], final_at: object) ->
             [describe_event(r) for r in reports if r is not None],
             ["some closed links were reported, others not"],
         )
-    before = [espat.came_before(r, final_at) for r in reports if r is not None]  # type: ignore[arg-type]
+    before = [espat.came_before(r, final_at) for r in reports if r is not None]
     if all(before):
         return "each-before-ok"
     if not any(before):
