@@ -87,7 +87,8 @@ class _Conn(asyncio.Protocol):
             # An outgoing connection is reported here, before asyncio can deliver the peer's first
             # bytes (a server that speaks first, e.g. a banner): the model must know the connection
             # before it hears from it, or it takes the bytes for a connection nobody owns.
-            self.runner.event(ConnectResult(self.key))
+            sockname = transport.get_extra_info("sockname")
+            self.runner.event(ConnectResult(self.key, local_port=int(sockname[1]) if sockname else 0))
 
     def data_received(self, data: bytes) -> None:
         self.runner.event(Received(self.key, data))
@@ -405,8 +406,9 @@ class Runner:
             self.event(BindResult(action.key, str(exc)))
             return
         udp = self.udp[action.key] = _Udp(self, action.key)
+        port = int(sock.getsockname()[1])
         self._spawn(self.loop.create_datagram_endpoint(lambda: udp, sock=sock))
-        self.event(BindResult(action.key))
+        self.event(BindResult(action.key, local_port=port))
 
     def _close(self, key: int) -> None:
         conn = self.conns.pop(key, None)

@@ -132,8 +132,11 @@ class ListenResult:
 
 @dataclass(frozen=True, slots=True)
 class BindResult:
+    """Outcome of ``BindUdp``; ``local_port`` is the port bound (the host's choice when asked for 0)."""
+
     key: int
     error: str | None = None
+    local_port: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,10 +151,14 @@ class Accepted:
 
 @dataclass(frozen=True, slots=True)
 class ConnectResult:
-    """Outcome of ``Connect``: ``error`` is None, or one of refused/dns/timeout/unreachable."""
+    """Outcome of ``Connect``: ``error`` is None, or one of refused/dns/timeout/unreachable.
+
+    ``local_port``: the source port the host chose for the connection (0 when it failed).
+    """
 
     key: int
     error: str | None = None
+    local_port: int = 0
 
 
 @dataclass(frozen=True, slots=True)
