@@ -28,8 +28,9 @@ def test_every_variant_takes_registered_non_default_choices():
             point = points[point_id]
             assert choice in point.choices and choice != point.default, (name, point_id, choice)
     for point in points.values():
-        for choice, name in point.variants.items():
-            assert catalogue[name].choices.get(point.id) == choice, (point.id, choice, name)
+        for choice, names in point.variants.items():
+            for name in names:
+                assert catalogue[name].choices.get(point.id) == choice, (point.id, choice, name)
 
 
 def test_every_non_default_choice_has_a_variant():
