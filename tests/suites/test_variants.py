@@ -53,6 +53,18 @@ def test_no_variant_of_any_family_gets_a_fail_or_error(tmp_path):
     # Each XBee variant's choices are recorded by the cases that touch their points, as those choices.
     unseen = {v["variant"]: v["unseen"] for v in data["variants"] if v["family"] == "xbee" and v["unseen"]}
     assert not unseen, unseen
+    # The same for the eS-WiFi drivers (tests/suites/test_eswifi_host_sensitivity.py says at which step).
+    eswifi = {v["variant"]: set(v["breaks_host_stacks"]) for v in data["variants"] if v["family"] == "eswifi"}
+    st = {f"ESWIFI-HOST-ST-0{n}" for n in (1, 2, 3)}
+    zephyr = {"ESWIFI-HOST-ZEPHYR-01", "ESWIFI-HOST-ZEPHYR-02"}
+    assert eswifi["short-identity"] == st, eswifi
+    assert eswifi["p-field1-own-address"] == eswifi["p-field1-unset"] == {"ESWIFI-HOST-ST-01", "ESWIFI-HOST-ST-03"}
+    assert eswifi["p7-refused"] == {"ESWIFI-HOST-ST-03"}, eswifi
+    assert eswifi["join-bare-ok"] == zephyr, eswifi
+    assert eswifi["c-field1-empty"] == {"ESWIFI-HOST-MBED-01"}, eswifi
+    assert eswifi["lost-with-ok"] == {"ESWIFI-HOST-ST-02", "ESWIFI-HOST-ZEPHYR-02", "ESWIFI-HOST-MBED-01"}, eswifi
+    for harmless in ("mr-batched", "mr-empty-without-markers", "waiting-as-messages", "terse-errors", "pk-seconds"):
+        assert eswifi[harmless] == set(), eswifi
 
 
 def _case(case_id: str, verdict: str, kind: str = "positive", **more) -> dict:
