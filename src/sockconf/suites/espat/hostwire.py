@@ -23,9 +23,11 @@ class Wire:
         self.buf = bytearray()
         self.seen = bytearray()  # what the module sent since the last write, for the verdict
 
-    def write(self, raw: bytes, note: str) -> None:
+    def write(self, raw: bytes, note: str, probe: bool = False) -> None:
+        """Write ``raw``; a driver's ``probe`` (not a new request) keeps what came before it in view."""
         self.driver.trace.record(NOTE, text=f"→ {note}")
-        self.seen.clear()
+        if not probe:
+            self.seen.clear()
         self.driver.write(raw)
 
     def command(self, text: str) -> None:
