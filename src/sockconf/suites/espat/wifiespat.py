@@ -2,7 +2,7 @@
 
 The library reads the module one byte at a time with the Arduino stream timeout (1 s) (``EspAtDrv.cpp``
 ``readRX``). When a second passes without a byte it sends ``?`` as a command line and expects ``busy
-p...`` (still working) or ``ERROR``; after three such silent seconds it gives up ("AT firmware not
+p...`` (still working) or ``ERROR``; when three such probes go unanswered it gives up ("AT firmware not
 responding"). A ``>`` as the first byte of a line is the send prompt; any other line ends at LF, its
 trailing CRs are trimmed and empty lines are skipped, and lines are compared by their start. Wherever a
 reply is awaited it also acts on ``+IPD,<id>,<len>`` (passive: the link's byte count), ``<id>,CONNECT``,
@@ -76,7 +76,7 @@ class WiFiEspAt:
             probes += 1
             self.run.needs(
                 probes <= TIMEOUT_COUNT,
-                f"an answer, or busy p... to its ? probes, within {TIMEOUT_COUNT} silent seconds "
+                f"an answer, or busy p... to one of its {TIMEOUT_COUNT} ? probes, one per silent second "
                 "(else 'AT firmware not responding')",
                 wire.shown(),
                 "EspAtDrv.cpp readRX",

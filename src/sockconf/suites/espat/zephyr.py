@@ -61,6 +61,7 @@ class ZephyrEspAt:
         self.notices: dict[int, list[int]] = defaultdict(list)  # passive +IPD,<id>,<len> not yet read
         self.waiting_prompt = False
         self.reading = False  # AT+CIPRECVDATA in flight: its +CIPRECVDATA handler is armed
+        self.read_back = bytearray()  # the data of the AT+CIPRECVDATA in flight
 
     # ------------------------------------------------------------------ the command handler
 
@@ -217,7 +218,7 @@ class ZephyrEspAt:
             if event.kind == "line" and lines and event.text.startswith(lines):
                 got.append(event.text)
             elif not self._unsolicited(event) and event.kind == "recvdata":
-                self.received[-1] += event.data  # handed to the caller through received[-1]
+                self.read_back += event.data  # what AT+CIPRECVDATA returned, for read_passive
 
     # ------------------------------------------------------------------ the driver's flows
 
@@ -326,10 +327,10 @@ class ZephyrEspAt:
             )
             self.notices[link].pop(0)
             self.reading = True
-            self.received[-1] = bytearray()
+            self.read_back = bytearray()
             self.command(f"AT+CIPRECVDATA={link},{MTU}")
             self.reading = False
-            chunk = bytes(self.received.pop(-1))
+            chunk = bytes(self.read_back)
             self.run.needs(
                 bool(chunk), "+CIPRECVDATA:<length>,<data> before OK", self.wire.shown(), "on_cmd_ciprecvdata"
             )
