@@ -11,6 +11,7 @@ import time
 
 from sockconf.core.trace import NOTE
 from sockconf.harness.espat import EspAtSession
+from sockconf.harness.expect import NoAnswer
 
 
 class Wire:
@@ -59,6 +60,22 @@ class Wire:
     def shown(self) -> bytes:
         """What the module sent since the last write (at most its last 200 bytes)."""
         return bytes(self.seen[-200:]) or b""
+
+    def answers_at_all(self, need: str) -> None:
+        """Before a missing answer is called a break: a module that sent nothing since the last write and
+        does not answer ``AT`` either gives no verdict (NoAnswer: INCONCLUSIVE), as elsewhere in the suite."""
+        if self.seen:
+            return
+        self.driver.trace.record(NOTE, text="(liveness probe after a missing answer)")
+        self.driver.write(b"AT\r\n")
+        deadline = time.monotonic() + self.espat.profile.deadlines.reply
+        got = bytearray()
+        while time.monotonic() < deadline:
+            got += self.driver.read(deadline)
+            if any(word in got for word in (b"OK", b"ERROR", b"busy")):
+                self.buf += got  # the host's parser sees the answer to the probe as well
+                return
+        raise NoAnswer(need, [need], ["nothing, and no answer to AT either"], ["the module is silent"], b"")
 
     def restore_after(self, name: str, *params: object) -> None:
         """A setting the driver changed: the session's reset sets ``AT<name>=params`` before the next case."""

@@ -74,6 +74,8 @@ class WiFiEspAt:
             if time.monotonic() < deadline:
                 continue
             probes += 1
+            if probes > TIMEOUT_COUNT:
+                wire.answers_at_all("an answer, or busy p... to its ? probes")
             self.run.needs(
                 probes <= TIMEOUT_COUNT,
                 f"an answer, or busy p... to one of its {TIMEOUT_COUNT} ? probes, one per silent second "

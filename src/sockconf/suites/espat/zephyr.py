@@ -209,6 +209,7 @@ class ZephyrEspAt:
         while True:
             event = self._event(deadline)
             if event is None:
+                self.wire.answers_at_all(f"OK to {text} within {within:g} s")
                 self.run.needs(False, f"OK to {text} within {within:g} s", self.wire.shown())
             assert event is not None
             if event.kind == "line" and event.text.startswith("OK"):
@@ -232,6 +233,8 @@ class ZephyrEspAt:
         deadline = time.monotonic() + RESET_TIMEOUT
         while True:
             event = self._event(deadline)
+            if event is None:
+                self.wire.answers_at_all(f"a line starting ready within {RESET_TIMEOUT:g} s of AT+RST")
             self.run.needs(
                 event is not None, f"a line starting ready within {RESET_TIMEOUT:g} s of AT+RST", self.wire.shown()
             )
@@ -292,6 +295,8 @@ class ZephyrEspAt:
         deadline = time.monotonic() + PROMPT_TIMEOUT
         while True:
             event = self._event(deadline)
+            if event is None:
+                self.wire.answers_at_all(f"> within {PROMPT_TIMEOUT:g} s")
             self.run.needs(event is not None, f"> within {PROMPT_TIMEOUT:g} s", self.wire.shown(), "on_cmd_tx_ready")
             assert event is not None
             if event.kind == "prompt":
