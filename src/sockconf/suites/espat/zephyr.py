@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sockconf.harness.espat import EspAtSession
@@ -182,17 +183,8 @@ class ZephyrEspAt:
             return True
         return False
 
-    def pump(self, until: float) -> None:
-        """Let the unsolicited handlers run until ``until`` (no command in flight)."""
-        while time.monotonic() < until:
-            event = self._event(until)
-            if event is None:
-                return
-            self._unsolicited(event)
-
-    def wait_for(self, done: object, what: str, within: float, function: str) -> None:
+    def wait_for(self, done: Callable[[], bool], what: str, within: float, function: str) -> None:
         """Run the handlers until ``done()`` holds; the module broke the flow if it does not within ``within``."""
-        assert callable(done)
         deadline = time.monotonic() + within
         while not done() and time.monotonic() < deadline:
             event = self._event(deadline)
