@@ -99,15 +99,24 @@ def test_a_malformed_file_is_a_clear_error(tmp_path: Path) -> None:
         load_catalogue(tmp_path)
 
 
-HOST_STACKS_DOC = ROOT / "docs" / "host-stacks.md"
-FACT_LINE = re.compile(r"^- \*\*((?:XBEE|ESWIFI)-HOST-[A-Z0-9-]+)\*\*: (.+)$", re.MULTILINE)
+# The documents that hold host stacks' facts, one fact line each: "- **<FAMILY>-HOST-<STACK>-<NAME>**: <text>".
+HOST_STACKS_DOCS = ("docs/host-stacks.md", "docs/host-stacks-espat.md")
+FACT_LINE = re.compile(r"^- \*\*([A-Z0-9]+-HOST-[A-Z0-9-]+)\*\*: (.+)$", re.MULTILINE)
 
 
-def test_host_stack_facts_are_quoted_from_docs_host_stacks_word_for_word() -> None:
-    """A host stack's facts live in docs/host-stacks.md; the catalogue quotes each one exactly."""
-    facts = dict(FACT_LINE.findall(HOST_STACKS_DOC.read_text(encoding="utf-8")))
-    quoted = {r.id: r for r in CATALOGUE.values() if "docs/host-stacks.md" in r.document}
-    assert quoted, "no requirement quotes docs/host-stacks.md"
+@pytest.mark.parametrize("doc", HOST_STACKS_DOCS)
+def test_host_stack_facts_are_quoted_from_docs_host_stacks_word_for_word(doc: str) -> None:
+    """A host stack's facts live in its host-stacks document; the catalogue quotes each one exactly, and
+    names that document in the quoting document's title."""
+    facts = dict(FACT_LINE.findall((ROOT / doc).read_text(encoding="utf-8")))
+    quoted = {r.id: r for r in CATALOGUE.values() if f"({doc})" in r.document}
+    assert quoted, f"no requirement quotes {doc}"
     assert set(facts) == set(quoted), f"facts without a requirement or the reverse: {set(facts) ^ set(quoted)}"
     wrong = [i for i, r in quoted.items() if r.quote != facts[i]]
-    assert not wrong, f"quotes that are not docs/host-stacks.md's words: {wrong}"
+    assert not wrong, f"quotes that are not {doc}'s words: {wrong}"
+
+
+def test_every_host_stack_requirement_quotes_a_host_stacks_document() -> None:
+    hosted = {r.id for r in CATALOGUE.values() if "-HOST-" in r.id}
+    quoting = {r.id for r in CATALOGUE.values() if any(f"({doc})" in r.document for doc in HOST_STACKS_DOCS)}
+    assert hosted == quoting, hosted ^ quoting

@@ -11,6 +11,7 @@ from tests.helpers import run_suite
 GROUPS = {
     *("ESPAT-BASIC", "ESPAT-WIFI", "ESPAT-MUX", "ESPAT-SRV", "ESPAT-DATA", "ESPAT-SEND", "ESPAT-CLOSE"),
     *("ESPAT-CLI", "ESPAT-UDP", "ESPAT-PASSIVE", "ESPAT-STATE", "ESPAT-NEG", "ESPAT-FRAMING"),
+    *("ESPAT-HOST-ZEPHYR", "ESPAT-HOST-WIFIESPAT"),  # host-stack cases: tests/suites/test_espat_host_sensitivity.py
 }
 
 # fault -> the cases that exist to catch it (each must fail); the rest of the run may fail too.

@@ -50,6 +50,13 @@ def test_no_variant_of_any_family_gets_a_fail_or_error(tmp_path):
         "XBEE-HOST-DIGI-06": f"breaks Digi digi-xbee at step 14 ({closing_all})"
     }, breaks
     assert breaks["first-socket-id-1"] == {}, breaks
+    # Likewise for ESP-AT: WiFiEspAT needs the Recv line; the space after > breaks neither driver.
+    espat_breaks = {v["variant"]: v["breaks_host_stacks"] for v in data["variants"] if v["family"] == "espat"}
+    assert espat_breaks["no-recv-line"] == {
+        "ESPAT-HOST-WIFIESPAT-02": "breaks WiFiEspAT at step 8 (sendData: AT+CIPSEND)",
+        "ESPAT-HOST-WIFIESPAT-03": "breaks WiFiEspAT at step 12 (sendData: AT+CIPSEND)",
+    }, espat_breaks
+    assert espat_breaks["prompt-with-space"] == {}, espat_breaks
     # Each XBee variant's choices are recorded by the cases that touch their points, as those choices.
     unseen = {v["variant"]: v["unseen"] for v in data["variants"] if v["family"] == "xbee" and v["unseen"]}
     assert not unseen, unseen
