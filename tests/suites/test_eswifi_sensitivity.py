@@ -74,6 +74,14 @@ VARIANTS = {
     "r0-lost-without-client": {"ESWIFI-MA-07"},
     "beyond-backlog-served": {"ESWIFI-SRV-03"},
     "beyond-backlog-refused": {"ESWIFI-SRV-03"},
+    # The transport beyond the servers.
+    "connect-ok-then-lost": {"ESWIFI-CLI-03", "ESWIFI-CLI-04"},
+    "r1-max-1200": {"ESWIFI-SET-01", "ESWIFI-UDP-04"},
+    "udp-oversize-split": {"ESWIFI-UDP-05"},
+    "udp-sender-not-shown": {"ESWIFI-UDP-01"},
+    "s0-reply-empty": {"ESWIFI-SET-05"},
+    "tls-protocol-refused": {"ESWIFI-SSL-01"},
+    "tls-ok-then-lost": {"ESWIFI-SSL-01"},
 }
 
 

@@ -115,6 +115,12 @@ WAITING_PLACE = "ESWIFI-SILENT-WAITING-PLACEMENT"
 P0_RANGE = "ESWIFI-CONTRA-P0-RANGE"
 KILLED = "ESWIFI-CONTRA-P5-0-KILLED"
 ACCEPTED_PORT = "ESWIFI-CONTRA-ACCEPTED-PORT"
+CONNECT_NOTHING = "ESWIFI-SILENT-CONNECT-NOTHING-LISTENING"
+R1_MAX = "ESWIFI-SILENT-R1-MAX"
+UDP_OVERSIZE = "ESWIFI-SILENT-UDP-OVERSIZE"
+UDP_SENDER = "ESWIFI-SILENT-UDP-SENDER"
+S0_REPLY = "ESWIFI-SILENT-S0-REPLY"
+TLS_UNCONFIGURED = "ESWIFI-SILENT-TLS-UNCONFIGURED"
 
 SINGLE: tuple[VariantSpec, ...] = (
     VariantSpec(
@@ -317,6 +323,48 @@ SINGLE: tuple[VariantSpec, ...] = (
         {BACKLOG: "refused"},
         hooks=(_BeyondBacklogRefused,),
     ),
+    VariantSpec(
+        "connect-ok-then-lost",
+        "P6=1 to a port nothing listens on answers OK; the first S3 and R0 then answer -1",
+        {CONNECT_NOTHING: "ok-then-lost"},
+        overrides={"connect_refused": "ok-then-lost"},
+    ),
+    VariantSpec(
+        "r1-max-1200",
+        "R1 above 1200 is refused with the error form (the firmware Mbed's driver was written for)",
+        {R1_MAX: "1200"},
+        overrides={"max_read_packet_size": 1200, "read_packet_size": 1200},
+    ),
+    VariantSpec(
+        "udp-oversize-split",
+        "R0 on a datagram longer than R1 returns its first R1 bytes, the next R0 the rest",
+        {UDP_OVERSIZE: "split"},
+        overrides={"udp_oversize": "split"},
+    ),
+    VariantSpec(
+        "udp-sender-not-shown",
+        "a UDP server's P? does not show the sender of the last datagram",
+        {UDP_SENDER: "not-shown"},
+        overrides={"udp_sender_in_p": False},
+    ),
+    VariantSpec(
+        "s0-reply-empty",
+        "S0 answers OK with no data (not the count written)",
+        {S0_REPLY: "empty"},
+        overrides={"s0_reply": "empty"},
+    ),
+    VariantSpec(
+        "tls-protocol-refused",
+        "P1=3 (TCP-SSL) is refused with the error form: the module has no TLS",
+        {TLS_UNCONFIGURED: "protocol-refused"},
+        overrides={"protocols": [0, 1, 2]},
+    ),
+    VariantSpec(
+        "tls-ok-then-lost",
+        "P6=1 on TCP-SSL with no certificate answers OK; the first S3 answers -1 and nothing reaches the peer",
+        {TLS_UNCONFIGURED: "ok-then-lost"},
+        overrides={"tls_unconfigured": "ok-then-lost"},
+    ),
 )
 
 # Left out of all-different: each takes a second choice on a point where all-different takes the one named.
@@ -327,6 +375,7 @@ _NOT_IN_ALL_DIFFERENT = (
     "waiting-other-wording",  # the ellipsis wording (waiting-unicode-ellipsis) is taken
     "beyond-backlog-served",  # a client beyond the backlog left pending (beyond-backlog-pending) is taken
     "beyond-backlog-refused",  # (beyond-backlog-pending, as above)
+    "tls-protocol-refused",  # TLS OK then lost (tls-ok-then-lost) is taken
 )
 
 VARIANTS: tuple[VariantSpec, ...] = (
