@@ -74,6 +74,10 @@ VARIANTS = {
     "r0-lost-without-client": {"ESWIFI-MA-07"},
     "beyond-backlog-served": {"ESWIFI-SRV-03"},
     "beyond-backlog-refused": {"ESWIFI-SRV-03"},
+    "pk-ignored": {"ESWIFI-MA-01"},
+    "atoi-parameters": {"ESWIFI-FRAMING-02", "ESWIFI-NEG-03"},
+    "partial-line-timeout": {"ESWIFI-FRAMING-02"},
+    "junk-lines-ignored": {"ESWIFI-FRAMING-03"},
     # The transport beyond the servers.
     "connect-ok-then-lost": {"ESWIFI-CLI-03", "ESWIFI-CLI-04"},
     "r1-max-1200": {"ESWIFI-SET-01", "ESWIFI-UDP-04"},

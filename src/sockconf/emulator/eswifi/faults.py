@@ -190,6 +190,18 @@ class ESWiFiFault:
         """Whether ``S3=<text>`` is taken as a count (the data sheet zero-pads it: ``S3=0010``)."""
         return True
 
+    def command_in(self, cmd: Command) -> Command:
+        """The command as the module's parser reads it (by default, exactly as it came)."""
+        return cmd
+
+    def answers_bad_line(self, bad: BadLine) -> bool:
+        """Whether a line that is no command is answered (the error form) or dropped without an answer."""
+        return True
+
+    def partial_line_timeout(self) -> float | None:
+        """After how many seconds idle a line not ended by CR is given up (error form); None: never."""
+        return None
+
 
 _SETTERS = frozenset({"PK", "P1", "P2", "P8"})
 EMPTY_OK = ok_reply()

@@ -9,9 +9,11 @@ hooks of ``ESWiFiFault`` or the profile's settings. No case may FAIL any of them
 
 from __future__ import annotations
 
+import re
+
 from sockconf.emulator.eswifi.faults import ESWiFiFault
 from sockconf.emulator.variants import VariantSpec, all_different
-from sockconf.protocol.eswifi import TERMINATOR, Command, error_reply, ok_reply
+from sockconf.protocol.eswifi import TERMINATOR, BadLine, Command, error_reply, ok_reply
 
 
 class _RefusedS3RestAsCommands(ESWiFiFault):
@@ -81,6 +83,37 @@ class _PowerOnBanner(ESWiFiFault):
         return cursor if spi else b"\r\nInventek eS-WiFi ISM43362" + cursor
 
 
+class _KeepAliveIgnored(ESWiFiFault):
+    def keepalive_ms(self, period: int) -> int:
+        # PK is accepted and shown by PK?, but accepted clients get no keep-alive.
+        return 0
+
+
+_LEADING_NUMBER = re.compile(r"^(-?\d+)[^\d.,]")
+
+
+class _AtoiParameters(ESWiFiFault):
+    def command_in(self, cmd: Command) -> Command:
+        # A parameter that starts with a number and goes on with other text is read as that number, as
+        # C's atoi reads it (P0=1P0=0 selects socket 1); addresses and plain numbers are unchanged.
+        params = tuple(m.group(1) if (m := _LEADING_NUMBER.match(p)) else p for p in cmd.params)
+        if params == cmd.params:
+            return cmd
+        return Command(cmd.name, params, cmd.raw, cmd.payload)
+
+
+class _PartialLineTimeout(ESWiFiFault):
+    def partial_line_timeout(self) -> float | None:
+        # Well inside the idle gap ESWIFI-FRAMING-02 leaves after the line it cuts short (0.2 s).
+        return 0.05
+
+
+class _JunkLinesIgnored(ESWiFiFault):
+    def answers_bad_line(self, bad: BadLine) -> bool:
+        # A line holding bytes that are no printable ASCII (other than CR/LF) is dropped unanswered.
+        return all(0x20 <= b <= 0x7E or b in (0x0D, 0x0A) for b in bad.raw)
+
+
 class _StopPlainOk(ESWiFiFault):
     cooperative = True
 
@@ -112,6 +145,8 @@ CURSOR = "ESWIFI-SILENT-CURSOR"
 P7 = "ESWIFI-SILENT-P7"
 R0_EMPTY_PARAM = "ESWIFI-SILENT-R0-EMPTY-PARAM"
 WAITING_PLACE = "ESWIFI-SILENT-WAITING-PLACEMENT"
+MERGED_LINE = "ESWIFI-SILENT-MERGED-LINE"
+JUNK_LINE = "ESWIFI-SILENT-JUNK-LINE"
 P0_RANGE = "ESWIFI-CONTRA-P0-RANGE"
 KILLED = "ESWIFI-CONTRA-P5-0-KILLED"
 ACCEPTED_PORT = "ESWIFI-CONTRA-ACCEPTED-PORT"
@@ -324,6 +359,30 @@ SINGLE: tuple[VariantSpec, ...] = (
         hooks=(_BeyondBacklogRefused,),
     ),
     VariantSpec(
+        "pk-ignored",
+        "PK=1,<time> is accepted, but no accepted client is ever probed with keep-alive",
+        {PK_UNIT: "not-observed"},
+        hooks=(_KeepAliveIgnored,),
+    ),
+    VariantSpec(
+        "atoi-parameters",
+        "a numeric parameter followed by other text is read as its leading number (P0=1P0=0 selects socket 1)",
+        {MERGED_LINE: "leading-value"},
+        hooks=(_AtoiParameters,),
+    ),
+    VariantSpec(
+        "partial-line-timeout",
+        "a line not ended by CR is given up after 0.05 s idle with the error form",
+        {MERGED_LINE: "partial-line-timeout"},
+        hooks=(_PartialLineTimeout,),
+    ),
+    VariantSpec(
+        "junk-lines-ignored",
+        "a line of bytes that are not printable ASCII is dropped without an answer",
+        {JUNK_LINE: "ignored"},
+        hooks=(_JunkLinesIgnored,),
+    ),
+    VariantSpec(
         "connect-ok-then-lost",
         "P6=1 to a port nothing listens on answers OK; the first S3 and R0 then answer -1",
         {CONNECT_NOTHING: "ok-then-lost"},
@@ -376,6 +435,8 @@ _NOT_IN_ALL_DIFFERENT = (
     "beyond-backlog-served",  # a client beyond the backlog left pending (beyond-backlog-pending) is taken
     "beyond-backlog-refused",  # (beyond-backlog-pending, as above)
     "tls-protocol-refused",  # TLS OK then lost (tls-ok-then-lost) is taken
+    "pk-ignored",  # PK's time in seconds (pk-seconds) is taken
+    "partial-line-timeout",  # the atoi-style parse (atoi-parameters) is taken
 )
 
 VARIANTS: tuple[VariantSpec, ...] = (

@@ -5,7 +5,8 @@ refused ``S3=<n>`` header is silent (ESWIFI-SILENT-REFUSED-S3-REST): the case re
 careful host does (a bare CR, then the error replies drained until quiet) before it judges recovery,
 and records which the module did. ``P0=4`` is where the seed contradicts itself (the setup table's
 sockets 0-3 against the sequence's "Use P0=0-4", ESWIFI-CONTRA-P0-RANGE): refused, or selecting socket
-4, both pass and are recorded; ``P0`` outside 0-4 is outside both and must be refused.
+4, both pass and are recorded; ``P0`` outside 0-4 is outside both and must be refused. A number with
+text after it (``P2=50x4``) is refused, or read by its leading number (ESWIFI-SILENT-MERGED-LINE, recorded).
 
 ``spec §N``: section N of docs/spec/eswifi-servers.md.
 """
@@ -30,6 +31,9 @@ NEG = "negative"
 REFUSED_REST = "ESWIFI-SILENT-REFUSED-S3-REST"
 ERROR_TEXTS = "ESWIFI-SILENT-ERROR-TEXTS"
 P0_RANGE = "ESWIFI-CONTRA-P0-RANGE"
+MERGED_LINE = "ESWIFI-SILENT-MERGED-LINE"
+# A numeric parameter with text after it: an atoi-style parse reads its leading number (a silent point).
+TRAILING_TEXT = {b"P2=50x4\r"}
 
 
 # case ID -> (requirement, the bad inputs it sends); VERIFIES: the documented statements each checks
@@ -91,6 +95,18 @@ def refuse(request: pytest.FixtureRequest, eswifi: ESWiFiSession, wire: bytes, r
     may be dropped as payload or read as command lines (a silent point): resynchronise as a careful
     host does and record which the module did."""
     line, _, rest = wire.partition(b"\r")
+    if wire in TRAILING_TEXT:
+        # A number with text after it: the error form, or OK from a parser that reads the leading number.
+        eswifi.send(wire, f"bad input {_label(wire)!r}")
+        reply = eswifi.reply(AN_ERROR, ok_with(b""), requirement=requirement)
+        if isinstance(reply, ErrorReply):
+            eswifi.on_observed(ERROR_TEXTS, "terse" if reply.usage is None else "with-usage", f"ERROR: {reply.reason}")
+        eswifi.observe_once(
+            MERGED_LINE,
+            "error" if isinstance(reply, ErrorReply) else "leading-value",
+            f"{line.decode()!r} answered {'ERROR' if isinstance(reply, ErrorReply) else 'OK'}",
+        )
+        return
     if not rest:
         eswifi.error(wire, f"bad input {_label(wire)!r}", requirement=requirement)
         return
