@@ -70,6 +70,7 @@ VARIANTS = {
     "s3-timeout-sends-partial": {"ESWIFI-FRAMING-04"},
     "s3-cut-short-silent": {"ESWIFI-FRAMING-04"},
     "waiting-other-wording": {"ESWIFI-MA-05", "ESWIFI-MA-09", "ESWIFI-MA-10"},
+    "waiting-no-dots": {"ESWIFI-MA-05", "ESWIFI-MA-09"},  # Killed keeps its words: MA-10 sees no change
     "pk-seconds": {"ESWIFI-MA-01"},
     "r0-lost-without-client": {"ESWIFI-MA-07"},
     "beyond-backlog-served": {"ESWIFI-SRV-03"},

@@ -14,6 +14,7 @@ import re
 from sockconf.emulator.eswifi.faults import ESWiFiFault
 from sockconf.emulator.variants import VariantSpec, all_different
 from sockconf.protocol.eswifi import TERMINATOR, BadLine, Command, error_reply, ok_reply
+from sockconf.protocol.eswifi.replies import PROMPT_TAIL
 
 
 class _RefusedS3RestAsCommands(ESWiFiFault):
@@ -33,6 +34,15 @@ class _TerseErrors(ESWiFiFault):
         # Every error reply as the one text public logs show, without a Usage line.
         raw = super().reply_out(cmd, raw)
         return error_reply("Unknown Error", None) if raw.startswith(b"\r\nERROR") else raw
+
+
+class _BareErrors(ESWiFiFault):
+    cooperative = True
+
+    def reply_out(self, cmd: Command | None, raw: bytes) -> bytes:
+        # Every error reply as the bare word: no colon, no reason, no Usage line (ST matches only \r\nERROR).
+        raw = super().reply_out(cmd, raw)
+        return b"\r\nERROR" + PROMPT_TAIL if raw.startswith(b"\r\nERROR") else raw
 
 
 class _AcceptedBeforeReply(ESWiFiFault):
@@ -228,6 +238,19 @@ SINGLE: tuple[VariantSpec, ...] = (
         },
     ),
     VariantSpec(
+        "waiting-no-dots",
+        "the server messages in the seed's words without the trailing dots: '[TCP SVR] Waiting on connection'",
+        {WAITING: "other-wording"},
+        overrides={
+            "messages": {
+                "multi_accept_setup": "[TCP TSK] Multi-Accept Setup",
+                "waiting": "[TCP SVR] Waiting on connection",
+                "killed": "[TCP TSK] Killed",
+                "accepted_prefix": "[TCP SVR] Accepted ",
+            }
+        },
+    ),
+    VariantSpec(
         "pk-seconds",
         "PK=1,<time> takes the time in seconds: PK=1,3000 probes an idle client after 3000 s, not 3 s",
         {PK_UNIT: "s"},
@@ -324,6 +347,12 @@ SINGLE: tuple[VariantSpec, ...] = (
         "every error reply is 'ERROR: Unknown Error' with no Usage line",
         {ERROR_TEXTS: "terse"},
         hooks=(_TerseErrors,),
+    ),
+    VariantSpec(
+        "errors-bare",
+        "every error reply is the bare word ERROR (\\r\\nERROR\\r\\n> ): no reason, no Usage line",
+        {ERROR_TEXTS: "terse"},
+        hooks=(_BareErrors,),
     ),
     VariantSpec(
         "beyond-backlog-pending",
@@ -432,6 +461,8 @@ _NOT_IN_ALL_DIFFERENT = (
     "s3-timeout-short",  # the longer payload timeout (s3-timeout-long) is taken
     "s3-cut-short-silent",  # the cut-short payload sent as far as it came (s3-timeout-sends-partial) is taken
     "waiting-other-wording",  # the ellipsis wording (waiting-unicode-ellipsis) is taken
+    "waiting-no-dots",  # (waiting-unicode-ellipsis, as above)
+    "errors-bare",  # the terse errors with a reason (terse-errors) are taken
     "beyond-backlog-served",  # a client beyond the backlog left pending (beyond-backlog-pending) is taken
     "beyond-backlog-refused",  # (beyond-backlog-pending, as above)
     "tls-protocol-refused",  # TLS OK then lost (tls-ok-then-lost) is taken
