@@ -157,6 +157,7 @@ R0_EMPTY_PARAM = "ESWIFI-SILENT-R0-EMPTY-PARAM"
 WAITING_PLACE = "ESWIFI-SILENT-WAITING-PLACEMENT"
 MERGED_LINE = "ESWIFI-SILENT-MERGED-LINE"
 JUNK_LINE = "ESWIFI-SILENT-JUNK-LINE"
+SOCKET_COUNT = "ESWIFI-SILENT-SOCKET-COUNT"
 P0_RANGE = "ESWIFI-CONTRA-P0-RANGE"
 KILLED = "ESWIFI-CONTRA-P5-0-KILLED"
 ACCEPTED_PORT = "ESWIFI-CONTRA-ACCEPTED-PORT"
@@ -412,6 +413,12 @@ SINGLE: tuple[VariantSpec, ...] = (
         hooks=(_JunkLinesIgnored,),
     ),
     VariantSpec(
+        "two-sockets",
+        "a module with two sockets: P0=0 and P0=1 select one, P0=2 and P0=3 are refused with the error form",
+        {SOCKET_COUNT: "fewer"},
+        overrides={"sockets": 2},
+    ),
+    VariantSpec(
         "connect-ok-then-lost",
         "P6=1 to a port nothing listens on answers OK; the first S3 and R0 then answer -1",
         {CONNECT_NOTHING: "ok-then-lost"},
@@ -468,6 +475,7 @@ _NOT_IN_ALL_DIFFERENT = (
     "tls-protocol-refused",  # TLS OK then lost (tls-ok-then-lost) is taken
     "pk-ignored",  # PK's time in seconds (pk-seconds) is taken
     "partial-line-timeout",  # the atoi-style parse (atoi-parameters) is taken
+    "two-sockets",  # five sockets (p0-4-accepted, the other side of ESWIFI-CONTRA-P0-RANGE) are taken
 )
 
 VARIANTS: tuple[VariantSpec, ...] = (
@@ -476,7 +484,8 @@ VARIANTS: tuple[VariantSpec, ...] = (
         "all-different",
         "every non-default choice at once, and the other side of every unresolved contradiction (of two on one "
         "point: the longer payload timeout, the cut-short payload sent as far as it came, the ellipsis wording, a "
-        "client beyond the backlog left pending, P? field 1 as the module's own address)",
+        "client beyond the backlog left pending, P? field 1 as the module's own address, TLS OK then lost, PK in "
+        "seconds, the atoi-style parse, the terse errors with a reason; not fewer sockets: it has five)",
         [v for v in SINGLE if v.name not in _NOT_IN_ALL_DIFFERENT],
     ),
 )

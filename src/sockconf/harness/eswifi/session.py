@@ -20,6 +20,8 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 
+import pytest
+
 from sockconf.core.trace import NOTE, RX
 from sockconf.drivers.base import Driver
 from sockconf.harness.expect import ANY, Check, ConformanceFailure, Expect, NoAnswer, show_bytes
@@ -114,7 +116,11 @@ class ESWiFiSession:
         self.stray: set[int] = set()  # ids of messages a module that holds them for MR wrote unprompted
         self.via_mr: set[int] = set()  # ids of messages an MR reply carried
         self.seen: set[tuple[str, str]] = set()  # silent-point choices recorded in this case
-        self.sockets = int(profile.get("sockets", 4))
+        # The profile's socket count, and the module's: learnt once per DUT (learn_sockets), it may be fewer
+        # (the seed: "If you only have 1 socket you can ignore this command").
+        self.profile_sockets = int(profile.get("sockets", 4))
+        self.sockets = self.profile_sockets
+        self.sockets_learnt = False
         self.read_size = int(profile.get("read_packet_size", 1460))
         self.max_s3 = int(profile.get("max_s3", 1460))
         self.texts = Texts(profile)
@@ -505,8 +511,14 @@ class ESWiFiSession:
     # ------------------------------------------------------------------ socket helpers
 
     def select(self, number: int, requirement: str = "") -> None:
+        """``P0=<number>``, answered with OK; NOT APPLICABLE where the module has fewer sockets than that needs."""
         if self.selected == number:
             return
+        if number >= self.sockets:
+            pytest.skip(
+                f"NOT APPLICABLE: the module has {self.sockets} socket(s) (P0=0-{self.sockets - 1}; its profile names "
+                f"{self.profile_sockets}); this needs socket {number}"
+            )
         self.ok("P0", number, requirement=requirement or f"precondition: P0={number} selects socket {number}")
         self.selected = number
 
@@ -559,9 +571,30 @@ class ESWiFiSession:
         self.messages.clear()
         return bytes(heard)
 
+    def learn_sockets(self) -> None:
+        """How many sockets the module has, once per DUT: ``P0=<n>`` from the profile's last socket downward
+        until one is answered with OK (the error form means the module has fewer)."""
+        if self.sockets_learnt:
+            return
+        requirement = "P0=<n> (learning the module's socket count) is answered with OK or the error form"
+        count = 1
+        for number in range(self.profile_sockets - 1, 0, -1):
+            self.command("P0", number)
+            reply = self.reply(ok_with(), AN_ERROR, requirement=requirement)
+            if isinstance(reply, Reply):
+                count = number + 1
+                break
+        self.sockets = count
+        self.sockets_learnt = True
+        self.selected = None
+        self.driver.trace.record(
+            NOTE, text=f"the module has {count} socket(s); its profile names {self.profile_sockets}"
+        )
+
     def reset(self) -> None:
         """Stop server and client on every socket (``P5=0``, ``P6=0``), restore changed settings, select socket 0."""
         self.drain()
+        self.learn_sockets()
         requirement = "before each case, P0=<n>, P5=0 and P6=0 (stop server and client) are answered on every socket"
         for number in range(self.sockets):
             self.command("P0", number)

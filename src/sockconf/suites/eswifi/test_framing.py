@@ -45,12 +45,17 @@ from sockconf.suites.eswifi.transport import nothing_more
 
 PORT = ESWIFI_SEED_PORT
 NEG = "negative"
-PROBE_SOCKET = 2  # selected before the bad input; the probe (bare P0) must still read it
+PROBE_SOCKET = 2  # selected before the bad input (the module's last socket where it has fewer)
 TIMEOUT = "ESWIFI-SILENT-S3-PAYLOAD-TIMEOUT"
 ANSWER = "ESWIFI-SILENT-S3-CUT-SHORT-ANSWER"
 MERGED_LINE = "ESWIFI-SILENT-MERGED-LINE"
 PARTIAL_LINE_GAP = 0.2  # s, the least idle gap after a line cut short (the quiet window where it is longer)
 JUNK_LINE = "ESWIFI-SILENT-JUNK-LINE"
+
+
+def probe_socket(eswifi: ESWiFiSession) -> int:
+    """The socket selected before bad input, whose selection the probe (bare P0) must still read."""
+    return min(PROBE_SOCKET, eswifi.sockets - 1)
 
 
 def _replies_at_most(raw: bytes) -> int:
@@ -72,7 +77,7 @@ def errors_then_probe(eswifi: ESWiFiSession, requirement: str) -> list[ErrorRepl
     errors: list[ErrorReply] = []
     while True:
         try:
-            reply = eswifi.reply(AN_ERROR, ok_with(str(PROBE_SOCKET).encode("ascii")), requirement=requirement)
+            reply = eswifi.reply(AN_ERROR, ok_with(str(probe_socket(eswifi)).encode("ascii")), requirement=requirement)
         except NoAnswer as exc:
             raise _no_answer(exc, requirement) from None
         if isinstance(reply, ErrorReply):
@@ -83,13 +88,13 @@ def errors_then_probe(eswifi: ESWiFiSession, requirement: str) -> list[ErrorRepl
 
 
 def still_works(eswifi: ESWiFiSession, requirement: str) -> None:
-    """The module answers good commands normally: ``P0=2`` → OK, bare ``P0`` → ``2``."""
+    """The module answers good commands normally: ``P0=<n>`` → OK, bare ``P0`` → ``<n>`` (the probe socket)."""
     try:
-        eswifi.ok("P0", PROBE_SOCKET, data=b"", requirement=requirement)
-        eswifi.ok("P0", data=str(PROBE_SOCKET).encode("ascii"), requirement=requirement)
+        eswifi.ok("P0", probe_socket(eswifi), data=b"", requirement=requirement)
+        eswifi.ok("P0", data=str(probe_socket(eswifi)).encode("ascii"), requirement=requirement)
     except NoAnswer as exc:
         raise _no_answer(exc, requirement) from None
-    eswifi.selected = PROBE_SOCKET
+    eswifi.selected = probe_socket(eswifi)
 
 
 def write_after(eswifi: ESWiFiSession, client: TcpClient, requirement: str) -> None:
@@ -111,13 +116,13 @@ def write_after(eswifi: ESWiFiSession, client: TcpClient, requirement: str) -> N
     verifies=("ESWIFI-SPEC-COMMAND", "ESWIFI-SPEC-ERROR"),
 )
 def test_overlong_line(eswifi: ESWiFiSession) -> None:
-    eswifi.select(PROBE_SOCKET)
+    eswifi.select(probe_socket(eswifi))
     line = b"P3=" + b"9" * 597 + b"\r"
     eswifi.send_bad(line, f"over-long line: {len(line) - 1} bytes, then CR", _replies_at_most(line))
     errors_then_probe(
-        eswifi, "after an over-long line: only error replies, then P0 is answered with the selected socket (2)"
+        eswifi, "after an over-long line: only error replies, then P0 is answered with the selected socket"
     )
-    still_works(eswifi, "after an over-long line the module answers P0=2 and P0 normally")
+    still_works(eswifi, "after an over-long line the module answers P0=<n> and P0 normally")
 
 
 @case(
@@ -130,7 +135,7 @@ def test_overlong_line(eswifi: ESWiFiSession) -> None:
 )
 def test_missing_cr(eswifi: ESWiFiSession) -> None:
     first, second = 1, 0  # P0=1 (CR lost) then P0=0: sockets any module with two of them has
-    eswifi.select(PROBE_SOCKET)
+    eswifi.select(probe_socket(eswifi))
     # Up to one answer to the partial line itself (a module that gives up an idle partial line).
     eswifi.send_bad(f"P0={first}".encode("ascii"), f"P0={first} without its CR", replies=1)
     # An idle gap: a module that gives up a partial line within it answers that line on its own.
@@ -167,7 +172,7 @@ def test_missing_cr(eswifi: ESWiFiSession) -> None:
             )
     eswifi.settle()
     eswifi.selected = None
-    still_works(eswifi, "after a line without CR the module answers P0=2 and P0 normally")
+    still_works(eswifi, "after a line without CR the module answers P0=<n> and P0 normally")
 
 
 BINARY_JUNK = [
@@ -185,13 +190,13 @@ BINARY_JUNK = [
 )
 def test_binary_junk(eswifi: ESWiFiSession) -> None:
     for junk in BINARY_JUNK:
-        eswifi.select(PROBE_SOCKET)
+        eswifi.select(probe_socket(eswifi))
         eswifi.send_bad(junk, f"binary junk: {show_bytes(junk, 24)}", _replies_at_most(junk))
-        requirement = "after binary junk: error replies only, then P0 is answered with the selected socket (2)"
+        requirement = "after binary junk: error replies only, then P0 is answered with the selected socket"
         errors = errors_then_probe(eswifi, requirement)
         detail = f"binary junk {show_bytes(junk, 24)}: {len(errors)} error repl{'y' if len(errors) == 1 else 'ies'}"
         eswifi.observe_once(JUNK_LINE, "error" if errors else "ignored", detail)
-        still_works(eswifi, "after binary junk the module answers P0=2 and P0 normally")
+        still_works(eswifi, "after binary junk the module answers P0=<n> and P0 normally")
 
 
 # ---------------------------------------------------------------------- S3 counts
@@ -297,24 +302,25 @@ def test_s3_payload_in_two_writes(eswifi: ESWiFiSession, peer: Peer) -> None:
     verifies=("ESWIFI-SPEC-COMMAND", "ESWIFI-SPEC-SPI-FRAMING"),
 )
 def test_line_feed_after_a_command_or_a_payload(eswifi: ESWiFiSession, peer: Peer) -> None:
-    eswifi.send(b"P0=2\r\n", "P0=2 ended by CR LF")
-    eswifi.reply(ok_with(b""), requirement="P0=2\\r\\n is answered once, with OK (the \\n is tolerated)")
+    n = probe_socket(eswifi)
+    eswifi.send(f"P0={n}\r\n".encode("ascii"), f"P0={n} ended by CR LF")
+    eswifi.reply(ok_with(b""), requirement=f"P0={n}\\r\\n is answered once, with OK (the \\n is tolerated)")
     eswifi.send(b"P0\r\n", "P0 ended by CR LF")
-    eswifi.reply(ok_with(b"2"), requirement="P0\\r\\n is answered once, with the selected socket (2)")
-    eswifi.selected = 2
-    open_server(eswifi, PORT, socket_number=2)
+    eswifi.reply(ok_with(str(n).encode("ascii")), requirement="P0\\r\\n is answered once, with the selected socket")
+    eswifi.selected = n
+    open_server(eswifi, PORT, socket_number=n)
     client = accept(eswifi, peer, PORT)
     payload = b"odd"
     eswifi.send(b"S3=0003\r" + payload + b"\n", "S3=0003 + 3 byte(s) and the SPI pad \\n")
     eswifi.reply(ok_with(b"3"), requirement="an odd-length S3 payload followed by its pad \\n is answered 3")
     eswifi.command("P0")
     requirement = "the pad \\n after an S3 payload is dropped: the next command (P0) is answered normally"
-    reply = eswifi.reply(ok_with(b"2"), AN_ERROR, requirement=requirement)
+    reply = eswifi.reply(ok_with(str(n).encode("ascii")), AN_ERROR, requirement=requirement)
     if isinstance(reply, ErrorReply):
         if str(eswifi.profile.get("bus", "uart")) == "spi":
             eswifi.fail(
                 requirement,
-                ["P0 answered 2: on SPI the pad belongs to the S3 command phase (ISM4343 data sheet p.15)"],
+                [f"P0 answered {n}: on SPI the pad belongs to the S3 command phase (ISM4343 data sheet p.15)"],
                 [reply.describe()],
                 ["the pad \\n was read as the start of the next command"],
             )
