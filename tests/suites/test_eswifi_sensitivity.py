@@ -79,6 +79,7 @@ VARIANTS = {
     "atoi-parameters": {"ESWIFI-FRAMING-02", "ESWIFI-NEG-03"},
     "partial-line-timeout": {"ESWIFI-FRAMING-02"},
     "junk-lines-ignored": {"ESWIFI-FRAMING-03"},
+    "uart-payload-pad-read": {"ESWIFI-FRAMING-07"},
     # Fewer sockets than the profile names: recorded by SOCK-01; cases that need more are NOT APPLICABLE.
     "two-sockets": {"ESWIFI-SOCK-01"},
     # The transport beyond the servers.

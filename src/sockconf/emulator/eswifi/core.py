@@ -132,6 +132,7 @@ class ModelCore:
             sock.write_size = int(device.get("write_packet_size", self.max_s3))
         self.selected = 0
         self.reader = CommandReader()
+        self.reader.drop_pad_after_payload = self.fault.drops_payload_pad(self.spi)
         self.commands: deque[CommandEvent] = deque()
         self.waiting_on: tuple[Socket, Command] | None = None  # a command waiting for the network
         self.ignore = 0

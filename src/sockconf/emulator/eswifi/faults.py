@@ -198,6 +198,10 @@ class ESWiFiFault:
         """Whether a line that is no command is answered (the error form) or dropped without an answer."""
         return True
 
+    def drops_payload_pad(self, spi: bool) -> bool:
+        """Whether one \\n right after an S3/S0 payload is dropped (as after a line's CR) or starts the next line."""
+        return True
+
     def partial_line_timeout(self) -> float | None:
         """After how many seconds idle a line not ended by CR is given up (error form); None: never."""
         return None

@@ -124,6 +124,13 @@ class _JunkLinesIgnored(ESWiFiFault):
         return all(0x20 <= b <= 0x7E or b in (0x0D, 0x0A) for b in bad.raw)
 
 
+class _UartPayloadPadRead(ESWiFiFault):
+    def drops_payload_pad(self, spi: bool) -> bool:
+        # On SPI the pad belongs to the S3 command phase (ISM4343 data sheet p.15); on UART it is a byte
+        # like any other, the start of the next line.
+        return spi
+
+
 class _StopPlainOk(ESWiFiFault):
     cooperative = True
 
@@ -158,6 +165,7 @@ WAITING_PLACE = "ESWIFI-SILENT-WAITING-PLACEMENT"
 MERGED_LINE = "ESWIFI-SILENT-MERGED-LINE"
 JUNK_LINE = "ESWIFI-SILENT-JUNK-LINE"
 SOCKET_COUNT = "ESWIFI-SILENT-SOCKET-COUNT"
+PAYLOAD_PAD = "ESWIFI-SILENT-UART-PAYLOAD-PAD"
 P0_RANGE = "ESWIFI-CONTRA-P0-RANGE"
 KILLED = "ESWIFI-CONTRA-P5-0-KILLED"
 ACCEPTED_PORT = "ESWIFI-CONTRA-ACCEPTED-PORT"
@@ -411,6 +419,12 @@ SINGLE: tuple[VariantSpec, ...] = (
         "a line of bytes that are not printable ASCII is dropped without an answer",
         {JUNK_LINE: "ignored"},
         hooks=(_JunkLinesIgnored,),
+    ),
+    VariantSpec(
+        "uart-payload-pad-read",
+        "on UART, a \\n right after an S3 payload starts the next line (that command is answered with the error form)",
+        {PAYLOAD_PAD: "next-line"},
+        hooks=(_UartPayloadPadRead,),
     ),
     VariantSpec(
         "two-sockets",
