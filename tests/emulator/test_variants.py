@@ -57,9 +57,6 @@ CATCH_ALL = {
 THIN = {
     # A SYN answered with a reset while the listener stays open cannot be made with the host's sockets.
     ("ESWIFI-SILENT-BEYOND-BACKLOG", "refused"),
-    # Accepted between a reply's parts: the session's reply reader does not yet take a message out of a
-    # reply's data, so the cases would FAIL a module that does it.
-    ("ESWIFI-SILENT-MESSAGE-PLACE", "anywhere"),
 }
 
 

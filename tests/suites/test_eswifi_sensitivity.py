@@ -80,6 +80,7 @@ VARIANTS = {
     "partial-line-timeout": {"ESWIFI-FRAMING-02"},
     "junk-lines-ignored": {"ESWIFI-FRAMING-03"},
     "uart-payload-pad-read": {"ESWIFI-FRAMING-07"},
+    "accepted-between-reply-parts": {"ESWIFI-SRV-02", "ESWIFI-SRV-03", "ESWIFI-MA-09", "ESWIFI-LOST-02"},
     # Fewer sockets than the profile names: recorded by SOCK-01; cases that need more are NOT APPLICABLE.
     "two-sockets": {"ESWIFI-SOCK-01"},
     # The transport beyond the servers.

@@ -233,12 +233,15 @@ class ModelCore:
         else:
             out.append(SerialOut(async_line(sent)))
 
-    def _announce(self, sock: Socket, client: Client, out: list[Action]) -> None:
+    def _accepted_text(self, sock: Socket, client: Client) -> str:
         # ISM43362 firmware names the server's own (listening) port, as Zephyr's eswifi driver matches
         # it and the data sheet's example shows; the seed's module named the client's source port.
         local = self.accepted_port == "local-port"
         host, port = self.fault.accepted_address(client.host, sock.local_port if local else client.port)
-        self._message(f"{self.text_accepted}{host}:{port}", out)
+        return f"{self.text_accepted}{host}:{port}"
+
+    def _announce(self, sock: Socket, client: Client, out: list[Action]) -> None:
+        self._message(self._accepted_text(sock, client), out)
 
     @property
     def _sock(self) -> Socket:

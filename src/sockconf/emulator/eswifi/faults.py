@@ -115,6 +115,11 @@ class ESWiFiFault:
         """Whether ``P5=10`` announces the next client (Accepted) before its own reply instead of after it."""
         return False
 
+    def accepted_in_reply(self) -> bool:
+        """Whether a UART module writes the next client's Accepted line inside the reply that made it current
+        (between the reply's data and its OK) instead of after the reply."""
+        return False
+
     def beyond_backlog(self) -> str:
         """What a client beyond the ``P8`` backlog gets: ``closed`` (at once), ``pending`` (left unanswered),
         ``served`` (it waits its turn like the others) or ``refused`` (its SYN is not answered)."""

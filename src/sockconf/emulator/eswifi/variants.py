@@ -50,6 +50,11 @@ class _AcceptedBeforeReply(ESWiFiFault):
         return True
 
 
+class _AcceptedBetweenReplyParts(ESWiFiFault):
+    def accepted_in_reply(self) -> bool:
+        return True
+
+
 class _BeyondBacklogPending(ESWiFiFault):
     def beyond_backlog(self) -> str:
         return "pending"
@@ -352,6 +357,13 @@ SINGLE: tuple[VariantSpec, ...] = (
         hooks=(_AcceptedBeforeReply,),
     ),
     VariantSpec(
+        "accepted-between-reply-parts",
+        "on UART, P5=10 writes the next client's Accepted line inside its own reply, between the Waiting text and "
+        "the OK",
+        {PLACE: "anywhere"},
+        hooks=(_AcceptedBetweenReplyParts,),
+    ),
+    VariantSpec(
         "terse-errors",
         "every error reply is 'ERROR: Unknown Error' with no Usage line",
         {ERROR_TEXTS: "terse"},
@@ -489,6 +501,7 @@ _NOT_IN_ALL_DIFFERENT = (
     "tls-protocol-refused",  # TLS OK then lost (tls-ok-then-lost) is taken
     "pk-ignored",  # PK's time in seconds (pk-seconds) is taken
     "partial-line-timeout",  # the atoi-style parse (atoi-parameters) is taken
+    "accepted-between-reply-parts",  # Accepted before the reply (accepted-before-reply) is taken
     "two-sockets",  # five sockets (p0-4-accepted, the other side of ESWIFI-CONTRA-P0-RANGE) are taken
 )
 

@@ -387,7 +387,7 @@ def test_next_client(eswifi: ESWiFiSession, peer: Peer, next_arrives: str) -> No
             eswifi.no_accepted(eswifi.deadlines[2], "a client that connects while another is served is not announced")
     answer = send_seed(eswifi, "next")
     with reply_form(PROMPT_BEFORE_OK):
-        reply = eswifi.reply(ok_with())
+        reply = eswifi.accepted_taken_out(eswifi.reply(ok_with()))
     assert isinstance(reply, Reply)
     seed_text(eswifi, reply, [eswifi.texts.waiting], eswifi.requirement)
     if reply.data == seed_data("next"):
