@@ -43,23 +43,50 @@ def test_every_non_default_choice_of_every_point_has_a_variant(family):
     assert not missing, f"silent-point choices no emulator variant takes: {missing}"
 
 
-@pytest.mark.parametrize("family", ["xbee"])
+# Catch-all choices whose names do not start with "other": each stands for more than one module.
+CATCH_ALL = {
+    "eswifi": {
+        ("ESWIFI-SILENT-ERROR-TEXTS", "terse"),  # ERROR: <reason> alone, or the bare word
+        ("ESWIFI-SILENT-BEYOND-BACKLOG", "refused"),  # the SYN answered with a reset, or not at all
+        ("ESWIFI-SILENT-MESSAGE-PLACE", "anywhere"),  # Accepted before the reply, or between its parts
+    },
+    "xbee": set(),
+}
+# Catch-all choices still shown by one variant only, and why: the test fails once they have a second
+# (then drop them here) and if any other catch-all choice is thin.
+THIN = {
+    # A SYN answered with a reset while the listener stays open cannot be made with the host's sockets.
+    ("ESWIFI-SILENT-BEYOND-BACKLOG", "refused"),
+}
+
+
+@pytest.mark.parametrize("family", ["eswifi", "xbee"])
 def test_a_catch_all_choice_is_shown_by_more_than_one_concrete_variant(family):
     # "other", "other-error": one variant shows one module of the many the choice stands for.
-    thin = [
-        (point.id, choice, point.variants.get(choice, ()))
+    thin = {
+        (point.id, choice)
         for point in registry(family).values()
         for choice in point.choices
-        if choice.startswith("other") and len(point.variants.get(choice, ())) < 2
-    ]
-    assert not thin, f"catch-all choices with fewer than two variants: {thin}"
+        if (choice.startswith("other") or (point.id, choice) in CATCH_ALL[family])
+        and len(point.variants.get(choice, ())) < 2
+    }
+    known = {t for t in THIN if t[0].startswith(family.upper())}
+    assert thin == known, (
+        f"catch-all choices with fewer than two variants: {sorted(thin - known)}; now covered: {sorted(known - thin)}"
+    )
 
 
 @pytest.mark.parametrize("family", ["eswifi", "xbee"])
 def test_all_different_takes_every_registered_variant_choice_at_once(family):
     every = variants(family)["all-different"].choices
     named = {p.id for p in registry(family).values() if p.variants}
-    assert set(every) == named
+    assert set(every) == named - BESIDE_ALL_DIFFERENT
+
+
+# Points no all-different module can take alongside the contradiction sides it follows.
+BESIDE_ALL_DIFFERENT = {
+    "ESWIFI-SILENT-SOCKET-COUNT",  # fewer sockets than four, beside p0-4-accepted's five
+}
 
 
 def test_two_choices_on_one_point_conflict():

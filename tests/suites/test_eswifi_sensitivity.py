@@ -73,10 +73,27 @@ VARIANTS = {
     "s3-timeout-sends-partial": {"ESWIFI-FRAMING-04"},
     "s3-cut-short-silent": {"ESWIFI-FRAMING-04"},
     "waiting-other-wording": {"ESWIFI-MA-05", "ESWIFI-MA-09", "ESWIFI-MA-10"},
+    "waiting-no-dots": {"ESWIFI-MA-05", "ESWIFI-MA-09"},  # Killed keeps its words: MA-10 sees no change
     "pk-seconds": {"ESWIFI-MA-01"},
     "r0-lost-without-client": {"ESWIFI-MA-07"},
     "beyond-backlog-served": {"ESWIFI-SRV-03"},
     "beyond-backlog-refused": {"ESWIFI-SRV-03"},
+    "pk-ignored": {"ESWIFI-MA-01"},
+    "atoi-parameters": {"ESWIFI-FRAMING-02", "ESWIFI-NEG-03"},
+    "partial-line-timeout": {"ESWIFI-FRAMING-02"},
+    "junk-lines-ignored": {"ESWIFI-FRAMING-03"},
+    "uart-payload-pad-read": {"ESWIFI-FRAMING-07"},
+    "accepted-between-reply-parts": {"ESWIFI-SRV-02", "ESWIFI-SRV-03", "ESWIFI-MA-09", "ESWIFI-LOST-02"},
+    # Fewer sockets than the profile names: recorded by SOCK-01; cases that need more are NOT APPLICABLE.
+    "two-sockets": {"ESWIFI-SOCK-01"},
+    # The transport beyond the servers.
+    "connect-ok-then-lost": {"ESWIFI-CLI-03", "ESWIFI-CLI-04"},
+    "r1-max-1200": {"ESWIFI-SET-01", "ESWIFI-UDP-04"},
+    "udp-oversize-split": {"ESWIFI-UDP-05"},
+    "udp-sender-not-shown": {"ESWIFI-UDP-01"},
+    "s0-reply-empty": {"ESWIFI-SET-05"},
+    "tls-protocol-refused": {"ESWIFI-SSL-01"},
+    "tls-ok-then-lost": {"ESWIFI-SSL-01"},
 }
 
 

@@ -43,6 +43,7 @@ from sockconf.protocol.profile import Profile
 # real module's timeout, and its answer then (here the S3 error, nothing sent), are UNCONFIRMED.
 S3_PAYLOAD_TIMEOUT = 1.0
 PAYLOAD_TIMER = "s3-payload"
+LINE_TIMER = "partial-line"  # a line not ended by CR, given up where the module has such a timeout
 
 
 def number(text: str, low: int, high: int) -> int | None:
@@ -131,6 +132,7 @@ class ModelCore:
             sock.write_size = int(device.get("write_packet_size", self.max_s3))
         self.selected = 0
         self.reader = CommandReader()
+        self.reader.drop_pad_after_payload = self.fault.drops_payload_pad(self.spi)
         self.commands: deque[CommandEvent] = deque()
         self.waiting_on: tuple[Socket, Command] | None = None  # a command waiting for the network
         self.ignore = 0
@@ -175,17 +177,32 @@ class ModelCore:
                 self.ignore -= 1
                 continue
             if isinstance(event, BadLine):
+                if not self.fault.answers_bad_line(event):
+                    continue
                 if event.raw.startswith(b"S3"):
                     self._error(None, out, "Invalid data length", f"S3=<1-{self.max_s3}>\\r<data>")
                 else:
                     self._error(None, out, "Unknown Error", "<command>[=<parameters>]")
                 self.ignore = max(self.ignore, self.fault.ignored_after_bad_line(event))
                 continue
+            event = self.fault.command_in(event)
             handler = self.handlers.get(event.name)
             if handler is None:
                 self._error(event, out, "Unknown Command", None)
             else:
                 handler(event, out)
+
+    def _watch_line(self, out: list[Action]) -> None:
+        # Restarted by every byte: the timeout counts from the last byte of the partial line.
+        timeout = self.fault.partial_line_timeout()
+        if timeout is not None and self.reader.pending and not self.reader.awaiting_payload:
+            out.append(StartTimer(LINE_TIMER, timeout))
+
+    def _line_idle(self, out: list[Action]) -> None:
+        """The partial-line timer fired: a line still not ended by CR is a bad line (answered)."""
+        if self.reader.pending and not self.reader.awaiting_payload:
+            self.commands.extend(self.reader.flush())
+            self._run(out)
 
     def _watch_payload(self, out: list[Action]) -> None:
         if self.reader.awaiting_payload and self.payload_timeout is not None:
@@ -216,12 +233,15 @@ class ModelCore:
         else:
             out.append(SerialOut(async_line(sent)))
 
-    def _announce(self, sock: Socket, client: Client, out: list[Action]) -> None:
+    def _accepted_text(self, sock: Socket, client: Client) -> str:
         # ISM43362 firmware names the server's own (listening) port, as Zephyr's eswifi driver matches
         # it and the data sheet's example shows; the seed's module named the client's source port.
         local = self.accepted_port == "local-port"
         host, port = self.fault.accepted_address(client.host, sock.local_port if local else client.port)
-        self._message(f"{self.text_accepted}{host}:{port}", out)
+        return f"{self.text_accepted}{host}:{port}"
+
+    def _announce(self, sock: Socket, client: Client, out: list[Action]) -> None:
+        self._message(self._accepted_text(sock, client), out)
 
     @property
     def _sock(self) -> Socket:

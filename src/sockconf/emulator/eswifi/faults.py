@@ -115,6 +115,11 @@ class ESWiFiFault:
         """Whether ``P5=10`` announces the next client (Accepted) before its own reply instead of after it."""
         return False
 
+    def accepted_in_reply(self) -> bool:
+        """Whether a UART module writes the next client's Accepted line inside the reply that made it current
+        (between the reply's data and its OK) instead of after the reply."""
+        return False
+
     def beyond_backlog(self) -> str:
         """What a client beyond the ``P8`` backlog gets: ``closed`` (at once), ``pending`` (left unanswered),
         ``served`` (it waits its turn like the others) or ``refused`` (its SYN is not answered)."""
@@ -189,6 +194,22 @@ class ESWiFiFault:
     def s3_count_taken(self, text: str) -> bool:
         """Whether ``S3=<text>`` is taken as a count (the data sheet zero-pads it: ``S3=0010``)."""
         return True
+
+    def command_in(self, cmd: Command) -> Command:
+        """The command as the module's parser reads it (by default, exactly as it came)."""
+        return cmd
+
+    def answers_bad_line(self, bad: BadLine) -> bool:
+        """Whether a line that is no command is answered (the error form) or dropped without an answer."""
+        return True
+
+    def drops_payload_pad(self, spi: bool) -> bool:
+        """Whether one \\n right after an S3/S0 payload is dropped (as after a line's CR) or starts the next line."""
+        return True
+
+    def partial_line_timeout(self) -> float | None:
+        """After how many seconds idle a line not ended by CR is given up (error form); None: never."""
+        return None
 
 
 _SETTERS = frozenset({"PK", "P1", "P2", "P8"})

@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sockconf.emulator.eswifi.core import PAYLOAD_TIMER
+from sockconf.emulator.eswifi.core import LINE_TIMER, PAYLOAD_TIMER
 from sockconf.emulator.eswifi.faults import ESWiFiFault
 from sockconf.emulator.eswifi.transport import READ_TIMER, TransportModel
 from sockconf.emulator.net import (
@@ -85,6 +85,7 @@ class ESWiFiModel(TransportModel):
         self.commands.extend(self.reader.feed(data))
         self._run(out)
         self._watch_payload(out)
+        self._watch_line(out)
         return out
 
     def net_in(self, event: NetEvent) -> list[Action]:
@@ -96,6 +97,8 @@ class ESWiFiModel(TransportModel):
         elif isinstance(event, TimerFired):
             if event.key == READY_TIMER:
                 self.state.become_ready()
+            elif event.key == LINE_TIMER:
+                self._line_idle(out)
             elif event.key == PAYLOAD_TIMER:
                 self._payload_timer = False
                 if self.reader.awaiting_payload:

@@ -173,8 +173,21 @@ class ServerModel(WiFiModel):
         if early:
             assert sock.current is not None
             self._announce(sock, sock.current, out)
-        self._reply(cmd, out, self._texts(texts, out))
-        if sock.current is not None and not early:
+        data = self._texts(texts, out)
+        # A UART module writing the Accepted line while its reply goes out: between the data and the OK.
+        inside = (
+            sock.current is not None
+            and not early
+            and self.fault.accepted_in_reply()
+            and self.fault.message_delivery(self.async_mode) != "mr"
+        )
+        if inside:
+            assert sock.current is not None
+            sent = self.fault.message_out(self._accepted_text(sock, sock.current))
+            if sent is not None:
+                data = (data + b"\r\n" if data else b"") + sent.encode("utf-8")
+        self._reply(cmd, out, data)
+        if sock.current is not None and not early and not inside:
             self._announce(sock, sock.current, out)
 
     def _close(self, client: Client, out: list[Action]) -> None:

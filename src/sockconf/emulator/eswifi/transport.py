@@ -5,7 +5,7 @@
 
 TCP-SSL (``P1=3``) has no certificates here, so ``P6=1`` refuses it. Where the documents are silent
 the profile's ``[device]`` keys choose (``connect_refused``, ``udp_oversize``, ``udp_sender_in_p``,
-``s0_reply``, ``tls_unconfigured``; the registry is ``sockconf/data/silent/eswifi-transport.toml``).
+``s0_reply``, ``tls_unconfigured``; the registry is ``sockconf/data/silent/eswifi.toml``).
 Sources: docs/spec/eswifi-transport.md.
 """
 
@@ -47,7 +47,7 @@ class TransportModel(ServerModel):
     def __init__(self, profile: Profile, *args: Any, **kwargs: Any) -> None:
         super().__init__(profile, *args, **kwargs)
         device = self.device
-        # The choices where the vendor material is silent (sockconf/data/silent/eswifi-transport.toml).
+        # The choices where the vendor material is silent (sockconf/data/silent/eswifi.toml).
         self.connect_refused = str(device.get("connect_refused", "error"))
         self.udp_oversize = str(device.get("udp_oversize", "truncated"))
         self.udp_sender_shown = bool(device.get("udp_sender_in_p", True))

@@ -9,9 +9,12 @@ hooks of ``ESWiFiFault`` or the profile's settings. No case may FAIL any of them
 
 from __future__ import annotations
 
+import re
+
 from sockconf.emulator.eswifi.faults import ESWiFiFault
 from sockconf.emulator.variants import VariantSpec, all_different
-from sockconf.protocol.eswifi import TERMINATOR, Command, error_reply, ok_reply
+from sockconf.protocol.eswifi import TERMINATOR, BadLine, Command, error_reply, ok_reply
+from sockconf.protocol.eswifi.replies import PROMPT_TAIL
 
 
 class _RefusedS3RestAsCommands(ESWiFiFault):
@@ -33,8 +36,22 @@ class _TerseErrors(ESWiFiFault):
         return error_reply("Unknown Error", None) if raw.startswith(b"\r\nERROR") else raw
 
 
+class _BareErrors(ESWiFiFault):
+    cooperative = True
+
+    def reply_out(self, cmd: Command | None, raw: bytes) -> bytes:
+        # Every error reply as the bare word: no colon, no reason, no Usage line (ST matches only \r\nERROR).
+        raw = super().reply_out(cmd, raw)
+        return b"\r\nERROR" + PROMPT_TAIL if raw.startswith(b"\r\nERROR") else raw
+
+
 class _AcceptedBeforeReply(ESWiFiFault):
     def accepted_before_reply(self) -> bool:
+        return True
+
+
+class _AcceptedBetweenReplyParts(ESWiFiFault):
+    def accepted_in_reply(self) -> bool:
         return True
 
 
@@ -81,6 +98,44 @@ class _PowerOnBanner(ESWiFiFault):
         return cursor if spi else b"\r\nInventek eS-WiFi ISM43362" + cursor
 
 
+class _KeepAliveIgnored(ESWiFiFault):
+    def keepalive_ms(self, period: int) -> int:
+        # PK is accepted and shown by PK?, but accepted clients get no keep-alive.
+        return 0
+
+
+_LEADING_NUMBER = re.compile(r"^(-?\d+)[^\d.,]")
+
+
+class _AtoiParameters(ESWiFiFault):
+    def command_in(self, cmd: Command) -> Command:
+        # A parameter that starts with a number and goes on with other text is read as that number, as
+        # C's atoi reads it (P0=1P0=0 selects socket 1); addresses and plain numbers are unchanged.
+        params = tuple(m.group(1) if (m := _LEADING_NUMBER.match(p)) else p for p in cmd.params)
+        if params == cmd.params:
+            return cmd
+        return Command(cmd.name, params, cmd.raw, cmd.payload)
+
+
+class _PartialLineTimeout(ESWiFiFault):
+    def partial_line_timeout(self) -> float | None:
+        # Well inside the idle gap ESWIFI-FRAMING-02 leaves after the line it cuts short (0.2 s).
+        return 0.05
+
+
+class _JunkLinesIgnored(ESWiFiFault):
+    def answers_bad_line(self, bad: BadLine) -> bool:
+        # A line holding bytes that are no printable ASCII (other than CR/LF) is dropped unanswered.
+        return all(0x20 <= b <= 0x7E or b in (0x0D, 0x0A) for b in bad.raw)
+
+
+class _UartPayloadPadRead(ESWiFiFault):
+    def drops_payload_pad(self, spi: bool) -> bool:
+        # On SPI the pad belongs to the S3 command phase (ISM4343 data sheet p.15); on UART it is a byte
+        # like any other, the start of the next line.
+        return spi
+
+
 class _StopPlainOk(ESWiFiFault):
     cooperative = True
 
@@ -112,9 +167,19 @@ CURSOR = "ESWIFI-SILENT-CURSOR"
 P7 = "ESWIFI-SILENT-P7"
 R0_EMPTY_PARAM = "ESWIFI-SILENT-R0-EMPTY-PARAM"
 WAITING_PLACE = "ESWIFI-SILENT-WAITING-PLACEMENT"
+MERGED_LINE = "ESWIFI-SILENT-MERGED-LINE"
+JUNK_LINE = "ESWIFI-SILENT-JUNK-LINE"
+SOCKET_COUNT = "ESWIFI-SILENT-SOCKET-COUNT"
+PAYLOAD_PAD = "ESWIFI-SILENT-UART-PAYLOAD-PAD"
 P0_RANGE = "ESWIFI-CONTRA-P0-RANGE"
 KILLED = "ESWIFI-CONTRA-P5-0-KILLED"
 ACCEPTED_PORT = "ESWIFI-CONTRA-ACCEPTED-PORT"
+CONNECT_NOTHING = "ESWIFI-SILENT-CONNECT-NOTHING-LISTENING"
+R1_MAX = "ESWIFI-SILENT-R1-MAX"
+UDP_OVERSIZE = "ESWIFI-SILENT-UDP-OVERSIZE"
+UDP_SENDER = "ESWIFI-SILENT-UDP-SENDER"
+S0_REPLY = "ESWIFI-SILENT-S0-REPLY"
+TLS_UNCONFIGURED = "ESWIFI-SILENT-TLS-UNCONFIGURED"
 
 SINGLE: tuple[VariantSpec, ...] = (
     VariantSpec(
@@ -182,6 +247,19 @@ SINGLE: tuple[VariantSpec, ...] = (
                 "multi_accept_setup": "[TCP TSK] Multi-Accept Enabled",
                 "waiting": "[TCP SVR] Waiting for connection...",
                 "killed": "[TCP TSK] Server Killed",
+                "accepted_prefix": "[TCP SVR] Accepted ",
+            }
+        },
+    ),
+    VariantSpec(
+        "waiting-no-dots",
+        "the server messages in the seed's words without the trailing dots: '[TCP SVR] Waiting on connection'",
+        {WAITING: "other-wording"},
+        overrides={
+            "messages": {
+                "multi_accept_setup": "[TCP TSK] Multi-Accept Setup",
+                "waiting": "[TCP SVR] Waiting on connection",
+                "killed": "[TCP TSK] Killed",
                 "accepted_prefix": "[TCP SVR] Accepted ",
             }
         },
@@ -279,10 +357,23 @@ SINGLE: tuple[VariantSpec, ...] = (
         hooks=(_AcceptedBeforeReply,),
     ),
     VariantSpec(
+        "accepted-between-reply-parts",
+        "on UART, P5=10 writes the next client's Accepted line inside its own reply, between the Waiting text and "
+        "the OK",
+        {PLACE: "anywhere"},
+        hooks=(_AcceptedBetweenReplyParts,),
+    ),
+    VariantSpec(
         "terse-errors",
         "every error reply is 'ERROR: Unknown Error' with no Usage line",
         {ERROR_TEXTS: "terse"},
         hooks=(_TerseErrors,),
+    ),
+    VariantSpec(
+        "errors-bare",
+        "every error reply is the bare word ERROR (\\r\\nERROR\\r\\n> ): no reason, no Usage line",
+        {ERROR_TEXTS: "terse"},
+        hooks=(_BareErrors,),
     ),
     VariantSpec(
         "beyond-backlog-pending",
@@ -317,6 +408,84 @@ SINGLE: tuple[VariantSpec, ...] = (
         {BACKLOG: "refused"},
         hooks=(_BeyondBacklogRefused,),
     ),
+    VariantSpec(
+        "pk-ignored",
+        "PK=1,<time> is accepted, but no accepted client is ever probed with keep-alive",
+        {PK_UNIT: "not-observed"},
+        hooks=(_KeepAliveIgnored,),
+    ),
+    VariantSpec(
+        "atoi-parameters",
+        "a numeric parameter followed by other text is read as its leading number (P0=1P0=0 selects socket 1)",
+        {MERGED_LINE: "leading-value"},
+        hooks=(_AtoiParameters,),
+    ),
+    VariantSpec(
+        "partial-line-timeout",
+        "a line not ended by CR is given up after 0.05 s idle with the error form",
+        {MERGED_LINE: "partial-line-timeout"},
+        hooks=(_PartialLineTimeout,),
+    ),
+    VariantSpec(
+        "junk-lines-ignored",
+        "a line of bytes that are not printable ASCII is dropped without an answer",
+        {JUNK_LINE: "ignored"},
+        hooks=(_JunkLinesIgnored,),
+    ),
+    VariantSpec(
+        "uart-payload-pad-read",
+        "on UART, a \\n right after an S3 payload starts the next line (that command is answered with the error form)",
+        {PAYLOAD_PAD: "next-line"},
+        hooks=(_UartPayloadPadRead,),
+    ),
+    VariantSpec(
+        "two-sockets",
+        "a module with two sockets: P0=0 and P0=1 select one, P0=2 and P0=3 are refused with the error form",
+        {SOCKET_COUNT: "fewer"},
+        overrides={"sockets": 2},
+    ),
+    VariantSpec(
+        "connect-ok-then-lost",
+        "P6=1 to a port nothing listens on answers OK; the first S3 and R0 then answer -1",
+        {CONNECT_NOTHING: "ok-then-lost"},
+        overrides={"connect_refused": "ok-then-lost"},
+    ),
+    VariantSpec(
+        "r1-max-1200",
+        "R1 above 1200 is refused with the error form (the firmware Mbed's driver was written for)",
+        {R1_MAX: "1200"},
+        overrides={"max_read_packet_size": 1200, "read_packet_size": 1200},
+    ),
+    VariantSpec(
+        "udp-oversize-split",
+        "R0 on a datagram longer than R1 returns its first R1 bytes, the next R0 the rest",
+        {UDP_OVERSIZE: "split"},
+        overrides={"udp_oversize": "split"},
+    ),
+    VariantSpec(
+        "udp-sender-not-shown",
+        "a UDP server's P? does not show the sender of the last datagram",
+        {UDP_SENDER: "not-shown"},
+        overrides={"udp_sender_in_p": False},
+    ),
+    VariantSpec(
+        "s0-reply-empty",
+        "S0 answers OK with no data (not the count written)",
+        {S0_REPLY: "empty"},
+        overrides={"s0_reply": "empty"},
+    ),
+    VariantSpec(
+        "tls-protocol-refused",
+        "P1=3 (TCP-SSL) is refused with the error form: the module has no TLS",
+        {TLS_UNCONFIGURED: "protocol-refused"},
+        overrides={"protocols": [0, 1, 2]},
+    ),
+    VariantSpec(
+        "tls-ok-then-lost",
+        "P6=1 on TCP-SSL with no certificate answers OK; the first S3 answers -1 and nothing reaches the peer",
+        {TLS_UNCONFIGURED: "ok-then-lost"},
+        overrides={"tls_unconfigured": "ok-then-lost"},
+    ),
 )
 
 # Left out of all-different: each takes a second choice on a point where all-different takes the one named.
@@ -325,8 +494,15 @@ _NOT_IN_ALL_DIFFERENT = (
     "s3-timeout-short",  # the longer payload timeout (s3-timeout-long) is taken
     "s3-cut-short-silent",  # the cut-short payload sent as far as it came (s3-timeout-sends-partial) is taken
     "waiting-other-wording",  # the ellipsis wording (waiting-unicode-ellipsis) is taken
+    "waiting-no-dots",  # (waiting-unicode-ellipsis, as above)
+    "errors-bare",  # the terse errors with a reason (terse-errors) are taken
     "beyond-backlog-served",  # a client beyond the backlog left pending (beyond-backlog-pending) is taken
     "beyond-backlog-refused",  # (beyond-backlog-pending, as above)
+    "tls-protocol-refused",  # TLS OK then lost (tls-ok-then-lost) is taken
+    "pk-ignored",  # PK's time in seconds (pk-seconds) is taken
+    "partial-line-timeout",  # the atoi-style parse (atoi-parameters) is taken
+    "accepted-between-reply-parts",  # Accepted before the reply (accepted-before-reply) is taken
+    "two-sockets",  # five sockets (p0-4-accepted, the other side of ESWIFI-CONTRA-P0-RANGE) are taken
 )
 
 VARIANTS: tuple[VariantSpec, ...] = (
@@ -335,7 +511,8 @@ VARIANTS: tuple[VariantSpec, ...] = (
         "all-different",
         "every non-default choice at once, and the other side of every unresolved contradiction (of two on one "
         "point: the longer payload timeout, the cut-short payload sent as far as it came, the ellipsis wording, a "
-        "client beyond the backlog left pending, P? field 1 as the module's own address)",
+        "client beyond the backlog left pending, P? field 1 as the module's own address, TLS OK then lost, PK in "
+        "seconds, the atoi-style parse, the terse errors with a reason; not fewer sockets: it has five)",
         [v for v in SINGLE if v.name not in _NOT_IN_ALL_DIFFERENT],
     ),
 )

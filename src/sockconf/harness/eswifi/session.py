@@ -20,6 +20,8 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 
+import pytest
+
 from sockconf.core.trace import NOTE, RX
 from sockconf.drivers.base import Driver
 from sockconf.harness.expect import ANY, Check, ConformanceFailure, Expect, NoAnswer, show_bytes
@@ -53,6 +55,7 @@ MR_DRAIN = 32
 
 # Expected forms, shared by the cases.
 ANY_REPLY = (Expect(Reply), Expect(ErrorReply))
+SERVER_COMMANDS = frozenset({"P5", "P7"})  # replies a module may write the next client's Accepted inside
 AN_ERROR = Expect(ErrorReply, reason=ANY, usage=ANY)
 LOST_WITH_OK = Expect(Reply, data=LOST, ok=True)
 LOST_WITHOUT_OK = Expect(Reply, data=LOST, ok=False)
@@ -105,7 +108,7 @@ class ESWiFiSession:
         self.messages: deque[AsyncMessage] = deque()
         # Arrival order of every event by id(): whether a message came before or after a reply.
         self._arrivals = itertools.count()
-        self.arrival: dict[int, int] = {}
+        self.arrival: dict[int, float] = {}
         self.requirement = ""
         spi = str(profile.get("bus", "uart")) == "spi"
         # The module holds its messages for MR (an SPI module) instead of writing them unprompted.
@@ -114,7 +117,11 @@ class ESWiFiSession:
         self.stray: set[int] = set()  # ids of messages a module that holds them for MR wrote unprompted
         self.via_mr: set[int] = set()  # ids of messages an MR reply carried
         self.seen: set[tuple[str, str]] = set()  # silent-point choices recorded in this case
-        self.sockets = int(profile.get("sockets", 4))
+        # The profile's socket count, and the module's: learnt once per DUT (learn_sockets), it may be fewer
+        # (the seed: "If you only have 1 socket you can ignore this command").
+        self.profile_sockets = int(profile.get("sockets", 4))
+        self.sockets = self.profile_sockets
+        self.sockets_learnt = False
         self.read_size = int(profile.get("read_packet_size", 1460))
         self.max_s3 = int(profile.get("max_s3", 1460))
         self.texts = Texts(profile)
@@ -289,9 +296,42 @@ class ESWiFiSession:
     def ok(self, name: str, *params: object, data: bytes | Check = ANY, requirement: str = "") -> Reply:
         """Send a command; it must be answered with OK (and ``data`` when given)."""
         self.command(name, *params)
-        reply = self.reply(ok_with(data), requirement=requirement)
+        if name in SERVER_COMMANDS:
+            # The reply's data is checked without the Accepted lines a module wrote inside it.
+            reply = self.accepted_taken_out(self.reply(ok_with(), requirement=requirement))
+            diff = ok_with(data).diff(reply)
+            if diff:
+                self.fail(requirement, [str(ok_with(data))], [describe_event(reply)], diff)
+        else:
+            reply = self.reply(ok_with(data), requirement=requirement)
         assert isinstance(reply, Reply)
         return reply
+
+    def accepted_taken_out(self, reply: Reply | ErrorReply) -> Reply | ErrorReply:
+        """A server command's reply with the Accepted lines inside its data (a UART module may write a message
+        between a reply's parts, ESWIFI-SILENT-MESSAGE-PLACE) taken out as messages that came just before it."""
+        prefix = self.texts.accepted.encode("utf-8")
+        if not isinstance(reply, Reply) or prefix not in reply.data:
+            return reply
+        lines = reply.data.split(b"\r\n")
+        inside = [line for line in lines if line.startswith(prefix)]
+        if not inside:
+            return reply
+        raw = reply.raw
+        for line in inside:
+            raw = raw.replace(line + b"\r\n", b"", 1)  # the reply's own bytes, as if the message came before it
+        rest = Reply(b"\r\n".join(line for line in lines if not line.startswith(prefix)), reply.ok, raw=raw)
+        order = self.arrival.get(id(reply), 0)
+        self.arrival[id(rest)] = order
+        for line in inside:
+            message = AsyncMessage(line.decode("utf-8", "replace"), raw=line + b"\r\n")
+            self.arrival[id(message)] = order - 0.5
+            self.messages.append(message)
+            self.driver.trace.record(NOTE, text=f"(inside the reply) {message.describe()}")
+        self.observe_once(
+            "ESWIFI-SILENT-MESSAGE-PLACE", "anywhere", f"{len(inside)} Accepted line(s) inside a server command's reply"
+        )
+        return rest
 
     def error(self, raw: bytes, note: str, requirement: str = "") -> ErrorReply:
         """Send bad bytes; they must be answered with ``ERROR: …`` [``Usage: …``] and the prompt."""
@@ -505,8 +545,14 @@ class ESWiFiSession:
     # ------------------------------------------------------------------ socket helpers
 
     def select(self, number: int, requirement: str = "") -> None:
+        """``P0=<number>``, answered with OK; NOT APPLICABLE where the module has fewer sockets than that needs."""
         if self.selected == number:
             return
+        if number >= self.sockets:
+            pytest.skip(
+                f"NOT APPLICABLE: the module has {self.sockets} socket(s) (P0=0-{self.sockets - 1}; its profile names "
+                f"{self.profile_sockets}); this needs socket {number}"
+            )
         self.ok("P0", number, requirement=requirement or f"precondition: P0={number} selects socket {number}")
         self.selected = number
 
@@ -559,9 +605,30 @@ class ESWiFiSession:
         self.messages.clear()
         return bytes(heard)
 
+    def learn_sockets(self) -> None:
+        """How many sockets the module has, once per DUT: ``P0=<n>`` from the profile's last socket downward
+        until one is answered with OK (the error form means the module has fewer)."""
+        if self.sockets_learnt:
+            return
+        requirement = "P0=<n> (learning the module's socket count) is answered with OK or the error form"
+        count = 1
+        for number in range(self.profile_sockets - 1, 0, -1):
+            self.command("P0", number)
+            reply = self.reply(ok_with(), AN_ERROR, requirement=requirement)
+            if isinstance(reply, Reply):
+                count = number + 1
+                break
+        self.sockets = count
+        self.sockets_learnt = True
+        self.selected = None
+        self.driver.trace.record(
+            NOTE, text=f"the module has {count} socket(s); its profile names {self.profile_sockets}"
+        )
+
     def reset(self) -> None:
         """Stop server and client on every socket (``P5=0``, ``P6=0``), restore changed settings, select socket 0."""
         self.drain()
+        self.learn_sockets()
         requirement = "before each case, P0=<n>, P5=0 and P6=0 (stop server and client) are answered on every socket"
         for number in range(self.sockets):
             self.command("P0", number)

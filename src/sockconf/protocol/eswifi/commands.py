@@ -135,6 +135,8 @@ class CommandReader:
         self._s3: tuple[str, str, bytes, int] | None = None
         self._after_cr = False
         self._overlong = False
+        # Whether one \n right after a payload is dropped (the SPI pad); False: it starts the next line.
+        self.drop_pad_after_payload = True
 
     @property
     def pending(self) -> bytes:
@@ -186,7 +188,7 @@ class CommandReader:
                 return False
             payload = self._take(count)
             self._s3 = None
-            self._after_cr = True  # a pad \n may follow the payload, as after a line's CR
+            self._after_cr = self.drop_pad_after_payload  # a pad \n may follow the payload, as after a CR
             out.append(Command(name, (count_text,) if count_text else (), line_raw + payload, payload))
             return True
         if self._after_cr:

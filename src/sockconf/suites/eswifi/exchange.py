@@ -173,7 +173,7 @@ def next_client(eswifi: ESWiFiSession, requirement: str = "", another: bool = Fa
         eswifi.on_observed(
             "ESWIFI-SILENT-MESSAGE-PLACE",
             choice,
-            "the next client's Accepted came before P5=10's reply" if early else "",
+            "the next client's Accepted came before P5=10's reply (or inside it)" if early else "",
         )
     return reply
 

@@ -79,9 +79,9 @@ def refused_or_lost(eswifi: ESWiFiSession, host: str, port: int, requirement: st
     """P6=1 to a remote with nothing listening: the error form, or OK and -1 at the first S3 and R0."""
     reply = start_client(eswifi, host, port)
     if not isinstance(reply, Reply):
-        silent_choice(eswifi, REFUSED, "error", requirement)
+        silent_choice(eswifi, REFUSED, "error")
         return
-    silent_choice(eswifi, REFUSED, "ok-then-lost", requirement)
+    silent_choice(eswifi, REFUSED, "ok-then-lost", "P6=1 answered OK with nothing listening")
     eswifi.send_s3(b"nobody hears this")
     lost = eswifi.reply(LOST_WITH_OK, LOST_WITHOUT_OK, requirement=f"{requirement}: the first S3 answers -1")
     eswifi.lost_reply(lost, requirement)

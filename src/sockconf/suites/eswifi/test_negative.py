@@ -5,7 +5,8 @@ refused ``S3=<n>`` header is silent (ESWIFI-SILENT-REFUSED-S3-REST): the case re
 careful host does (a bare CR, then the error replies drained until quiet) before it judges recovery,
 and records which the module did. ``P0=4`` is where the seed contradicts itself (the setup table's
 sockets 0-3 against the sequence's "Use P0=0-4", ESWIFI-CONTRA-P0-RANGE): refused, or selecting socket
-4, both pass and are recorded; ``P0`` outside 0-4 is outside both and must be refused.
+4, both pass and are recorded; ``P0`` outside 0-4 is outside both and must be refused. A number with
+text after it (``P2=50x4``) is refused, or read by its leading number (ESWIFI-SILENT-MERGED-LINE, recorded).
 
 ``spec §N``: section N of docs/spec/eswifi-servers.md.
 """
@@ -30,6 +31,9 @@ NEG = "negative"
 REFUSED_REST = "ESWIFI-SILENT-REFUSED-S3-REST"
 ERROR_TEXTS = "ESWIFI-SILENT-ERROR-TEXTS"
 P0_RANGE = "ESWIFI-CONTRA-P0-RANGE"
+MERGED_LINE = "ESWIFI-SILENT-MERGED-LINE"
+# A numeric parameter with text after it: an atoi-style parse reads its leading number (a silent point).
+TRAILING_TEXT = {b"P2=50x4\r"}
 
 
 # case ID -> (requirement, the bad inputs it sends); VERIFIES: the documented statements each checks
@@ -91,6 +95,18 @@ def refuse(request: pytest.FixtureRequest, eswifi: ESWiFiSession, wire: bytes, r
     may be dropped as payload or read as command lines (a silent point): resynchronise as a careful
     host does and record which the module did."""
     line, _, rest = wire.partition(b"\r")
+    if wire in TRAILING_TEXT:
+        # A number with text after it: the error form, or OK from a parser that reads the leading number.
+        eswifi.send(wire, f"bad input {_label(wire)!r}")
+        reply = eswifi.reply(AN_ERROR, ok_with(b""), requirement=requirement)
+        if isinstance(reply, ErrorReply):
+            eswifi.on_observed(ERROR_TEXTS, "terse" if reply.usage is None else "with-usage", f"ERROR: {reply.reason}")
+        eswifi.observe_once(
+            MERGED_LINE,
+            "error" if isinstance(reply, ErrorReply) else "leading-value",
+            f"{line.decode()!r} answered {'ERROR' if isinstance(reply, ErrorReply) else 'OK'}",
+        )
+        return
     if not rest:
         eswifi.error(wire, f"bad input {_label(wire)!r}", requirement=requirement)
         return
@@ -104,12 +120,20 @@ def refuse(request: pytest.FixtureRequest, eswifi: ESWiFiSession, wire: bytes, r
     )
 
 
+def probe_socket(eswifi: ESWiFiSession) -> int:
+    """The socket selected before bad input: 2, or the module's last where it has fewer sockets."""
+    return min(2, eswifi.sockets - 1)
+
+
 def answers_the_next_command(eswifi: ESWiFiSession) -> None:
-    """After bad input the module still answers, and it changed nothing: P0=2 selects socket 2 again."""
+    """After bad input the module still answers, and it changed nothing: P0=<n> selects socket n again."""
+    n = probe_socket(eswifi)
     try:
-        # The module still answers, and the bad command changed nothing: socket 2 is still selected.
-        eswifi.command("P0", 2)
-        reply = eswifi.reply(ok_with(b""), requirement="after an error the module answers the next command (P0=2 → OK)")
+        # The module still answers, and the bad command changed nothing: socket n is still selected.
+        eswifi.command("P0", n)
+        reply = eswifi.reply(
+            ok_with(b""), requirement=f"after an error the module answers the next command (P0={n} → OK)"
+        )
     except NoAnswer as exc:
         raise ConformanceFailure(
             "after an error the module answers the next command",
@@ -118,13 +142,13 @@ def answers_the_next_command(eswifi: ESWiFiSession) -> None:
             exc.diff,
             exc.last_bytes,
         ) from None
-    eswifi.expect_bytes(reply, b"\r\n\r\nOK\r\n> ", "after an error, P0=2 is answered \\r\\n\\r\\nOK\\r\\n> ")
-    eswifi.selected = 2
+    eswifi.expect_bytes(reply, b"\r\n\r\nOK\r\n> ", f"after an error, P0={n} is answered \\r\\n\\r\\nOK\\r\\n> ")
+    eswifi.selected = n
 
 
 @pytest.mark.parametrize("wire", BAD_INPUT)
 def test_bad_input_is_refused(request: pytest.FixtureRequest, eswifi: ESWiFiSession, wire: bytes) -> None:
-    eswifi.select(2)
+    eswifi.select(probe_socket(eswifi))
     refuse(request, eswifi, wire, eswifi.requirement)
     answers_the_next_command(eswifi)
 
@@ -132,12 +156,12 @@ def test_bad_input_is_refused(request: pytest.FixtureRequest, eswifi: ESWiFiSess
 @case(
     "ESWIFI-NEG-01",
     "P0=4 is refused with ERROR (sockets 0-3, the setup table) or selects socket 4 ('Use P0=0-4', the sequence): "
-    "the documents disagree, either passes, recorded; the module then answers P0=2",
+    "the documents disagree, either passes, recorded; the module then answers P0=<n>",
     kind=NEG,
     verifies=VERIFIES["ESWIFI-NEG-01"],
 )
 def test_socket_four(eswifi: ESWiFiSession) -> None:
-    eswifi.select(2)
+    eswifi.select(probe_socket(eswifi))
     eswifi.command("P0", 4)
     reply = eswifi.reply(ok_with(), AN_ERROR, requirement="P0=4 is answered with OK or with ERROR")
     if isinstance(reply, ErrorReply):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import pytest
 
 from sockconf.data.vectors.eswifi import ESWIFI_SEED_PORT
+from sockconf.harness import contradictions
 from sockconf.harness.cases import case
 from sockconf.harness.eswifi import ESWiFiSession
 from sockconf.harness.peer import Peer, TcpClient
@@ -32,16 +33,37 @@ from sockconf.suites.eswifi.transport import (
 )
 
 PORT = ESWIFI_SEED_PORT
+SOCKET_COUNT = "ESWIFI-SILENT-SOCKET-COUNT"
+ONE_SOCKET = "ESWIFI-CONTRA-P0-SOCKET-COUNT"
 
 
 @case(
     "ESWIFI-SOCK-01",
-    "a bare P0 reports the socket P0=<n> selected, for each of the four",
+    "a bare P0 reports the socket P0=<n> selected, for each of the module's sockets (four by the profile; the "
+    "module's count is recorded)",
     verifies=("ESWIFI-TRANSPORT-P0",),
 )
 @pytest.mark.parametrize("order", [(0, 1, 2, 3), (3, 1, 2, 0)], ids=["up", "mixed"])
 def test_p0_reports(eswifi: ESWiFiSession, order: tuple[int, ...]) -> None:
-    for number in order:
+    count = eswifi.sockets  # the module's (learnt once per DUT), at most the profile's
+    if count == 1:
+        # One socket is the seed's "If you only have 1 socket", which hosts' need of four settles against.
+        with contradictions.settled(ONE_SOCKET):
+            eswifi.fail(
+                eswifi.requirement,
+                [f"P0=0-{eswifi.profile_sockets - 1} each answered with OK"],
+                ["P0=1 and above answered with the error form: one socket"],
+                ["the module has one socket"],
+            )
+    if count < eswifi.profile_sockets:
+        eswifi.observe_once(
+            SOCKET_COUNT,
+            "fewer",
+            f"P0=0-{count - 1} answered OK, P0={count} the error form; the profile names {eswifi.profile_sockets}",
+        )
+    else:
+        eswifi.observe_once(SOCKET_COUNT, "as-profile", f"P0=0-{count - 1} each answered with OK")
+    for number in (n for n in order if n < count):
         eswifi.ok("P0", number, data=b"", requirement=f"P0={number} is answered with OK")
         eswifi.selected = number
         eswifi.ok("P0", data=str(number).encode("ascii"), requirement=eswifi.requirement)

@@ -3,7 +3,7 @@
 A TCP client (``P1=0``, ``P3``, ``P4``, ``P6=1``) to the peer's TCP server, UDP servers (``P1=1``,
 ``P2``, ``P5=1``) and clients (``P1=1``, ``P3``, ``P4``, ``P6=1``), reading datagrams, the
 capability check (NOT APPLICABLE), and recording which choice a DUT made at a silent point
-(``sockconf/data/silent/eswifi-transport.toml``): a finding, NON-STRICT when it is not the default.
+(``sockconf/data/silent/eswifi.toml``; NON-STRICT when it is not the default).
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import time
 
 import pytest
 
-from sockconf.core.trace import NOTE
 from sockconf.harness.eswifi import AN_ERROR, ESWiFiSession, ok_with
 from sockconf.harness.expect import show_bytes
 from sockconf.harness.peer import TcpClient, TcpServer, UdpPeer
@@ -20,17 +19,6 @@ from sockconf.protocol.eswifi import ErrorReply, Reply
 
 TCP, UDP, TCP_SSL = 0, 1, 3
 UDP_PORT = 5030  # the module's UDP server port in these cases (any free port would do)
-
-# The default choice of each silent point the cases touch (the registry's "default"; a self-test
-# checks they agree).
-SILENT_DEFAULTS = {
-    "ESWIFI-SILENT-CONNECT-NOTHING-LISTENING": "error",
-    "ESWIFI-SILENT-R1-MAX": "1460",
-    "ESWIFI-SILENT-UDP-OVERSIZE": "truncated",
-    "ESWIFI-SILENT-UDP-SENDER": "p-query",
-    "ESWIFI-SILENT-S0-REPLY": "count",
-    "ESWIFI-SILENT-TLS-UNCONFIGURED": "connect-error",
-}
 
 
 def need(eswifi: ESWiFiSession, *features: str) -> None:
@@ -40,14 +28,9 @@ def need(eswifi: ESWiFiSession, *features: str) -> None:
         pytest.skip(f"NOT APPLICABLE: profile {eswifi.profile.name} lacks the feature(s) {', '.join(missing)}")
 
 
-def silent_choice(eswifi: ESWiFiSession, point: str, made: str, requirement: str = "") -> None:
-    """Record the choice the DUT made at a silent point; another than the default is a finding."""
-    default = SILENT_DEFAULTS[point]
-    eswifi.driver.trace.record(NOTE, text=f"{point}: the DUT chose {made!r} (default {default!r})")
-    if made != default:
-        eswifi.on_unconfirmed(
-            requirement or eswifi.requirement, f"{point}: the DUT chose {made!r}, not the default {default!r}"
-        )
+def silent_choice(eswifi: ESWiFiSession, point: str, made: str, detail: str = "") -> None:
+    """Record the choice the DUT made at a silent point (once per case and choice)."""
+    eswifi.observe_once(point, made, detail)
 
 
 def fields(reply: Reply) -> list[str]:
@@ -169,6 +152,6 @@ def largest_read_size(eswifi: ESWiFiSession, requirement: str) -> int:
     eswifi.command("R1", 1460)
     reply = eswifi.reply(ok_with(), AN_ERROR, requirement=requirement)
     size = 1460 if isinstance(reply, Reply) else 1200
-    silent_choice(eswifi, "ESWIFI-SILENT-R1-MAX", str(size), requirement)
+    silent_choice(eswifi, "ESWIFI-SILENT-R1-MAX", str(size))
     eswifi.change("R1", size, requirement=f"R1={size} is answered with OK")
     return size
