@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from sockconf.cli import COMMANDS
-from sockconf.harness.run import EMULATOR_WORKERS, default_workers, pytest_args
+from sockconf.harness.run import EMULATOR_WORKERS, default_options, pytest_args
 
 KNOWN = {"xbee": "sockconf.suites.xbee", "eswifi": "sockconf.suites.eswifi"}
 
@@ -97,11 +97,11 @@ def test_run_names_families_as_packages_and_passes_the_rest_to_pytest():
         pytest_args(["zigbee"], KNOWN)
 
 
-def test_run_puts_whole_families_against_the_emulator_on_workers():
-    workers = ["-n", str(EMULATOR_WORKERS)]
+def test_run_puts_whole_families_against_the_emulator_on_workers_without_labgrids_plugin():
+    added = ["-p", "no:labgrid", "-n", str(EMULATOR_WORKERS)]
     for argv in ([], ["xbee"], ["-q", "--no-report", "-p", "no:randomly"], ["eswifi", "--pace", "9600"]):
-        assert default_workers(argv, KNOWN, cores=8) == workers, argv
-    assert default_workers([], KNOWN, cores=1) == []  # one core: one process
+        assert default_options(argv, KNOWN, cores=8) == added, argv
+    assert default_options([], KNOWN, cores=1) == ["-p", "no:labgrid"]  # one core: one process
     # The user's own choice, a real module, a lab, a few cases, debugging or explicit paths: one process.
     for argv in (
         ["-n", "0"],
@@ -110,6 +110,8 @@ def test_run_puts_whole_families_against_the_emulator_on_workers():
         ["--dist", "load"],
         ["-p", "no:xdist"],
         ["-pno:xdist"],
+        ["-p", "labgrid"],
+        ["-p", "no:labgrid"],
         ["xbee", "--driver", "serial", "--port", "/dev/ttyUSB0"],
         ["--lab", "lab.toml"],
         ["--case", "XBEE-LISTEN"],
@@ -119,7 +121,7 @@ def test_run_puts_whole_families_against_the_emulator_on_workers():
         ["--co"],
         ["my/suites/test_x.py::test_y"],
     ):
-        assert default_workers(argv, KNOWN, cores=8) == [], argv
+        assert default_options(argv, KNOWN, cores=8) == [], argv
 
 
 def test_run_of_an_unknown_family_is_a_usage_error(tmp_path):

@@ -93,11 +93,13 @@ _ONE_PROCESS = (
 )
 
 
-def default_workers(argv: list[str], known: dict[str, str], cores: int | None = None) -> list[str]:
-    """``-n N`` for ``sockconf run ARGV`` when it runs whole families against the emulator.
+def default_options(argv: list[str], known: dict[str, str], cores: int | None = None) -> list[str]:
+    """What ``sockconf run ARGV`` adds when it runs whole families against the emulator: ``-n N``, and
+    ``-p no:labgrid`` (labgrid's own pytest plugin, loaded wherever labgrid is installed: importing it and
+    rewriting its asserts costs every process of the run about a second, and an emulator run uses none of it).
 
-    Nothing when an option of ``_ONE_PROCESS`` is given, when xdist is plugged out (``-p no:xdist``),
-    when explicit paths or node IDs are run, or when there is only one core to run on.
+    Nothing when an option of ``_ONE_PROCESS`` is given, when xdist or labgrid's plugin is named with ``-p``,
+    or when explicit paths or node IDs are run; no ``-n`` when there is only one core to run on.
     """
     rest = list(argv)
     while rest and rest[0] in known:
@@ -107,8 +109,6 @@ def default_workers(argv: list[str], known: dict[str, str], cores: int | None = 
     if cores is None:
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     workers = min(EMULATOR_WORKERS, cores)
-    if workers < 2:
-        return []
     for n, arg in enumerate(argv):
         name = arg.split("=", 1)[0]
         if name in _ONE_PROCESS or (arg.startswith("-n") and arg[2:].isdigit()):
@@ -116,9 +116,9 @@ def default_workers(argv: list[str], known: dict[str, str], cores: int | None = 
         plugin = arg[2:] if arg.startswith("-p") else ""
         if arg == "-p":
             plugin = argv[n + 1] if n + 1 < len(argv) else ""
-        if plugin.startswith("no:xdist"):
+        if plugin.removeprefix("no:").startswith(("xdist", "labgrid")):
             return []
-    return ["-n", str(workers)]
+    return ["-p", "no:labgrid", *(["-n", str(workers)] if workers >= 2 else [])]
 
 
 def main(argv: list[str], prog: str = "sockconf run") -> int:
@@ -131,7 +131,7 @@ def main(argv: list[str], prog: str = "sockconf run") -> int:
         print(_help(prog, list(known)))
         return 0
     try:
-        args = [*pytest_args(argv, known), *default_workers(argv, known)]
+        args = [*pytest_args(argv, known), *default_options(argv, known)]
     except ValueError as exc:
         print(f"{prog}: error: {exc} ({prog} --help)", file=sys.stderr)
         return USAGE_ERROR
