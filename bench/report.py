@@ -34,7 +34,8 @@ absolute numbers move by tens of percent from run to run; the ratios move less.
 - **paced**: hardware time. Each family's suite (every built-in profile, one process) on an emulator
   paced at 9600 and at 115200 Bd: the run loop's wall time over the line time of the bytes the
   driver's trace shows plus one reply latency (unpaced median) per write to the DUT (goal: <= 1.3 at
-  9600 Bd); the notes name the cases that own most of what is left over that floor.
+  9600 Bd); the notes name the cases that own most of what is left over that floor. Run on its own
+  (`python -m bench --only paced --readme bench/paced.md`), its last result is `bench/paced.md`.
 """
 
 
