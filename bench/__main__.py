@@ -16,12 +16,12 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import codec, datapath, farm, htmlopen, scale, suite
+from bench import codec, datapath, farm, htmlopen, paced, scale, suite
 from bench.common import BenchResult, machine
 from bench.report import console, readme
 
 BENCHMARKS: dict[str, tuple[str, Callable[[bool], BenchResult]]] = {
-    m.NAME: (m.TITLE, m.run) for m in (codec, datapath, suite, scale, htmlopen, farm)
+    m.NAME: (m.TITLE, m.run) for m in (codec, datapath, suite, scale, htmlopen, farm, paced)
 }
 README = Path(__file__).resolve().parent / "README.md"
 

@@ -27,9 +27,15 @@ absolute numbers move by tens of percent from run to run; the ratios move less.
   14 times over) opened in headless Chromium: time until the table's first page is drawn (goal: a
   10,000+ case report opens within 2 s), and time to turn to the next page.
 - **compare** (`python -m bench.compare REV`, not part of this table): the codec and the data path
-  of this tree against a git revision, in interleaved rounds; the last result is `bench/compare.md`.
+  of this tree against a git revision, in interleaved rounds, and with `--suite` the default run's
+  wall time (`sockconf run` as each tree starts it, paired rounds); the last result is `bench/compare.md`.
 - **farm**: 1, 2 and 4 paced emulated XBee DUTs (115200 Bd) in one run of the listener cases, `-n`
   = the DUT count: the speedup over one DUT (goal: >= 0.8 x N) and the open time of the merged report.
+- **paced**: hardware time. Each family's suite (every built-in profile, one process) on an emulator
+  paced at 9600 and at 115200 Bd: the run loop's wall time over the line time of the bytes the
+  driver's trace shows plus one reply latency (unpaced median) per write to the DUT (goal: <= 1.3 at
+  9600 Bd); the notes name the cases that own most of what is left over that floor. Run on its own
+  (`python -m bench --only paced --readme bench/paced.md`), its last result is `bench/paced.md`.
 """
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from sockconf.cli import COMMANDS
-from sockconf.harness.run import pytest_args
+from sockconf.harness.run import EMULATOR_WORKERS, default_options, pytest_args
 
 KNOWN = {"xbee": "sockconf.suites.xbee", "eswifi": "sockconf.suites.eswifi"}
 
@@ -95,6 +95,33 @@ def test_run_names_families_as_packages_and_passes_the_rest_to_pytest():
     assert pytest_args(["my/suites/test_x.py::test_y"], KNOWN)[-1] == "my/suites/test_x.py::test_y"
     with pytest.raises(ValueError, match="no family 'zigbee'"):
         pytest_args(["zigbee"], KNOWN)
+
+
+def test_run_puts_whole_families_against_the_emulator_on_workers_without_labgrids_plugin():
+    added = ["-p", "no:labgrid", "-n", str(EMULATOR_WORKERS)]
+    for argv in ([], ["xbee"], ["-q", "--no-report", "-p", "no:randomly"], ["eswifi", "--pace", "9600"]):
+        assert default_options(argv, KNOWN, cores=8) == added, argv
+    assert default_options([], KNOWN, cores=1) == ["-p", "no:labgrid"]  # one core: one process
+    # The user's own choice, a real module, a lab, a few cases, debugging or explicit paths: one process.
+    for argv in (
+        ["-n", "0"],
+        ["-n0"],
+        ["--numprocesses=4"],
+        ["--dist", "load"],
+        ["-p", "no:xdist"],
+        ["-pno:xdist"],
+        ["-p", "labgrid"],
+        ["-p", "no:labgrid"],
+        ["xbee", "--driver", "serial", "--port", "/dev/ttyUSB0"],
+        ["--lab", "lab.toml"],
+        ["--case", "XBEE-LISTEN"],
+        ["-k", "listen"],
+        ["--pdb"],
+        ["-s"],
+        ["--co"],
+        ["my/suites/test_x.py::test_y"],
+    ):
+        assert default_options(argv, KNOWN, cores=8) == [], argv
 
 
 def test_run_of_an_unknown_family_is_a_usage_error(tmp_path):

@@ -13,7 +13,7 @@ import os
 
 import pytest
 
-from bench import codec, datapath, farm, htmlopen, scale, suite
+from bench import codec, datapath, farm, htmlopen, paced, scale, suite
 from bench.__main__ import BENCHMARKS, main
 from bench.common import BenchResult, Goal, fmt, percentile
 
@@ -122,7 +122,7 @@ def test_cli_quick_leaves_the_committed_readme_alone(monkeypatch, tmp_path):
 
 
 def test_every_benchmark_has_a_name_and_a_run():
-    assert list(BENCHMARKS) == ["codec", "datapath", "suite", "scale", "report", "farm"]
+    assert list(BENCHMARKS) == ["codec", "datapath", "suite", "scale", "report", "farm", "paced"]
 
 
 def test_farm_runs_one_and_two_duts_and_merges_each_report():
@@ -130,6 +130,17 @@ def test_farm_runs_one_and_two_duts_and_merges_each_report():
     assert_sane(res)
     assert res.value("2 DUT(s): cases") == 2 * res.value("1 DUT(s): cases") > 0
     assert res.goals and res.goals[0].measured is not None
+
+
+def test_paced_runs_count_the_line_bytes_of_each_family():
+    res = paced.run(quick=True)
+    assert_sane(res)
+    for family in paced.FAMILIES:
+        where = f"{family} {paced.QUICK_BAUDS[0]} Bd"
+        assert res.value(f"{where}: cases") >= 1
+        assert res.value(f"{where}: line time") > 0 and res.value(f"{where}: requests") > 0
+        assert res.value(f"{where}: wall / (line time + latencies)") > 0
+    assert {g.text for g in res.goals} == {paced.goal_text(f) for f in paced.FAMILIES}
 
 
 @pytest.mark.parametrize(

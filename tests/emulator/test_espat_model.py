@@ -310,7 +310,7 @@ def test_restart_says_ready_and_restores_the_defaults() -> None:
     h = Harness()
     h.ready()
     assert h.send(b"AT+RST\r\n") == OK
-    assert StartTimer("ready", 0.2) in h.timers
+    assert StartTimer("ready", 0.02) in h.timers  # the profile's boot_seconds
     assert h.send(b"AT\r\n") == b""  # restarting: input is lost
     assert h.net(TimerFired("ready")) == b"\r\nready\r\n"
     assert h.net(TimerFired("rejoin")) == b"WIFI CONNECTED\r\nWIFI GOT IP\r\n"

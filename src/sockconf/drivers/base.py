@@ -17,6 +17,8 @@ from sockconf.core.record import Inconclusive
 from sockconf.core.trace import RX, TX, Trace
 from sockconf.protocol.profile import Profile
 
+BITS_PER_BYTE = 10  # 8N1: a start bit, 8 data bits, a stop bit
+
 
 class DriverError(Exception):
     """The DUT cannot be reached as configured; the message says what to change."""
@@ -110,6 +112,9 @@ class Driver(abc.ABC):
         self.config = config
         self.trace = Trace()
         self.closed = False
+        # When (time.monotonic()) the last byte written so far has left the line: a write returns once
+        # the bytes are handed over, on a serial line they still take their line time to reach the DUT.
+        self.line_free = 0.0
 
     # -- what subclasses provide
 
@@ -140,6 +145,22 @@ class Driver(abc.ABC):
         """Driver, port and baud for the report."""
         return {"driver": self.name}
 
+    @property
+    def line_baud(self) -> int | None:
+        """The baud rate of the line to the DUT when bytes take line time on it (a serial port, a paced
+        emulator); None when they do not."""
+        return None
+
+    def line_time(self, size: int) -> float:
+        """Seconds ``size`` bytes take on the line (8N1: 10 bits a byte); 0 without line time."""
+        baud = self.line_baud
+        return size * BITS_PER_BYTE / baud if baud else 0.0
+
+    def after_line(self, within: float) -> float:
+        """The deadline for something the DUT owes ``within`` seconds after what was written so far: counted
+        from when the last written byte has reached the DUT, not from when the write returned."""
+        return max(time.monotonic(), self.line_free) + within
+
     # -- optional capabilities
 
     @property
@@ -166,6 +187,8 @@ class Driver(abc.ABC):
             self._send(data)
         except OSError as exc:
             raise LinkLost(f"writing to the DUT failed: {exc}") from exc
+        if self.line_baud:
+            self.line_free = max(time.monotonic(), self.line_free) + self.line_time(len(data))
 
     def read(self, deadline: float) -> bytes:
         """What arrives before ``deadline`` (time.monotonic()); b"" if nothing did."""

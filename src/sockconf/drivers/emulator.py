@@ -205,6 +205,12 @@ class EmulatorDriver(Driver):
             ident["variant"] = ", ".join(variant)
         return ident
 
+    @property
+    def line_baud(self) -> int | None:
+        """The --pace rate: the emulator takes the bytes at it (unpaced: no line time)."""
+        pace = self.config.option("pace")
+        return int(pace) if pace else None
+
     def _send(self, data: bytes) -> None:
         view = memoryview(data)
         while view:

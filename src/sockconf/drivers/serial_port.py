@@ -139,6 +139,10 @@ class SerialDriver(Driver):
         return int(self.config.option("baud") or self.config.profile.get("baud", 9600))
 
     @property
+    def line_baud(self) -> int | None:
+        return self.baud
+
+    @property
     def flow(self) -> str:
         return str(self.config.option("flow", "none"))
 

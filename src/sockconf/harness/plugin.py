@@ -206,6 +206,13 @@ def pytest_configure(config: pytest.Config) -> None:
     chosen = profiles or [_load_profile(name) for name in _builtin_profiles()]
     config.stash[_DUTS] = duts_from_profiles(chosen, driver.name, values, opt.dut_host)
     config.stash[_LAB] = False
+    # Emulated DUTs under -n N: every worker starts its own emulator of each profile, so a DUT's cases need
+    # not stay on one worker (a lab's real DUTs must: loadgroup, above). Work stealing evens out the few
+    # long cases (ESWIFI-MA-01's keep-alive watch, ESWIFI-FRAMING-04's payload timeout) at the end.
+    chose = any(a == "--dist" or a.startswith("--dist=") for a in config.invocation_params.args)
+    distributed = getattr(opt, "numprocesses", None) and getattr(opt, "dist", "no") == "load"
+    if driver.name == "emulator" and distributed and not chose and not hasattr(config, "workerinput"):
+        opt.dist = "worksteal"
 
 
 _DUTS = pytest.StashKey[list[Dut]]()

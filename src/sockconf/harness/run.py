@@ -9,6 +9,7 @@ goes to pytest as it is, so every suite option (``--driver serial --port ...``, 
 
 from __future__ import annotations
 
+import os
 import sys
 
 from sockconf.core.family import FamilyError, families
@@ -32,6 +33,9 @@ def _help(prog: str, known: list[str]) -> str:
             f"  {prog} eswifi --driver serial --port rfc2217://labhost:7000 --profile ism43362 --baud 115200",
             f"  {prog} --lab lab.toml -n 4",
             f"  {prog} xbee --case XBEE-LISTEN",
+            "",
+            f"Against the emulator, whole families run on -n {EMULATOR_WORKERS} workers (fewer on fewer cores), each",
+            "with its own emulators; -n 0 keeps one process, and so do --driver, --lab, --case, -k and explicit paths.",
             "",
             "Every option after the families goes to pytest: the suite's own options (--driver, --port,",
             "--profile, --lab, --case, --strict, --report-dir, ...) and pytest's. The list of them all,",
@@ -63,6 +67,60 @@ def pytest_args(argv: list[str], known: dict[str, str]) -> list[str]:
     return [*quiet, *rest]  # explicit paths or node IDs: pytest takes them as they are
 
 
+# Workers for a run against the built-in emulator when the command line names none: each worker starts
+# its own emulator of every profile, so the DUTs' cases run side by side (at most this many, at most
+# one per core the process may use).
+EMULATOR_WORKERS = 2
+# Options after which the run keeps to one process unless the user adds -n: they choose the workers or
+# the distribution themselves, name a lab or a driver (a real module), select a few cases (a worker's
+# start-up would cost more than it saves), debug, or only collect.
+_ONE_PROCESS = (
+    "-n",
+    "--numprocesses",
+    "--dist",
+    "--lab",
+    "--driver",
+    "--case",
+    "-k",
+    "--pdb",
+    "--trace",
+    "--co",
+    "--collect-only",
+    "--help",
+    "-h",
+    "-s",
+    "--capture",
+)
+
+
+def default_options(argv: list[str], known: dict[str, str], cores: int | None = None) -> list[str]:
+    """What ``sockconf run ARGV`` adds when it runs whole families against the emulator: ``-n N``, and
+    ``-p no:labgrid`` (labgrid's own pytest plugin, loaded wherever labgrid is installed: importing it and
+    rewriting its asserts costs every process of the run about a second, and an emulator run uses none of it).
+
+    Nothing when an option of ``_ONE_PROCESS`` is given, when xdist or labgrid's plugin is named with ``-p``,
+    or when explicit paths or node IDs are run; no ``-n`` when there is only one core to run on.
+    """
+    rest = list(argv)
+    while rest and rest[0] in known:
+        rest.pop(0)
+    if rest and not rest[0].startswith("-"):
+        return []  # a path or node ID (pytest_args passes it as it is)
+    if cores is None:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    workers = min(EMULATOR_WORKERS, cores)
+    for n, arg in enumerate(argv):
+        name = arg.split("=", 1)[0]
+        if name in _ONE_PROCESS or (arg.startswith("-n") and arg[2:].isdigit()):
+            return []
+        plugin = arg[2:] if arg.startswith("-p") else ""
+        if arg == "-p":
+            plugin = argv[n + 1] if n + 1 < len(argv) else ""
+        if plugin.removeprefix("no:").startswith(("xdist", "labgrid")):
+            return []
+    return ["-p", "no:labgrid", *(["-n", str(workers)] if workers >= 2 else [])]
+
+
 def main(argv: list[str], prog: str = "sockconf run") -> int:
     try:
         known = {name: family.suites for name, family in families().items()}
@@ -73,7 +131,7 @@ def main(argv: list[str], prog: str = "sockconf run") -> int:
         print(_help(prog, list(known)))
         return 0
     try:
-        args = pytest_args(argv, known)
+        args = [*pytest_args(argv, known), *default_options(argv, known)]
     except ValueError as exc:
         print(f"{prog}: error: {exc} ({prog} --help)", file=sys.stderr)
         return USAGE_ERROR

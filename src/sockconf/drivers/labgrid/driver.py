@@ -160,6 +160,10 @@ class LabgridDriver(Driver):
     def baud(self) -> int:
         return int(self.config.option("baud") or self.config.profile.get("baud", 9600))
 
+    @property
+    def line_baud(self) -> int | None:
+        return self.baud
+
     def identity(self) -> dict[str, str]:
         ident = {"driver": self.name, "place": self._place, "baud": str(self.baud)}
         ident["coordinator"] = self._address

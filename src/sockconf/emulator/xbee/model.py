@@ -66,12 +66,14 @@ from sockconf.protocol.xbee.status import (
 
 FAMILY = "xbee"
 DEFAULT_PROFILE = "xbee3-lte-m"
-# With AP=1 a frame cut short is only known once the line goes idle (see Decoder.flush).
-IDLE_FLUSH_SECONDS = 0.2
+# With AP=1 a frame cut short is only known once the line goes idle (see Decoder.flush): after 0.1 s, at
+# least three character times even at the slowest pace the emulator takes (300 Bd).
+IDLE_FLUSH_SECONDS = 0.1
 _IDLE_TIMER = "uart-idle"
 # FR: how long the module is away (UART input dropped) before it announces itself with 0x8A.
 # A real module takes seconds (the cellular component restarts too); a profile may set ``reset_seconds``.
-RESET_SECONDS = 0.1
+# The cases wait for the 0x8A however long it takes (the reset deadline), so the emulator is away briefly.
+RESET_SECONDS = 0.02
 _RESET_TIMER = "reset"
 # + the connection's network key (never reused, unlike a socket ID): a Cat 1 client presented after its first data
 _PRESENT_TIMER = "present-"

@@ -194,7 +194,7 @@ class EspAtSession:
         ``prompt``, the send prompt; reports go to the inbox. A missing final result fails (or, when
         the module is silent altogether, is INCONCLUSIVE). ``busy_ends``: ``busy p...`` answers it."""
         timeout = self.deadlines[0] if within is None else within
-        deadline = time.monotonic() + timeout
+        deadline = self.driver.after_line(timeout)  # from when the command has reached the module
         response = Response(text, started=started)
         first_report = next(self._arrivals)
         while True:
@@ -249,7 +249,7 @@ class EspAtSession:
         """Liveness probe: ``AT``, which the module must answer within the reply deadline."""
         self.driver.trace.record(NOTE, text="(liveness probe after a missing answer)")
         self.driver.write(command())
-        deadline = time.monotonic() + self.deadlines[0]
+        deadline = self.driver.after_line(self.deadlines[0])
         while not any(isinstance(e, Final) for e in self.answers) and time.monotonic() < deadline:
             self._pump(deadline)
         alive = any(isinstance(e, Final | Busy) for e in self.answers)

@@ -48,6 +48,8 @@ ACCEPTED_PORT = "ESWIFI-CONTRA-ACCEPTED-PORT"
 NEITHER_SIDE = "neither"
 # C?, fields counted from 0: SSID, password, security, DHCP, IP version, IP address (the sixth field), ...
 C_ADDRESS_FIELD = 5
+# The query behind a resynchronisation (see ``resync``).
+RESYNC_BARRIER = "CS"
 MR_POLL = 0.05  # s between two MR polls, unless the profile says ([device] mr_poll)
 # Most MR polls that empty the module's queue at a case's start: more held messages than this is a
 # module whose queue never empties (its MR keeps answering messages).
@@ -176,16 +178,29 @@ class ESWiFiSession:
 
     def resync(self, replies: int) -> list[ErrorReply]:
         """After bad input, as a careful host driver does: a bare CR ends whatever line the module may
-        still hold, then every error reply is drained until none comes within the quiet window (the
-        first is waited for up to the reply deadline). ``replies``: how many answers the bad input may
-        still draw. The error replies drained; anything but the error form fails."""
+        still hold; then a query (``CS``, connection status: answered ``0`` or ``1`` with OK, changes
+        nothing) is the barrier. The module reads its input in order and answers each line before the
+        next, so every answer the bad input still draws comes before the barrier's: the drain is complete
+        when that answer arrives, without waiting out a quiet window (and an answer later than any window
+        cannot leak into the next exchange). ``replies``: how many answers the bad input may still draw.
+        The error replies drained; anything but the error form before the barrier's answer fails, and so
+        does a barrier not answered within the reply deadline."""
         self.send_bad(b"\r", "bare CR: end whatever line the bad input left open", replies + 1)
+        self.command(RESYNC_BARRIER)
+        self.driver.trace.record(NOTE, text=f"({RESYNC_BARRIER}: the barrier behind the bad input's answers)")
         errors: list[ErrorReply] = []
-        _, _, quiet = self.deadlines
         while True:
-            event = self.reply_or_none(quiet if errors else self.deadlines[0])
+            event = self.reply_or_none(self.deadlines[0])
             if event is None:
-                break
+                self.fail(
+                    f"after bad input and a bare CR only error replies come, then {RESYNC_BARRIER} is answered",
+                    [f"{AN_ERROR} (any number), then {ok_with(b'0')} or {ok_with(b'1')}"],
+                    [f"{len(errors)} error repl(ies), then nothing"],
+                    [f"{RESYNC_BARRIER} not answered within {self.deadlines[0]:g} s"],
+                )
+            assert event is not None  # fail() raised otherwise
+            if isinstance(event, Reply) and event.ok and event.data.strip() in (b"0", b"1"):
+                break  # the barrier's answer: everything the bad input drew came before it
             if not isinstance(event, ErrorReply):
                 self.fail(
                     "after bad input and a bare CR only error replies may come",
@@ -242,7 +257,7 @@ class ESWiFiSession:
         alternatives = alternatives or (ok_with(),)
         timeout = self.deadlines[0] if within is None else within
         started = time.monotonic()
-        deadline = started + timeout
+        deadline = self.driver.after_line(timeout)  # from when the command has reached the module
         while True:
             if self.replies:
                 event = self.replies.popleft()
@@ -276,8 +291,9 @@ class ESWiFiSession:
             self._pump(deadline)
 
     def reply_or_none(self, within: float) -> Reply | ErrorReply | Event | None:
-        """The next reply, or None when none arrives within ``within`` s (no liveness probe: the caller judges)."""
-        deadline = time.monotonic() + within
+        """The next reply, or None when none arrives within ``within`` s of the last written byte reaching the
+        module (no liveness probe: the caller judges)."""
+        deadline = self.driver.after_line(within)
         while not self.replies:
             if time.monotonic() >= deadline:
                 return None
@@ -288,7 +304,7 @@ class ESWiFiSession:
         """Liveness probe: ``CS`` (connection status), which the module must answer within the reply deadline."""
         self.command("CS")
         self.driver.trace.record(NOTE, text="(liveness probe after a missing reply)")
-        deadline = time.monotonic() + self.deadlines[0]
+        deadline = self.driver.after_line(self.deadlines[0])
         while not self.replies and time.monotonic() < deadline:
             self._pump(deadline)
         return bool(self.replies)

@@ -133,7 +133,7 @@ class Exchange:
         collect(
             self.key,
             session._pump,
-            deadline=time.monotonic() + timeout,
+            deadline=session.driver.after_line(timeout),
             quiet=session.settle_window(),
             enough=(lambda events: len(events) >= enough) if enough is not None else None,
             barrier=barrier.key if barrier is not None else None,
@@ -463,7 +463,7 @@ class XBeeSession:
     ) -> fr.Frame:
         timeout = self.profile.deadlines.reply if within is None else within
         started = time.monotonic()
-        deadline = started + timeout
+        deadline = self.driver.after_line(timeout)  # from when the request has reached the module
         for key in keys:
             key.extend(deadline)
         kinds = tuple(dict.fromkeys(a.cls for a in alternatives))
@@ -854,7 +854,7 @@ class XBeeSession:
         frame-ID cases catch) shows itself by an answer with another ID and none with this one by the
         deadline: that answer is taken, and from then on any answer is.
         """
-        deadline = time.monotonic() + self.profile.deadlines.reply
+        deadline = self.driver.after_line(self.profile.deadlines.reply)
         while True:
             if query.key.events:
                 query.key.take(query.key.events[0])

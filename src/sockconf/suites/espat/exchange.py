@@ -116,7 +116,9 @@ def receive(espat: EspAtSession, link: int | None, expected: bytes, requirement:
     """The ``+IPD`` reports of ``link`` until ``expected`` arrived whole and in order, each at most ``limit`` bytes."""
     got = bytearray()
     reports: list[Ipd] = []
-    deadline = time.monotonic() + espat.deadlines[1]
+    # The data cannot reach the host before they have crossed the line (a paced or serial link): that
+    # line time comes on top of the indication deadline.
+    deadline = time.monotonic() + espat.deadlines[1] + espat.driver.line_time(len(expected))
     while len(got) < len(expected):
         left = deadline - time.monotonic()
         if left <= 0:

@@ -2,11 +2,12 @@
 form (``ERROR: <reason>``, optionally ``Usage: <syntax>``, the prompt, no OK), changes nothing,
 and the module answers the next command normally. What the module does with the bytes after a
 refused ``S3=<n>`` header is silent (ESWIFI-SILENT-REFUSED-S3-REST): the case resynchronises as a
-careful host does (a bare CR, then the error replies drained until quiet) before it judges recovery,
-and records which the module did. ``P0=4`` is where the seed contradicts itself (the setup table's
-sockets 0-3 against the sequence's "Use P0=0-4", ESWIFI-CONTRA-P0-RANGE): refused, or selecting socket
-4, both pass and are recorded; ``P0`` outside 0-4 is outside both and must be refused. A number with
-text after it (``P2=50x4``) is refused, or read by its leading number (ESWIFI-SILENT-MERGED-LINE, recorded).
+careful host does (a bare CR, then the error replies drained up to the answer of a CS sent behind
+them) before it judges recovery, and records which the module did. ``P0=4`` is where the seed
+contradicts itself (the setup table's sockets 0-3 against the sequence's "Use P0=0-4",
+ESWIFI-CONTRA-P0-RANGE): refused, or selecting socket 4, both pass and are recorded; ``P0`` outside
+0-4 is outside both and must be refused. A number with text after it (``P2=50x4``) is refused, or
+read by its leading number (ESWIFI-SILENT-MERGED-LINE, recorded).
 
 ``spec §N``: section N of docs/spec/eswifi-servers.md.
 """

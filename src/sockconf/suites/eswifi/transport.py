@@ -8,6 +8,7 @@ capability check (NOT APPLICABLE), and recording which choice a DUT made at a si
 
 from __future__ import annotations
 
+import select
 import time
 
 import pytest
@@ -68,15 +69,28 @@ def connect(eswifi: ESWiFiSession, server: TcpServer, socket_number: int = 0, re
 
 def nothing_more(eswifi: ESWiFiSession, conn: TcpClient, requirement: str) -> None:
     """The peer connection has received nothing (beyond what was read): no bytes of another socket."""
-    conn.sock.settimeout(eswifi.deadlines[2])
-    try:
-        leaked = conn.sock.recv(4096)
-    except TimeoutError:
-        return
-    except OSError:
-        return
-    if leaked:
-        eswifi.fail(requirement, ["nothing"], [show_bytes(leaked)], [f"{conn.label} received bytes of another socket"])
+    nothing_more_on(eswifi, [conn], requirement)
+
+
+def nothing_more_on(eswifi: ESWiFiSession, conns: list[TcpClient], requirement: str) -> None:
+    """The peer connections have received nothing (beyond what was read): no bytes of another socket.
+
+    One quiet window watches every connection at once: bytes that arrived before it are in the socket's
+    buffer and count too, so watching the connections one after another would only add windows, not
+    evidence."""
+    deadline = time.monotonic() + eswifi.deadlines[2]
+    watched = {conn.sock: conn for conn in conns}
+    while watched and (remaining := deadline - time.monotonic()) > 0:
+        readable, _, _ = select.select(list(watched), [], [], remaining)
+        for sock in readable:
+            try:
+                leaked = sock.recv(4096)
+            except OSError:
+                leaked = b""
+            if leaked:
+                leak = f"{watched[sock].label} received bytes of another socket"
+                eswifi.fail(requirement, ["nothing"], [show_bytes(leaked)], [leak])
+            del watched[sock]  # closed or reset: nothing more can arrive on it
 
 
 # ---------------------------------------------------------------------- UDP

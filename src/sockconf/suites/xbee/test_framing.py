@@ -11,7 +11,7 @@ INCONCLUSIVE.
 Where the documents leave the reaction open, the DUT's is recorded on a silent point: a bad checksum
 discarded or acted on (cellular: UNCONFIRMED), a frame of an unknown type ignored or answered, and in AP=1,
 where a receiver can only tell a cut or over-long frame from one still arriving by an idle gap on the line
-(the emulator gives up after 0.2 s), whether the good frame behind it is answered or swallowed. In AP=2 the
+(the emulator gives up after 0.1 s), whether the good frame behind it is answered or swallowed. In AP=2 the
 next 7E starts a new frame, so a good frame lost there FAILs.
 
 ``spec §N``: section N of docs/spec/xbee-cellular-sockets.md.
