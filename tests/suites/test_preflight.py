@@ -31,8 +31,10 @@ def _profile(tmp: Path, name: str, deadline: str, seconds: float) -> str:
 def _assert_not_tested(run, state_words: str, advice: str) -> None:
     assert run.returncode == NOT_TESTED, run.output[-3000:]
     assert run.verdicts, run.output[-3000:]
-    verdicts = {v for vs in run.verdicts.values() for v in vs}
-    assert verdicts == {"INCONCLUSIVE"}, verdicts
+    # No verdict on the module: INCONCLUSIVE everywhere, but for the host-stack cases of stacks that do
+    # not drive this profile's module (NOT APPLICABLE whatever its state).
+    verdicts = {v for cid, vs in run.verdicts.items() for v in vs if not ("-HOST-" in cid and v == "NOT APPLICABLE")}
+    assert verdicts == {"INCONCLUSIVE"}, run.verdicts
     assert "FAIL" not in verdicts and "passed" not in {o for os in run.outcomes.values() for o in os}
     # Said once at the start (one line per failed check, naming what to do), and in the summary.
     assert run.output.count("sockconf preflight:") == 1, run.output[-3000:]
