@@ -53,6 +53,10 @@ def test_a_stack_that_works_is_said_so_and_stays_out_of_the_conformance_totals(t
     assert "host stack echo terminal on echo-1: works" in proc.stdout
     html = (tmp_path / "conformance.html").read_text()
     assert 'id="sc-host-stacks"' in html and "echo terminal" in html
+    # The compliance matrix's own row: the stack per DUT, pointing at the section.
+    row = html[html.index('class="sc-host-stacks-row"') :]
+    row = row[: row.index("</tr>")]
+    assert "echo terminal: works" in row and 'href="#sc-host-stacks"' in row
 
 
 def test_a_module_that_breaks_the_stack_is_told_where_and_what_the_stack_needs(tmp_path):
@@ -67,6 +71,9 @@ def test_a_module_that_breaks_the_stack_is_told_where_and_what_the_stack_needs(t
         "breaks echo terminal at step 2 (wait_ok): wait_ok needs an OK line after the echoed text; the module sent"
     )
     assert "host stack echo terminal on echo-1: breaks it: ECHO-HOST-TERM-01 breaks at step 2 (wait_ok)" in proc.stdout
+    html = (tmp_path / "conformance.html").read_text()
+    row = html[html.index('class="sc-host-stacks-row"') :]
+    assert "echo terminal: breaks at step 2 (wait_ok)" in row[: row.index("</tr>")]
 
 
 def test_host_stack_selects_the_stacks_whose_cases_run(tmp_path):

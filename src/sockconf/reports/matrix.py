@@ -39,7 +39,18 @@ def anchor(nodeid: str) -> str:
     return "#" + quote(nodeid, safe="")
 
 
-def render_matrix(results: list[CaseResult], identities: dict[str, dict[str, str]], facts: dict[str, str]) -> str:
+def render_matrix(
+    results: list[CaseResult],
+    identities: dict[str, dict[str, str]],
+    facts: dict[str, str],
+    host_stacks: dict[str, dict[str, Any]] | None = None,
+) -> str:
+    """The run's facts, the DUTs, and the matrix of conformance verdicts (case x DUT).
+
+    ``host_stacks`` (DUT -> stack -> summary, as ``reports.hoststacks.host_stack_summary`` gives it): the
+    matrix's first row then says per DUT which host stacks work and where one breaks; it is no
+    conformance verdict and counts in no total (the "Host stacks" section has the detail).
+    """
     columns = sorted({(r.dut or r.profile, r.profile) for r in results if r.profile}) or [("", "")]
     by_case: dict[tuple[str, str], list[CaseResult]] = defaultdict(list)
     requirement: dict[str, str] = {}
@@ -67,6 +78,8 @@ def render_matrix(results: list[CaseResult], identities: dict[str, dict[str, str
     )
     rows = len(sections) + len(requirement) + 1
     parts.append(lazy_block(rows * 22) + f'<table class="sc-matrix"><tr><th>case</th><th>requirement</th>{head}</tr>')
+    if host_stacks:
+        parts.append(_host_stack_row(host_stacks, [name for name, _ in columns]))
     for section, case_ids in sections.items():
         parts.append(f'<tr class="sc-section"><th colspan="{len(columns) + 2}">{escape(section)}</th></tr>')
         for case_id in case_ids:
@@ -88,6 +101,30 @@ def render_matrix(results: list[CaseResult], identities: dict[str, dict[str, str
             parts.append(f"<tr><td>{escape(case_id)}</td><td>{escape(requirement[case_id])}</td>{''.join(cells)}</tr>")
     parts.append("</table></div></div>")
     return "".join(parts)
+
+
+def _host_stack_row(host_stacks: dict[str, dict[str, Any]], duts: list[str]) -> str:
+    """One row: per DUT, each host stack that applies to it, works or breaks at step N."""
+    cells = []
+    for dut in duts:
+        said = [
+            (entry["name"], entry["verdict"], entry["breaks_at"])
+            for entry in host_stacks.get(dut, {}).values()
+            if entry["verdict"] != "NOT APPLICABLE"
+        ]
+        if not said:
+            cells.append("<td>—</td>")
+            continue
+        lines = []
+        for name, verdict, where in sorted(said, key=lambda s: str(s[0])):
+            shown = where["detail"] if where else verdict
+            cls = verdict_class_name("PASS" if verdict == "works" else "FAIL" if verdict == "breaks" else verdict)
+            lines.append(f'<span class="{cls}">{escape(str(name))}: {escape(str(shown))}</span>')
+        cells.append(f'<td><a href="#sc-host-stacks">{"<br>".join(lines)}</a></td>')
+    return (
+        '<tr class="sc-host-stacks-row"><th>host stacks</th><td>the host drivers that ship with the module: '
+        f"works, or breaks at step N (not a conformance verdict)</td>{''.join(cells)}</tr>"
+    )
 
 
 def lazy_block(height_px: int) -> str:

@@ -329,7 +329,8 @@ class ComplianceReport:
 
     def pytest_html_results_summary(self, prefix: list[str], summary: list[str], postfix: list[str]) -> None:
         prefix.append(CSS)
-        prefix.append(render_matrix(conformance(self.results), self.identities, self.facts))
+        host_stacks = host_stack_summary(self.results)
+        prefix.append(render_matrix(conformance(self.results), self.identities, self.facts, host_stacks))
         prefix.append(render_host_stacks(self.results))
         prefix.append(render_coverage(self.coverage(), self.results))
         prefix.append(render_contradictions(self.contradictions(), self.results))
