@@ -549,6 +549,13 @@ class ESWiFiSession:
         """Take in what the module says for up to ``within`` seconds (returns early once it said something)."""
         self._pump(time.monotonic() + within)
 
+    def idle_line(self, seconds: float) -> None:
+        """Keep the host's side of the line idle for ``seconds`` (a stimulus: an idle gap the module may
+        time a partial line out in), taking in whatever the module says meanwhile, as it arrives."""
+        until = time.monotonic() + seconds
+        while time.monotonic() < until:
+            self._pump(until)
+
     def came_before(self, message: AsyncMessage, reply: Event) -> bool:
         """Whether ``message`` arrived before ``reply``."""
         return self.arrival.get(id(message), -1) < self.arrival.get(id(reply), -1)

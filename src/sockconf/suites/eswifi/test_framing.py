@@ -140,7 +140,7 @@ def test_missing_cr(eswifi: ESWiFiSession) -> None:
     # Up to one answer to the partial line itself (a module that gives up an idle partial line).
     eswifi.send_bad(f"P0={first}".encode("ascii"), f"P0={first} without its CR", replies=1)
     # An idle gap: a module that gives up a partial line within it answers that line on its own.
-    time.sleep(max(eswifi.deadlines[2], PARTIAL_LINE_GAP))
+    eswifi.idle_line(max(eswifi.deadlines[2], PARTIAL_LINE_GAP))
     eswifi.command("P0", second)
     requirement = (
         f"the merged line P0={first}P0={second} is answered with the error form, or read as P0={first} (its "
