@@ -31,9 +31,11 @@ from sockconf.protocol.eswifi import (
     Event,
     Garbage,
     Incomplete,
+    Prompt,
     Reply,
     ReplyReader,
     ResetPrompt,
+    Unsolicited,
     accepted_line,
     async_line,
     command,
@@ -346,10 +348,37 @@ REPLY_CASES: dict[str, ReplyCase] = {
         0,
         [Garbage(raw=b"xy"), AsyncMessage("[TCP TSK] Killed", raw=b"[TCP TSK] Killed\r\n")],
     ),
-    "unsolicited reply is garbage": (
+    "a reply with nothing outstanding is unsolicited": (
         b"\r\n1\r\nOK\r\n> ",
         0,
-        [Garbage(raw=b"\r\n1"), Garbage(raw=b"\r\nOK"), ResetPrompt(raw=b"\r\n> ")],
+        [Unsolicited(Reply(b"1", True, raw=b"\r\n1\r\nOK\r\n> "), raw=b"\r\n1\r\nOK\r\n> ")],
+    ),
+    "an error reply with nothing outstanding is unsolicited": (
+        b"\r\nERROR: x\r\n> ",
+        0,
+        [Unsolicited(ErrorReply("x", None, raw=b"\r\nERROR: x\r\n> "), raw=b"\r\nERROR: x\r\n> ")],
+    ),
+    "a second reply after the one outstanding is unsolicited": (
+        b"\r\n3\r\nOK\r\n> \r\n\r\nOK\r\n> ",
+        1,
+        [
+            Reply(b"3", True, raw=b"\r\n3\r\nOK\r\n> "),
+            Unsolicited(Reply(b"", True, raw=b"\r\n\r\nOK\r\n> "), raw=b"\r\n\r\nOK\r\n> "),
+        ],
+    ),
+    "the prompt offered again after a message, idle": (
+        b"[TCP SVR] Accepted 1.2.3.4:5\r\n> ",
+        0,
+        [AsyncMessage("[TCP SVR] Accepted 1.2.3.4:5", raw=b"[TCP SVR] Accepted 1.2.3.4:5\r\n"), Prompt(raw=b"> ")],
+    ),
+    "the prompt offered again after a message, before a reply": (
+        b"[TCP SVR] Accepted 1.2.3.4:5\r\n> \r\n1\r\nOK\r\n> ",
+        1,
+        [
+            AsyncMessage("[TCP SVR] Accepted 1.2.3.4:5", raw=b"[TCP SVR] Accepted 1.2.3.4:5\r\n"),
+            Prompt(raw=b"> "),
+            Reply(b"1", True, raw=b"\r\n1\r\nOK\r\n> "),
+        ],
     ),
 }
 
@@ -466,6 +495,8 @@ def test_every_event_describes_itself() -> None:
         ErrorReply("Unknown Error", "P2=<port>", raw=b""),
         ErrorReply("Unknown Error", None, raw=b""),
         ResetPrompt(raw=b""),
+        Prompt(raw=b""),
+        Unsolicited(Reply(b"1", True, raw=b""), raw=b""),
         AsyncMessage("[TCP TSK] Killed", raw=b""),
         Garbage(raw=b"\x00"),
         Incomplete("cut", raw=b"\r\n"),

@@ -43,6 +43,8 @@ EXPECTED_CATCHES = {
     "read-timeout-ignored": {"ESWIFI-SET-06"},
     "read-size-unbounded": {"ESWIFI-SET-01"},
     "p0-reports-zero": {"ESWIFI-SOCK-01"},
+    # A second reply is judged as the command's own (see test_a_second_reply_is_judged_as_its_commands).
+    "s3-answered-twice": {"ESWIFI-SRV-05", "ESWIFI-CLI-02", "ESWIFI-UDP-02"},
     "tls-connects-plain": {"ESWIFI-SSL-01"},
     # What breaks the host stacks (docs/host-stacks.md), where a document settles it.
     "spi-unprompted-messages": {"ESWIFI-MA-06"},
@@ -82,7 +84,11 @@ VARIANTS = {
     "atoi-parameters": {"ESWIFI-FRAMING-02", "ESWIFI-NEG-03"},
     "partial-line-timeout": {"ESWIFI-FRAMING-02"},
     "junk-lines-ignored": {"ESWIFI-FRAMING-03"},
+    # More error replies than the suite's count, or none: every one before the probe's answer is taken.
+    "line-buffer-32": {"ESWIFI-FRAMING-01"},
+    "overlong-lines-ignored": {"ESWIFI-FRAMING-01"},
     "uart-payload-pad-read": {"ESWIFI-FRAMING-07"},
+    "messages-reprint-prompt": {"ESWIFI-MA-06", "ESWIFI-MA-07", "ESWIFI-MA-09", "ESWIFI-SRV-01", "ESWIFI-LOST-01"},
     "accepted-between-reply-parts": {"ESWIFI-SRV-02", "ESWIFI-SRV-03", "ESWIFI-MA-09", "ESWIFI-LOST-02"},
     # Fewer sockets than the profile names: recorded by SOCK-01; cases that need more are NOT APPLICABLE.
     "two-sockets": {"ESWIFI-SOCK-01"},
@@ -139,6 +145,16 @@ def test_eswifi_cases_catch_fault(tmp_path, fault):
     run = assert_fault_caught("sockconf.suites.eswifi", fault, cases, tmp_path, "--profile", profile)
     # Caught as a FAIL of the case itself, not as a setup the DUT could not complete.
     assert "error" not in {o for c in cases for o in run.outcomes[c]}, run.output[-3000:]
+
+
+def test_a_second_reply_is_judged_as_its_commands(tmp_path):
+    """A reply that comes after a command's own has ended is attributed to that command (here S3), never read as
+    the answer to the command after it."""
+    run = assert_fault_caught(
+        "sockconf.suites.eswifi", "s3-answered-twice", {"ESWIFI-SRV-05"}, tmp_path, "--profile", "ism43362"
+    )
+    assert "S3=20 + 20 byte(s) b'to the served client' is answered by one reply" in run.output, run.output[-3000:]
+    assert "1 more reply to S3=20" in run.output, run.output[-3000:]
 
 
 @pytest.mark.parametrize("variant", sorted(VARIANTS))

@@ -179,10 +179,11 @@ class ModelCore:
             if isinstance(event, BadLine):
                 if not self.fault.answers_bad_line(event):
                     continue
-                if event.raw.startswith(b"S3"):
-                    self._error(None, out, "Invalid data length", f"S3=<1-{self.max_s3}>\\r<data>")
-                else:
-                    self._error(None, out, "Unknown Error", "<command>[=<parameters>]")
+                for _ in range(self.fault.bad_line_replies(event)):
+                    if event.raw.startswith(b"S3"):
+                        self._error(None, out, "Invalid data length", f"S3=<1-{self.max_s3}>\\r<data>")
+                    else:
+                        self._error(None, out, "Unknown Error", "<command>[=<parameters>]")
                 self.ignore = max(self.ignore, self.fault.ignored_after_bad_line(event))
                 continue
             event = self.fault.command_in(event)
@@ -231,7 +232,7 @@ class ModelCore:
         if self.fault.message_delivery(self.async_mode) == "mr":
             self.held.append(sent)
         else:
-            out.append(SerialOut(async_line(sent)))
+            out.append(SerialOut(self.fault.message_bytes(async_line(sent))))
 
     def _accepted_text(self, sock: Socket, client: Client) -> str:
         # ISM43362 firmware names the server's own (listening) port, as Zephyr's eswifi driver matches

@@ -33,6 +33,10 @@ class ESWiFiFault:
         """An unprompted message about to be sent; None drops it."""
         return text
 
+    def message_bytes(self, raw: bytes) -> bytes:
+        """The wire bytes of an unprompted message written between replies (``raw``: the line and its CR LF)."""
+        return raw
+
     def message_delivery(self, mode: str) -> str:
         """How a message reaches the host: ``unprompted`` (written between replies) or ``mr`` (held for
         ``MR``); ``mode`` is the profile's."""
@@ -202,6 +206,10 @@ class ESWiFiFault:
     def answers_bad_line(self, bad: BadLine) -> bool:
         """Whether a line that is no command is answered (the error form) or dropped without an answer."""
         return True
+
+    def bad_line_replies(self, bad: BadLine) -> int:
+        """How many error replies a line that is no command draws (when it is answered)."""
+        return 1
 
     def drops_payload_pad(self, spi: bool) -> bool:
         """Whether one \\n right after an S3/S0 payload is dropped (as after a line's CR) or starts the next line."""
@@ -453,6 +461,12 @@ class _P0FourOkSelectsNothing(ESWiFiFault):
         return ok_reply() if cmd is not None and cmd.name == "P0" and cmd.params == ("4",) else raw
 
 
+class _S3AnsweredTwice(ESWiFiFault):
+    def reply_out(self, cmd: Command | None, raw: bytes) -> bytes:
+        # Each S3 gets its reply (count, OK, prompt) twice.
+        return raw * 2 if cmd is not None and cmd.name == "S3" else raw
+
+
 class _StopAnswersError(ESWiFiFault):
     def reply_out(self, cmd: Command | None, raw: bytes) -> bytes:
         # The server stops, but P5=0 is answered with the error form.
@@ -519,6 +533,11 @@ PROFILES: tuple[FaultSpec[ESWiFiFault], ...] = (
     FaultSpec("read-timeout-ignored", "R0 answers at once even when R2 asks it to wait for data", _ReadTimeoutIgnored),
     FaultSpec("read-size-unbounded", "R1 accepts any number, beyond 1460 too", _ReadSizeUnbounded),
     FaultSpec("p0-reports-zero", "a bare P0 always reports socket 0", _P0ReportsZero),
+    FaultSpec(
+        "s3-answered-twice",
+        "every S3 is answered twice: its count, OK and the prompt, then all again",
+        _S3AnsweredTwice,
+    ),
     FaultSpec(
         "spi-unprompted-messages",
         "on SPI, Accepted is written between replies instead of being held for MR",

@@ -14,7 +14,7 @@ import re
 from sockconf.emulator.eswifi.faults import ESWiFiFault
 from sockconf.emulator.variants import VariantSpec, all_different
 from sockconf.protocol.eswifi import TERMINATOR, BadLine, Command, error_reply, ok_reply
-from sockconf.protocol.eswifi.replies import PROMPT_TAIL
+from sockconf.protocol.eswifi.replies import PROMPT, PROMPT_TAIL
 
 
 class _RefusedS3RestAsCommands(ESWiFiFault):
@@ -53,6 +53,28 @@ class _AcceptedBeforeReply(ESWiFiFault):
 class _AcceptedBetweenReplyParts(ESWiFiFault):
     def accepted_in_reply(self) -> bool:
         return True
+
+
+# The pieces the codec's command reader makes of a line longer than its buffer.
+_OVERLONG = ("line longer than", "over-long line continues", "end of an over-long line")
+
+
+class _LineBuffer32(ESWiFiFault):
+    def bad_line_replies(self, bad: BadLine) -> int:
+        # A 32-byte line buffer: an over-long line is answered once per 32 bytes of it.
+        overlong = bad.reason.startswith(_OVERLONG)
+        return max(1, -(-len(bad.raw) // 32)) if overlong else 1
+
+
+class _OverlongLinesIgnored(ESWiFiFault):
+    def answers_bad_line(self, bad: BadLine) -> bool:
+        return not bad.reason.startswith(_OVERLONG)
+
+
+class _MessagesReprintPrompt(ESWiFiFault):
+    def message_bytes(self, raw: bytes) -> bytes:
+        # The seed's transcript: the Accepted line, then "> " before the host's next command.
+        return raw + PROMPT
 
 
 class _BeyondBacklogPending(ESWiFiFault):
@@ -157,6 +179,7 @@ PK_UNIT = "ESWIFI-SILENT-PK-UNIT"
 R0_NO_CLIENT = "ESWIFI-SILENT-R0-NO-CLIENT"
 ERROR_TEXTS = "ESWIFI-SILENT-ERROR-TEXTS"
 PLACE = "ESWIFI-SILENT-MESSAGE-PLACE"
+MESSAGE_PROMPT = "ESWIFI-SILENT-MESSAGE-PROMPT"
 JOIN_REPLY = "ESWIFI-SILENT-JOIN-REPLY"
 JOIN_WHEN_JOINED = "ESWIFI-SILENT-JOIN-WHEN-JOINED"
 C_FIELDS = "ESWIFI-SILENT-C-FIELDS"
@@ -169,6 +192,7 @@ R0_EMPTY_PARAM = "ESWIFI-SILENT-R0-EMPTY-PARAM"
 WAITING_PLACE = "ESWIFI-SILENT-WAITING-PLACEMENT"
 MERGED_LINE = "ESWIFI-SILENT-MERGED-LINE"
 JUNK_LINE = "ESWIFI-SILENT-JUNK-LINE"
+LONG_LINE = "ESWIFI-SILENT-LONG-LINE-ANSWERS"
 SOCKET_COUNT = "ESWIFI-SILENT-SOCKET-COUNT"
 PAYLOAD_PAD = "ESWIFI-SILENT-UART-PAYLOAD-PAD"
 P0_RANGE = "ESWIFI-CONTRA-P0-RANGE"
@@ -364,6 +388,13 @@ SINGLE: tuple[VariantSpec, ...] = (
         hooks=(_AcceptedBetweenReplyParts,),
     ),
     VariantSpec(
+        "messages-reprint-prompt",
+        "on UART, every unprompted message is followed by the prompt '> ' again, as the seed's transcript shows "
+        "after the Accepted line",
+        {MESSAGE_PROMPT: "prompt"},
+        hooks=(_MessagesReprintPrompt,),
+    ),
+    VariantSpec(
         "terse-errors",
         "every error reply is 'ERROR: Unknown Error' with no Usage line",
         {ERROR_TEXTS: "terse"},
@@ -425,6 +456,18 @@ SINGLE: tuple[VariantSpec, ...] = (
         "a line not ended by CR is given up after 0.05 s idle with the error form",
         {MERGED_LINE: "partial-line-timeout"},
         hooks=(_PartialLineTimeout,),
+    ),
+    VariantSpec(
+        "line-buffer-32",
+        "a 32-byte line buffer: an over-long line is answered with one error reply per 32 bytes of it (19 for 600)",
+        {LONG_LINE: "many"},
+        hooks=(_LineBuffer32,),
+    ),
+    VariantSpec(
+        "overlong-lines-ignored",
+        "a line longer than the module's line buffer is dropped without an answer",
+        {LONG_LINE: "none"},
+        hooks=(_OverlongLinesIgnored,),
     ),
     VariantSpec(
         "junk-lines-ignored",
@@ -502,6 +545,7 @@ _NOT_IN_ALL_DIFFERENT = (
     "pk-ignored",  # PK's time in seconds (pk-seconds) is taken
     "partial-line-timeout",  # the atoi-style parse (atoi-parameters) is taken
     "accepted-between-reply-parts",  # Accepted before the reply (accepted-before-reply) is taken
+    "overlong-lines-ignored",  # one error per 32 bytes of an over-long line (line-buffer-32) is taken
     "two-sockets",  # five sockets (p0-4-accepted, the other side of ESWIFI-CONTRA-P0-RANGE) are taken
 )
 
@@ -512,7 +556,8 @@ VARIANTS: tuple[VariantSpec, ...] = (
         "every non-default choice at once, and the other side of every unresolved contradiction (of two on one "
         "point: the longer payload timeout, the cut-short payload sent as far as it came, the ellipsis wording, a "
         "client beyond the backlog left pending, P? field 1 as the module's own address, TLS OK then lost, PK in "
-        "seconds, the atoi-style parse, the terse errors with a reason; not fewer sockets: it has five)",
+        "seconds, the atoi-style parse, the terse errors with a reason, a 32-byte line buffer; not fewer sockets: "
+        "it has five)",
         [v for v in SINGLE if v.name not in _NOT_IN_ALL_DIFFERENT],
     ),
 )

@@ -35,8 +35,10 @@ from sockconf.protocol.eswifi import (
     AsyncMessage,
     ErrorReply,
     Event,
+    Prompt,
     Reply,
     ReplyReader,
+    Unsolicited,
     command,
     mr_messages,
     s3,
@@ -54,6 +56,7 @@ MR_POLL = 0.05  # s between two MR polls, unless the profile says ([device] mr_p
 # Most MR polls that empty the module's queue at a case's start: more held messages than this is a
 # module whose queue never empties (its MR keeps answering messages).
 MR_DRAIN = 32
+MESSAGE_PROMPT = "ESWIFI-SILENT-MESSAGE-PROMPT"
 
 # Expected forms, shared by the cases.
 ANY_REPLY = (Expect(Reply), Expect(ErrorReply))
@@ -119,6 +122,15 @@ class ESWiFiSession:
         self.stray: set[int] = set()  # ids of messages a module that holds them for MR wrote unprompted
         self.via_mr: set[int] = set()  # ids of messages an MR reply carried
         self.seen: set[tuple[str, str]] = set()  # silent-point choices recorded in this case
+        # Replies are paired with commands in order (the module answers each line before it reads the next);
+        # a whole reply that comes while none is outstanding belongs to the command sent last: the answers to
+        # bad input (any number) or, after a good command, a second answer, judged before the next command
+        # goes out and never taken as the answer to a later one.
+        self.last_command = ""
+        self.absorbing = False  # bad input or the case setup: replies of any count are taken in order
+        self.extras: list[tuple[str, Unsolicited]] = []
+        self.gave_up_on = ""  # the command whose answer ``settle`` stopped waiting for (a late one is dropped)
+        self._after_message = False  # the last event taken was a message (a prompt may follow it)
         # The profile's socket count, and the module's: learnt once per DUT (learn_sockets), it may be fewer
         # (the seed: "If you only have 1 socket you can ignore this command").
         self.profile_sockets = int(profile.get("sockets", 4))
@@ -153,7 +165,14 @@ class ESWiFiSession:
     # ------------------------------------------------------------------ sending
 
     def send(self, raw: bytes, note: str) -> None:
-        """Write one command's bytes; its reply is now expected."""
+        """Write one command's bytes; its reply is now expected.
+
+        What has arrived is taken in first, so that a second answer to the command before is attributed to
+        that command (and judged, see ``judge_extras``) rather than read as this one's."""
+        self.pump_available()
+        self.judge_extras()
+        self.last_command = note
+        self.gave_up_on = ""
         self.reader.command_sent()
         self.driver.write(raw)
         self.driver.trace.record(NOTE, text=f"→ {note}")
@@ -163,8 +182,14 @@ class ESWiFiSession:
 
         Bad input has no documented reply count (a line cut short has none of its own, an over-long one
         may be answered once per piece the module made of it), so the reader is told to expect up to
-        ``replies`` answers; ``settle`` forgets the ones that did not come.
+        ``replies`` answers; ``settle`` forgets the ones that did not come. More answers than that are taken
+        in order too, until ``settle``: no count is a limit.
         """
+        self.pump_available()
+        self.judge_extras()
+        self.last_command = note
+        self.gave_up_on = ""
+        self.absorbing = True
         for _ in range(replies):
             self.reader.command_sent()
         self.driver.write(raw)
@@ -174,7 +199,10 @@ class ESWiFiSession:
         """After bad input: forget replies still expected, if nothing is pending (see ``send_bad``)."""
         self.pump_available()
         if not self.reader.pending and not self.replies:
+            if self.reader.outstanding:
+                self.gave_up_on = self.last_command
             self.reader.reset()
+        self.absorbing = False
 
     def resync(self, replies: int) -> list[ErrorReply]:
         """After bad input, as a careful host driver does: a bare CR ends whatever line the module may
@@ -235,6 +263,24 @@ class ESWiFiSession:
     def _take(self, events: Sequence[Event]) -> None:
         for event in events:
             self.arrival[id(event)] = next(self._arrivals)
+            after_message, self._after_message = self._after_message, isinstance(event, AsyncMessage)
+            if isinstance(event, Unsolicited):
+                if self.absorbing:  # one more answer to bad input, or a late one the setup's barrier sorts out
+                    self.arrival[id(event.reply)] = self.arrival[id(event)]
+                    self.driver.trace.record(NOTE, text=f"← {event.reply.describe()}")
+                    self.replies.append(event.reply)
+                elif self.gave_up_on and self.gave_up_on == self.last_command:
+                    # The case judged that answer's absence within its own window already.
+                    late = f"(a late answer to {self.last_command}, no longer waited for: {event.reply.describe()})"
+                    self.driver.trace.record(NOTE, text=late)
+                else:
+                    self.driver.trace.record(NOTE, text=f"← another answer to {self.last_command}: {event.describe()}")
+                    self.extras.append((self.last_command, event))
+                continue
+            if isinstance(event, Prompt) and after_message:
+                self.driver.trace.record(NOTE, text="← the prompt '> ' again, after the message")
+                self._record(MESSAGE_PROMPT, "prompt", "an unprompted message followed by the prompt '> '")
+                continue
             self.driver.trace.record(NOTE, text=f"← {event.describe()}")
             if isinstance(event, AsyncMessage):
                 self.messages.append(event)
@@ -242,6 +288,29 @@ class ESWiFiSession:
                     self.stray.add(id(event))
             else:
                 self.replies.append(event)
+
+    def _record(self, point: str, choice: str, detail: str) -> None:
+        """A silent-point choice met while reading: recorded in the case, only traced outside one."""
+        if self.on_observed is _raise_observed:
+            self.driver.trace.record(NOTE, text=f"({point}: {choice}, outside a case)")
+        else:
+            self.observe_once(point, choice, detail)
+
+    def judge_extras(self) -> None:
+        """A good command is answered once: its reply ends with the prompt, which says the module is ready
+        for the next command. Another whole reply before the next command went out FAILs, naming the
+        command it answered again."""
+        if not self.extras:
+            return
+        extras, self.extras = self.extras, []
+        sent = extras[0][0]
+        self.fail(
+            f"{sent} is answered by one reply: the prompt '> ' that ends it says the module is ready for "
+            "the next command",
+            [f"one reply to {sent}, then nothing until the next command"],
+            [describe_event(event) for _, event in extras],
+            [f"{len(extras)} more repl{'y' if len(extras) == 1 else 'ies'} to {sent} after its own had ended"],
+        )
 
     def fail(self, requirement: str, expected: Sequence[str], actual: Sequence[str], diff: Sequence[str]) -> None:
         raise ConformanceFailure(
@@ -604,6 +673,10 @@ class ESWiFiSession:
     def drain(self) -> None:
         """Forget every byte and event received so far."""
         self.pump_available()
+        for sent, event in self.extras:
+            self.driver.trace.record(NOTE, text=f"(left over: another answer to {sent}: {event.describe()})")
+        self.extras.clear()
+        self.absorbing = False
         self.reader.reset()
         self.replies.clear()
         self.messages.clear()
@@ -649,8 +722,12 @@ class ESWiFiSession:
         )
 
     def reset(self) -> None:
-        """Stop server and client on every socket (``P5=0``, ``P6=0``), restore changed settings, select socket 0."""
+        """Stop server and client on every socket (``P5=0``, ``P6=0``), restore changed settings, select socket 0
+        behind a barrier (see ``barrier``): nothing the module says for the setup or before it reaches the case."""
         self.drain()
+        if not self.sockets_learnt:
+            self.barrier()  # what the socket count is learnt from must be the module's answers to it
+        self.absorbing = True  # the replies are taken in order; the barrier sorts out any that came late
         self.learn_sockets()
         requirement = "before each case, P0=<n>, P5=0 and P6=0 (stop server and client) are answered on every socket"
         for number in range(self.sockets):
@@ -670,7 +747,7 @@ class ESWiFiSession:
         self.changed_read_size.clear()
         self.changed.clear()
         self.selected = None
-        self.select(0, requirement="before each case, P0=0 is answered with OK")
+        self.barrier()
         if self.held_for_mr:
             # Messages the module still holds from before (the previous case's, or P5=0's) are no
             # news of this case: MR until none is left.
@@ -680,6 +757,46 @@ class ESWiFiSession:
         self.stray.clear()
         self.via_mr.clear()
         self.seen.clear()
+
+    def barrier(self) -> None:
+        """End the setup with ``P0=0`` and then a bare ``P0``, answered ``0``.
+
+        The module answers its lines in order, so every reply before the bare ``P0``'s answer belongs to an
+        earlier command: the one just before it is ``P0=0``'s (which must be OK), and any before that are
+        late answers from before (traced, never handed to the case). No quiet window is needed."""
+        requirement = "before each case, P0=0 is answered with OK and a bare P0 then reads the selected socket, 0"
+        self.absorbing = True
+        self.command("P0", 0)
+        taken: list[Event] = [self.reply(*ANY_REPLY, requirement=requirement)]
+        self.command("P0")
+        while True:
+            event = self.reply_or_none(self.deadlines[0])
+            if event is None:
+                self.fail(
+                    requirement,
+                    [str(ok_with(b"0"))],
+                    [describe_event(taken[-1])],
+                    [f"no reply '0' to the bare P0 within {self.deadlines[0]:g} s"],
+                )
+            assert event is not None
+            if isinstance(event, Reply) and event.ok and event.data.strip() == b"0":
+                break
+            taken.append(event)
+        *leftovers, selected = taken
+        for event in [*leftovers, selected]:
+            if not isinstance(event, Reply | ErrorReply):
+                self.fail(
+                    requirement,
+                    [str(ok_with())],
+                    [describe_event(event)],
+                    ["bytes that are not a reply in the documented framing"],
+                )
+        if not (isinstance(selected, Reply) and selected.ok):
+            self.fail(requirement, [str(ok_with())], [describe_event(selected)], ["P0=0 not answered with OK"])
+        for event in leftovers:
+            self.driver.trace.record(NOTE, text=f"(a late answer from before the case's setup: {event.describe()})")
+        self.absorbing = False
+        self.selected = 0
 
     def module_address(self) -> str | None:
         """The module's IPv4 address from ``C?`` (network settings), if it shows one.

@@ -6,7 +6,8 @@ Wire forms, as this project fixes them:
 - error ``\\r\\nERROR: <reason>\\r\\nUsage: <syntax>\\r\\n> `` (the Usage line may be absent), no OK;
 - lost connection (R0/S3) ``\\r\\n-1\\r\\nOK\\r\\n> `` or, error-style, ``\\r\\n-1\\r\\n> ``;
 - the prompt after a reset ``\\r\\n> `` (an SPI module's pre-padded: ``\\x15\\x15\\r\\n> ``);
-- an unprompted message ``[...]\\r\\n``, possibly with one ``\\r\\n`` in front.
+- an unprompted message ``[...]\\r\\n``, possibly with one ``\\r\\n`` in front, possibly followed by the
+  prompt ``> `` again (the seed's transcript offers it after an Accepted line).
 
 ``ReplyReader.feed`` turns module bytes, in any chunking, into events; it never raises on wire
 input. Every event's ``raw`` is exactly the bytes it consumed, in order, so the ``raw`` of all
@@ -26,6 +27,8 @@ CRLF = b"\r\n"
 TERMINATOR = b"\r\nOK\r\n> "
 PROMPT_TAIL = b"\r\n> "
 RESET_PROMPT = b"\r\n> "
+# The prompt alone, re-offered after an unprompted message.
+PROMPT = b"> "
 # The cursor an SPI module offers after reset: the prompt pre-padded with two 0x15 to whole 16-bit
 # words (Inventek ISM4343 data sheet p.16, "15 15 0A 0D 20 3E" as clocked, low byte first).
 SPI_CURSOR = b"\x15\x15" + RESET_PROMPT
@@ -153,6 +156,25 @@ class ResetPrompt(ReplyEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class Prompt(ReplyEvent):
+    """``> `` with no ``\\r\\n`` in front, outside any reply: the prompt offered again (after a message)."""
+
+    def describe(self) -> str:
+        return "prompt '> ' on its own"
+
+
+@dataclass(frozen=True, slots=True)
+class Unsolicited(ReplyEvent):
+    """A whole reply (``reply``) that came while no command was outstanding: a second answer to the
+    command before, or a late one; ``raw`` is the reply's."""
+
+    reply: Reply | ErrorReply
+
+    def describe(self) -> str:
+        return f"{self.reply.describe()}, with no command outstanding"
+
+
+@dataclass(frozen=True, slots=True)
 class AsyncMessage(ReplyEvent):
     """An unprompted ``[...]`` line; ``text`` is without CR LF."""
 
@@ -185,7 +207,7 @@ class Incomplete(ReplyEvent):
         return f"incomplete ({self.reason}): {_preview(self.raw)}"
 
 
-Event: TypeAlias = Reply | ErrorReply | ResetPrompt | AsyncMessage | Garbage | Incomplete
+Event: TypeAlias = Reply | ErrorReply | ResetPrompt | Prompt | Unsolicited | AsyncMessage | Garbage | Incomplete
 
 
 def _partial(buf: bytes | bytearray, pattern: bytes) -> bool:
@@ -213,8 +235,10 @@ class ReplyReader:
     (optionally after one ``\\r\\n``).
 
     - No reply outstanding: ``\\r\\n> `` is a ``ResetPrompt``, ``[...]\\r\\n`` and
-      ``\\r\\n[...]\\r\\n`` are ``AsyncMessage``; anything else is ``Garbage`` (an unsolicited
-      reply is garbage too: the reader cannot know where it ends).
+      ``\\r\\n[...]\\r\\n`` are ``AsyncMessage``, a bare ``> `` is a ``Prompt``; any other
+      ``\\r\\n`` starts a reply read as below, which comes out as ``Unsolicited`` (the session
+      attributes it to the command before); anything else is ``Garbage``.
+    - A bare ``> `` where a reply could start (before its ``\\r\\n``) is a ``Prompt``.
     - A reply outstanding: ``[...]\\r\\n`` is still an ``AsyncMessage``; ``\\r\\n`` starts the
       reply. The reply ends at the FIRST ``\\r\\nOK\\r\\n> `` from its start, so its data may
       hold CR, LF, ``>`` and ``OK`` in any other arrangement. Error forms are told by the
@@ -304,6 +328,8 @@ class ReplyReader:
         return raw
 
     def _finish(self, out: list[Event], event: Event) -> bool:
+        if self._outstanding == 0 and isinstance(event, Reply | ErrorReply):
+            event = Unsolicited(event, raw=event.raw)
         out.append(event)
         self._outstanding = max(0, self._outstanding - 1)
         self._in_data = False
@@ -334,8 +360,13 @@ class ReplyReader:
             return self._message(out, final, 0, reply=False)
         if buf.startswith(b"\r\n["):
             return self._message(out, final, 2, reply=False)
-        if _partial(buf, RESET_PROMPT):  # \r, \r\n, \r\n> (\r\n can also become \r\n[)
+        if buf.startswith(PROMPT):
+            out.append(Prompt(raw=self._consume(len(PROMPT))))
+            return True
+        if _partial(buf, RESET_PROMPT) or _partial(buf, PROMPT):  # \r, \r\n, \r\n> (\r\n can become \r\n[), >
             return self._wait_or_incomplete(out, final, "prompt or message cut short", reply=False)
+        if buf.startswith(CRLF):  # a reply with no command outstanding (Unsolicited once whole)
+            return self._body(out, final, 2)
         return self._garbage(out, final)
 
     def _reply_start(self, out: list[Event], final: bool) -> bool:
@@ -344,6 +375,11 @@ class ReplyReader:
             return self._message(out, final, 0, reply=False)
         if buf.startswith(TERMINATOR):  # the first terminator, right away: a reply without data
             return self._finish(out, Reply(b"", True, raw=self._consume(len(TERMINATOR))))
+        if buf.startswith(PROMPT):
+            out.append(Prompt(raw=self._consume(len(PROMPT))))
+            return True
+        if not final and _partial(buf, PROMPT):
+            return False
         if buf.startswith(CRLF):
             if buf.startswith(_ACCEPTED, 2):
                 return self._extract(out, final, 2)

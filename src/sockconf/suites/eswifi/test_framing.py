@@ -6,7 +6,8 @@ and the module answers the next good command afterwards.
 Decisions on what the spec leaves open (UNCONFIRMED):
 
 - An over-long line may be answered with any number of error replies (one per piece of the module's
-  line buffer) or none; a success reply to it is a FAIL.
+  line buffer) or none (ESWIFI-SILENT-LONG-LINE-ANSWERS); a success reply to it is a FAIL. The count
+  given to ``send_bad`` is no limit: every error reply before the probe's answer is taken.
 - A line without ``\\r`` runs into the next command (the module cannot know it ended): the merged line
   is one bad line, answered with the error form. How firmware parses a parameter with trailing
   characters, or whether it gives up an idle partial line, is silent (ESWIFI-SILENT-MERGED-LINE): OK with
@@ -51,6 +52,7 @@ ANSWER = "ESWIFI-SILENT-S3-CUT-SHORT-ANSWER"
 MERGED_LINE = "ESWIFI-SILENT-MERGED-LINE"
 PARTIAL_LINE_GAP = 0.2  # s, the least idle gap after a line cut short (the quiet window where it is longer)
 JUNK_LINE = "ESWIFI-SILENT-JUNK-LINE"
+LONG_LINE = "ESWIFI-SILENT-LONG-LINE-ANSWERS"
 PAYLOAD_PAD = "ESWIFI-SILENT-UART-PAYLOAD-PAD"
 
 
@@ -60,7 +62,8 @@ def probe_socket(eswifi: ESWiFiSession) -> int:
 
 
 def _replies_at_most(raw: bytes) -> int:
-    # How many answers bad input can draw: one per line the module may cut it into.
+    # How many answers bad input draws from a module whose line buffer holds 64 bytes or more; a module
+    # may send more (the session takes them in order until the probe's answer).
     return 1 + len(raw) // 64
 
 
@@ -120,9 +123,11 @@ def test_overlong_line(eswifi: ESWiFiSession) -> None:
     eswifi.select(probe_socket(eswifi))
     line = b"P3=" + b"9" * 597 + b"\r"
     eswifi.send_bad(line, f"over-long line: {len(line) - 1} bytes, then CR", _replies_at_most(line))
-    errors_then_probe(
+    errors = errors_then_probe(
         eswifi, "after an over-long line: only error replies, then P0 is answered with the selected socket"
     )
+    choice = "none" if not errors else "few" if len(errors) <= _replies_at_most(line) else "many"
+    eswifi.on_observed(LONG_LINE, choice, f"{len(errors)} error repl{'y' if len(errors) == 1 else 'ies'}")
     still_works(eswifi, "after an over-long line the module answers P0=<n> and P0 normally")
 
 
