@@ -72,6 +72,7 @@ VARIANTS = {
     "p7-refused": {"ESWIFI-LOOP-01"},
     "r0-empty-param-refused": {"ESWIFI-DATA-04"},
     "waiting-as-messages": {"ESWIFI-MA-05", "ESWIFI-MA-09"},
+    "waiting-messages-after-reply": {"ESWIFI-MA-05", "ESWIFI-MA-09"},
     "s3-timeout-sends-partial": {"ESWIFI-FRAMING-04"},
     "s3-cut-short-silent": {"ESWIFI-FRAMING-04"},
     "waiting-other-wording": {"ESWIFI-MA-05", "ESWIFI-MA-09", "ESWIFI-MA-10"},

@@ -40,19 +40,30 @@ class ServerModel(WiFiModel):
         self.text_killed = str(texts.get("killed", KILLED))
         self.listeners: dict[int, Socket] = {}
         self.p7 = str(self.device.get("p7", "supported"))
-        # The seed shows the server's texts inside the P5 replies (ESWIFI-SILENT-WAITING-PLACEMENT).
-        self.texts_in_reply = str(self.device.get("waiting_placement", "in-reply")) == "in-reply"
+        # The seed shows the server's texts inside the P5 replies (ESWIFI-SILENT-WAITING-PLACEMENT); as
+        # messages they come before the reply ("messages") or after its prompt ("messages-after").
+        self.texts_placement = str(self.device.get("waiting_placement", "in-reply"))
+        self.after_reply: list[str] = []
 
     def command_table(self) -> dict[str, Callable[[Command, list[Action]], None]]:
         return {**super().command_table(), "P7": self._p7}
 
     def _texts(self, texts: list[str], out: list[Action]) -> bytes:
-        """The server's texts for a P5 reply: its data, or messages ahead of it (then no data)."""
-        if self.texts_in_reply:
+        """The server's texts for a P5 reply: its data, or messages ahead of it or after it (then no data)."""
+        if self.texts_placement == "in-reply":
             return "\r\n".join(texts).encode()
+        if self.texts_placement == "messages-after":
+            self.after_reply.extend(texts)
+            return b""
         for text in texts:
             self._message(text, out)
         return b""
+
+    def _reply(self, cmd: Command | None, out: list[Action], data: bytes = b"") -> None:
+        super()._reply(cmd, out, data)
+        after, self.after_reply = self.after_reply, []
+        for text in after:
+            self._message(text, out)
 
     def _p5(self, cmd: Command, out: list[Action]) -> None:
         sock = self._sock

@@ -375,6 +375,13 @@ SINGLE: tuple[VariantSpec, ...] = (
         overrides={"waiting_placement": "messages"},
     ),
     VariantSpec(
+        "waiting-messages-after-reply",
+        "the server's Multi-Accept Setup, Waiting and Killed texts come as messages after the P5 reply's prompt "
+        "(unprompted on UART, through MR on SPI), not in its data",
+        {WAITING_PLACE: "messages"},
+        overrides={"waiting_placement": "messages-after"},
+    ),
+    VariantSpec(
         "accepted-before-reply",
         "P5=10 announces the next client (Accepted) before its own Waiting/OK reply, not after it",
         {PLACE: "anywhere"},
@@ -546,6 +553,7 @@ _NOT_IN_ALL_DIFFERENT = (
     "partial-line-timeout",  # the atoi-style parse (atoi-parameters) is taken
     "accepted-between-reply-parts",  # Accepted before the reply (accepted-before-reply) is taken
     "overlong-lines-ignored",  # one error per 32 bytes of an over-long line (line-buffer-32) is taken
+    "waiting-messages-after-reply",  # the texts as messages before the reply (waiting-as-messages) are taken
     "two-sockets",  # five sockets (p0-4-accepted, the other side of ESWIFI-CONTRA-P0-RANGE) are taken
 )
 

@@ -506,6 +506,19 @@ class ESWiFiSession:
             ["the module's messages never run out"],
         )
 
+    def messages_where(
+        self, wanted: Callable[[AsyncMessage], bool], count: int, requirement: str
+    ) -> list[AsyncMessage]:
+        """The first ``count`` messages in the inbox for which ``wanted`` holds, waited for until the indication
+        deadline (returns as soon as there are ``count``; fewer only when the deadline passed)."""
+        deadline = time.monotonic() + self.deadlines[1]
+        self.poll_messages(requirement)
+        while True:
+            found = [m for m in self.messages if wanted(m)]
+            if len(found) >= count or time.monotonic() >= deadline:
+                return found[:count]
+            self._await_messages(deadline, requirement)
+
     def _check_delivered(self, message: AsyncMessage, requirement: str) -> None:
         """A module that holds its messages for MR must not write one between replies."""
         if id(message) in self.stray:

@@ -257,8 +257,8 @@ def seed_text(eswifi: ESWiFiSession, reply: Reply, texts: list[str], requirement
     (ESWIFI-SILENT-WAITING-PLACEMENT)."""
     expected = "\r\n".join(texts).encode()
     if not reply.data:
-        eswifi.poll_messages(requirement)
-        found = [m for m in eswifi.messages if not m.text.startswith(eswifi.texts.accepted)]
+        # As messages they may come before the reply or after its prompt: waited for until they are all there.
+        found = eswifi.messages_where(lambda m: not m.text.startswith(eswifi.texts.accepted), len(texts), requirement)
         if len(found) < len(texts):
             eswifi.fail(
                 requirement,
