@@ -14,18 +14,17 @@ from typing import Any
 
 from sockconf.reports.matrix import anchor, lazy_block
 from sockconf.reports.results import (
+    BREAKS,
     FAIL,
     HOST_STACK,
     INCONCLUSIVE,
     NOT_APPLICABLE,
     PASS,
+    WORKS,
     CaseResult,
     verdict_class_name,
     worst,
 )
-
-WORKS = "works"
-BREAKS = "breaks"
 
 
 def _host_results(results: list[CaseResult]) -> list[CaseResult]:

@@ -13,7 +13,19 @@ from html import escape
 from typing import Any
 from urllib.parse import quote
 
-from sockconf.reports.results import SEVERITY, VERDICTS, CaseResult, totals, verdict_class_name, worst
+from sockconf.reports.results import (
+    BREAKS,
+    FAIL,
+    NOT_APPLICABLE,
+    PASS,
+    SEVERITY,
+    VERDICTS,
+    WORKS,
+    CaseResult,
+    totals,
+    verdict_class_name,
+    worst,
+)
 
 MATRIX_CSS = """
 <style>
@@ -110,7 +122,7 @@ def _host_stack_row(host_stacks: dict[str, dict[str, Any]], duts: list[str]) -> 
         said = [
             (entry["name"], entry["verdict"], entry["breaks_at"])
             for entry in host_stacks.get(dut, {}).values()
-            if entry["verdict"] != "NOT APPLICABLE"
+            if entry["verdict"] != NOT_APPLICABLE
         ]
         if not said:
             cells.append("<td>—</td>")
@@ -118,7 +130,7 @@ def _host_stack_row(host_stacks: dict[str, dict[str, Any]], duts: list[str]) -> 
         lines = []
         for name, verdict, where in sorted(said, key=lambda s: str(s[0])):
             shown = where["detail"] if where else verdict
-            cls = verdict_class_name("PASS" if verdict == "works" else "FAIL" if verdict == "breaks" else verdict)
+            cls = verdict_class_name(PASS if verdict == WORKS else FAIL if verdict == BREAKS else verdict)
             lines.append(f'<span class="{cls}">{escape(str(name))}: {escape(str(shown))}</span>')
         cells.append(f'<td><a href="#sc-host-stacks">{"<br>".join(lines)}</a></td>')
     return (

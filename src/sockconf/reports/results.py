@@ -22,6 +22,9 @@ VERDICTS = (PASS, NON_STRICT, NOT_APPLICABLE, FAIL, INCONCLUSIVE)
 # Worst first: a matrix cell that summarises several items shows the worst of them.
 SEVERITY = {FAIL: 4, INCONCLUSIVE: 3, NON_STRICT: 2, PASS: 1, NOT_APPLICABLE: 0}
 GOOD = {PASS, NON_STRICT, NOT_APPLICABLE}
+# A host stack's verdict on a DUT (not a conformance verdict): the driver works, or breaks at a step.
+WORKS = "works"
+BREAKS = "breaks"
 
 
 def worst(verdicts: list[str]) -> str:
