@@ -169,10 +169,7 @@ class ESWiFiSession:
 
         What has arrived is taken in first, so that a second answer to the command before is attributed to
         that command (and judged, see ``judge_extras``) rather than read as this one's."""
-        self.pump_available()
-        self.judge_extras()
-        self.last_command = note
-        self.gave_up_on = ""
+        self._before_write(note)
         self.reader.command_sent()
         self.driver.write(raw)
         self.driver.trace.record(NOTE, text=f"→ {note}")
@@ -185,15 +182,19 @@ class ESWiFiSession:
         ``replies`` answers; ``settle`` forgets the ones that did not come. More answers than that are taken
         in order too, until ``settle``: no count is a limit.
         """
-        self.pump_available()
-        self.judge_extras()
-        self.last_command = note
-        self.gave_up_on = ""
+        self._before_write(note)
         self.absorbing = True
         for _ in range(replies):
             self.reader.command_sent()
         self.driver.write(raw)
         self.driver.trace.record(NOTE, text=f"→ {note}")
+
+    def _before_write(self, note: str) -> None:
+        """Take in what has arrived and judge any second answer to the command before; ``note`` is sent next."""
+        self.pump_available()
+        self.judge_extras()
+        self.last_command = note
+        self.gave_up_on = ""
 
     def settle(self) -> None:
         """After bad input: forget replies still expected, if nothing is pending (see ``send_bad``)."""
@@ -807,7 +808,8 @@ class ESWiFiSession:
         if not (isinstance(selected, Reply) and selected.ok):
             self.fail(requirement, [str(ok_with())], [describe_event(selected)], ["P0=0 not answered with OK"])
         for event in leftovers:
-            self.driver.trace.record(NOTE, text=f"(a late answer from before the case's setup: {event.describe()})")
+            late = f"(a late answer, taken out of step before the barrier: {event.describe()})"
+            self.driver.trace.record(NOTE, text=late)
         self.absorbing = False
         self.selected = 0
 
