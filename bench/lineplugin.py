@@ -15,21 +15,17 @@ and ``session``: pytest's run loop (every case, setup and teardown included).
 from __future__ import annotations
 
 import functools
-import json
 import time
-from collections.abc import Generator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bench.caseplugin import CasePlugin
 
-class LineBytes:
+
+class LineBytes(CasePlugin):
     def __init__(self, out: str | None) -> None:
-        self.out = out
-        self.cases: dict[str, dict[str, Any]] = {}
-        self.current: dict[str, Any] | None = None
-        self.session = 0.0
+        super().__init__(out)
         self.sent: dict[int, float] = {}  # trace -> time of its last write not yet answered
         self._original: Any = None
 
@@ -64,28 +60,9 @@ class LineBytes:
             Trace.record = self._original  # type: ignore[method-assign]
             self._original = None
 
-    @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtestloop(self, session: pytest.Session) -> Generator[None, None, None]:
-        start = time.perf_counter()
-        yield
-        self.session = time.perf_counter() - start
-
-    @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, None, None]:
-        case = self.current = {"wall": 0.0, "tx": 0, "rx": 0, "requests": 0, "latencies": []}
+    def new_case(self) -> dict[str, Any]:
         self.sent.clear()
-        start = time.perf_counter()
-        try:
-            yield
-        finally:
-            case["wall"] = time.perf_counter() - start
-            self.cases[item.nodeid] = case
-            self.current = None
-
-    def pytest_unconfigure(self, config: pytest.Config) -> None:
-        self.unwrap()
-        if self.out:
-            Path(self.out).write_text(json.dumps({"session": self.session, "cases": self.cases}))
+        return {"wall": 0.0, "tx": 0, "rx": 0, "requests": 0, "latencies": []}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -16,13 +16,13 @@ same results, same exceptions. Per case (setup, call and teardown together) it w
 from __future__ import annotations
 
 import functools
-import json
 import time
-from collections.abc import Callable, Generator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
+
+from bench.caseplugin import CasePlugin
 
 FIELDS = (
     "wall",
@@ -39,14 +39,14 @@ FIELDS = (
 )
 
 
-class WaitTimes:
+class WaitTimes(CasePlugin):
     """The plugin object: wraps the waits at configure, unwraps them and writes FILE at unconfigure."""
 
+    indent = 1
+
     def __init__(self, out: str | None) -> None:
-        self.out = out
-        self.cases: dict[str, dict[str, float]] = {}
-        self.current: dict[str, float] | None = None
-        self.session = 0.0
+        super().__init__(out)
+        self._cpu = 0.0
         self._originals: list[tuple[type, str, Any]] = []
 
     def add(self, key: str, value: float) -> None:
@@ -91,32 +91,16 @@ class WaitTimes:
 
     # -- hooks
 
-    @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtestloop(self, session: pytest.Session) -> Generator[None, None, None]:
-        start = time.perf_counter()
-        yield
-        self.session = time.perf_counter() - start
+    def new_case(self) -> dict[str, Any]:
+        self._cpu = time.thread_time()
+        return dict.fromkeys(FIELDS, 0.0)
 
-    @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, None, None]:
-        case = self.current = dict.fromkeys(FIELDS, 0.0)
-        wall, cpu = time.perf_counter(), time.thread_time()
-        try:
-            yield
-        finally:
-            case["wall"] = time.perf_counter() - wall
-            case["cpu"] = time.thread_time() - cpu
-            self.cases[item.nodeid] = case
-            self.current = None
+    def end_case(self, case: dict[str, Any]) -> None:
+        case["cpu"] = time.thread_time() - self._cpu
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if self.current is not None and report.when in ("setup", "call", "teardown"):
             self.current[report.when] += report.duration
-
-    def pytest_unconfigure(self, config: pytest.Config) -> None:
-        self.unwrap()
-        if self.out:
-            Path(self.out).write_text(json.dumps({"session": self.session, "cases": self.cases}, indent=1))
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
