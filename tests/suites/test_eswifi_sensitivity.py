@@ -158,9 +158,23 @@ def test_a_second_reply_is_judged_as_its_commands(tmp_path):
     assert "1 more reply to S3=20" in run.output, run.output[-3000:]
 
 
+# Variants whose choice a case meets only when the emulator's event loop has run two accepts before the
+# suite's first MR (SRV-06: both clients held at once). Under a loaded machine the loop may run the MR
+# between them, and the run meets no choice at all; such a run is tried once more. A case that never
+# catches the variant still fails both tries.
+ONE_MORE_TRY = {"mr-batched"}
+
+
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
 def test_unconfirmed_variant_is_non_strict_by_default_and_fails_under_strict(tmp_path, variant):
-    assert_non_strict_then_strict_fail("sockconf.suites.eswifi", VARIANTS[variant], tmp_path, "--variant", variant)
+    args = ("sockconf.suites.eswifi", VARIANTS[variant], tmp_path, "--variant", variant)
+    if variant not in ONE_MORE_TRY:
+        assert_non_strict_then_strict_fail(*args)
+        return
+    try:
+        assert_non_strict_then_strict_fail(*args)
+    except AssertionError:
+        assert_non_strict_then_strict_fail(*args)
 
 
 def test_every_eswifi_fault_is_exercised_here():
